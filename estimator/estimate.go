@@ -1,0 +1,114 @@
+package estimator
+
+import (
+	"math"
+	"time"
+)
+
+// UnknownBound is the error bound reported when nothing is known about the
+// offset: no source has ever answered.
+const UnknownBound = time.Duration(math.MaxInt64)
+
+// Status of the estimate as a whole.
+const (
+	// StatusSynchronized: a majority of sources agrees and has answered
+	// recently.
+	StatusSynchronized = "synchronized"
+	// StatusHoldover: every source went quiet; the estimate is carried
+	// forward with the drift and a growing bound.
+	StatusHoldover = "holdover"
+	// StatusUnsynchronized: no majority of sources agrees, nothing has been
+	// measured yet, or holdover lasted longer than Config.HoldoverMax.
+	StatusUnsynchronized = "unsynchronized"
+)
+
+// Status of one source.
+const (
+	SourceSelected    = "selected"    // agrees with the majority and is combined
+	SourceCandidate   = "candidate"   // usable, but not combined (no majority, or a peer)
+	SourceFalseticker = "falseticker" // disagrees with the majority
+	SourceUnreachable = "unreachable" // no answer to its last 8 polls
+	SourceKoD         = "kod"         // the server told us to stop (kiss-o'-death)
+	SourceInit        = "init"        // not polled yet
+)
+
+// Estimate is the estimator's view of the local clock at one instant. Every
+// sink (metrics, HTTP API, shared memory, state file) reads this type.
+type Estimate struct {
+	// Time is the local clock reading the estimate refers to.
+	Time time.Time
+	// Status is one of StatusSynchronized, StatusHoldover and
+	// StatusUnsynchronized.
+	Status string
+	// Synchronized is true while Status is synchronized or holdover.
+	Synchronized bool
+	// Offset is local clock minus true time at Time.
+	Offset time.Duration
+	// ErrorBound bounds |true offset − Offset|; UnknownBound when nothing
+	// is known.
+	ErrorBound time.Duration
+	// Drift is the rate of change of Offset (positive: the local clock runs
+	// fast); DriftBound bounds |true drift − Drift|.
+	Drift      float64
+	DriftBound float64
+	// LastSample is the local time of the newest sample of a selected
+	// source.
+	LastSample time.Time
+	// Steps counts the times the offset moved further than its bound
+	// allowed: the local clock or the reference stepped.
+	Steps uint64
+	// Sources lists every configured source, in configuration order.
+	Sources []SourceEstimate
+}
+
+// SourceEstimate is what the estimator knows about one source.
+type SourceEstimate struct {
+	SourceInfo
+	// Status is one of the Source* constants.
+	Status    string
+	Selected  bool
+	Reachable bool
+	// Offset and ErrorBound are this source's filtered view of the local
+	// clock at the estimate's time; Delay and Stratum come from its newest
+	// sample.
+	Offset     time.Duration
+	ErrorBound time.Duration
+	Delay      time.Duration
+	Stratum    uint8
+	// LastSample is the local time of the newest sample; zero if none.
+	LastSample time.Time
+	// LastOffset is the raw offset of the newest sample.
+	LastOffset time.Duration
+	// Timestamping of the newest sample: "hardware", "kernel" or "user".
+	Timestamping string
+	// Results counts polls by outcome ("ok", "timeout", "kod", ...).
+	Results map[string]uint64
+	// Reason explains a kod or unreachable status in words.
+	Reason string
+}
+
+// HasOffset reports whether the estimate knows anything about the offset.
+func (e Estimate) HasOffset() bool { return e.ErrorBound != UnknownBound }
+
+// At carries the estimate forward to local time t: the offset moves with the
+// drift and the bound grows with the drift's uncertainty. Sinks use it to
+// serve an estimate computed a moment ago.
+func (e Estimate) At(t time.Time) Estimate {
+	if !e.HasOffset() || e.Time.IsZero() {
+		e.Time = t
+		return e
+	}
+	dt := float64(t.Sub(e.Time))
+	e.Offset += time.Duration(math.Round(e.Drift * dt))
+	e.ErrorBound = addSaturating(e.ErrorBound, time.Duration(math.Ceil(e.DriftBound*math.Abs(dt))))
+	e.Time = t
+	return e
+}
+
+// addSaturating adds two non-negative durations without overflowing.
+func addSaturating(a, b time.Duration) time.Duration {
+	if a > UnknownBound-b {
+		return UnknownBound
+	}
+	return a + b
+}

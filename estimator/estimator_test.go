@@ -1,0 +1,264 @@
+package estimator
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// server describes one synthetic reference for the tests: its own error
+// (zero for an honest server), the base delay of its path and jitter.
+type server struct {
+	name      string
+	err       time.Duration
+	delay     time.Duration
+	jitter    time.Duration
+	rootDisp  time.Duration
+	asymmetry float64 // share of the jitter on the outbound path, 0..1
+}
+
+// measure simulates one NTP exchange at local time t of a clock whose true
+// offset is trueOffset.
+func (s server) measure(rng *rand.Rand, t time.Time, trueOffset time.Duration) Sample {
+	out := s.delay/2 + time.Duration(rng.ExpFloat64()*float64(s.jitter)*s.asymmetry)
+	back := s.delay/2 + time.Duration(rng.ExpFloat64()*float64(s.jitter)*(1-s.asymmetry))
+	// With t1..t4 as in RFC 5905, local − reference is
+	// ((t1−t2)+(t4−t3))/2 = trueOffset − err + (back−out)/2.
+	measured := trueOffset - s.err + (back-out)/2
+	return Sample{
+		Source: s.name, Time: t, Offset: measured, Delay: out + back,
+		RootDispersion: s.rootDisp, Precision: time.Microsecond, Stratum: 1,
+	}
+}
+
+func newTestEstimator(servers []server) *Estimator {
+	e := New(Config{})
+	infos := make([]SourceInfo, len(servers))
+	for i, s := range servers {
+		infos[i] = SourceInfo{Name: s.name, Kind: KindNTP, Address: s.name}
+	}
+	e.SetSources(infos)
+	return e
+}
+
+func TestEstimateCoversTruth(t *testing.T) {
+	lan := []server{
+		{name: "a", delay: 300 * time.Microsecond, jitter: 100 * time.Microsecond, rootDisp: 50 * time.Microsecond, asymmetry: 0.5},
+		{name: "b", delay: 250 * time.Microsecond, jitter: 80 * time.Microsecond, rootDisp: 50 * time.Microsecond, asymmetry: 0.8},
+		{name: "c", delay: 400 * time.Microsecond, jitter: 200 * time.Microsecond, rootDisp: 50 * time.Microsecond, asymmetry: 0.3},
+	}
+	withFalseticker := append(append([]server{}, lan...),
+		server{name: "liar", err: 20 * time.Millisecond, delay: 300 * time.Microsecond, jitter: 100 * time.Microsecond, rootDisp: 50 * time.Microsecond, asymmetry: 0.5})
+	tests := []struct {
+		name        string
+		servers     []server
+		drift       float64
+		falseticker string
+	}{
+		{name: "lan", servers: lan},
+		{name: "lan with drift", servers: lan, drift: 37e-6},
+		{name: "falseticker", servers: withFalseticker, drift: -12e-6, falseticker: "liar"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			e := newTestEstimator(tc.servers)
+			start := 3 * time.Millisecond
+			var worst time.Duration
+			for step := range 600 {
+				t0 := epoch.Add(time.Duration(step) * time.Second)
+				truth := func(at time.Time) time.Duration {
+					return start + time.Duration(tc.drift*float64(at.Sub(epoch)))
+				}
+				for _, s := range tc.servers {
+					if err := e.Add(s.measure(rng, t0, truth(t0))); err != nil {
+						t.Fatal(err)
+					}
+				}
+				now := t0.Add(500 * time.Millisecond)
+				est := e.Estimate(now)
+				if !est.Synchronized {
+					t.Fatalf("step %d: not synchronized: %+v", step, est)
+				}
+				errAbs := (est.Offset - truth(now)).Abs()
+				if errAbs > est.ErrorBound {
+					t.Fatalf("step %d: |error| %v exceeds bound %v", step, errAbs, est.ErrorBound)
+				}
+				worst = max(worst, errAbs)
+				if tc.falseticker != "" && step > 5 {
+					for _, se := range est.Sources {
+						wantSelected := se.Name != tc.falseticker
+						if se.Selected != wantSelected {
+							t.Fatalf("step %d: source %s selected=%v status=%s", step, se.Name, se.Selected, se.Status)
+						}
+					}
+				}
+			}
+			final := e.Estimate(epoch.Add(600 * time.Second))
+			if got := final.Drift; math.Abs(got-tc.drift) > final.DriftBound {
+				t.Errorf("drift %g outside %g ± %g", got, tc.drift, final.DriftBound)
+			}
+			if final.DriftBound > 2e-6 {
+				t.Errorf("drift bound %g after 10 minutes is too loose", final.DriftBound)
+			}
+			t.Logf("worst error %v, final bound %v, drift %.3f ± %.3f ppm", worst, final.ErrorBound, final.Drift*1e6, final.DriftBound*1e6)
+		})
+	}
+}
+
+func TestNoMajorityIsUnsynchronized(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}, {name: "b"}})
+	for _, s := range []Sample{
+		{Source: "a", Time: epoch, Offset: 0, Delay: time.Millisecond},
+		{Source: "b", Time: epoch, Offset: 50 * time.Millisecond, Delay: time.Millisecond},
+	} {
+		if err := e.Add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	est := e.Estimate(epoch)
+	if est.Synchronized || est.Status != StatusUnsynchronized {
+		t.Fatalf("two disagreeing sources: got status %s", est.Status)
+	}
+	// The truth is one of the two; the bound must cover both.
+	for _, truth := range []time.Duration{0, 50 * time.Millisecond} {
+		if (est.Offset - truth).Abs() > est.ErrorBound {
+			t.Errorf("bound %v around %v misses %v", est.ErrorBound, est.Offset, truth)
+		}
+	}
+	for _, se := range est.Sources {
+		if se.Status != SourceCandidate {
+			t.Errorf("source %s status %s, want candidate", se.Name, se.Status)
+		}
+	}
+}
+
+func TestHoldoverGrowsBoundThenUnsynchronizes(t *testing.T) {
+	e := New(Config{StaleAfter: time.Minute, HoldoverMax: 10 * time.Minute})
+	e.SetSources([]SourceInfo{{Name: "a", Kind: KindNTP}})
+	const drift = 20e-6
+	for i := range 120 {
+		at := epoch.Add(time.Duration(i) * time.Second)
+		off := time.Duration(drift * float64(at.Sub(epoch)))
+		if err := e.Add(Sample{Source: "a", Time: at, Offset: off, Delay: 200 * time.Microsecond}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := epoch.Add(119 * time.Second)
+	tests := []struct {
+		after  time.Duration
+		status string
+	}{
+		{10 * time.Second, StatusSynchronized},
+		{2 * time.Minute, StatusHoldover},
+		{9 * time.Minute, StatusHoldover},
+		{11 * time.Minute, StatusUnsynchronized},
+	}
+	prevBound := time.Duration(0)
+	for _, tc := range tests {
+		now := last.Add(tc.after)
+		est := e.Estimate(now)
+		if est.Status != tc.status {
+			t.Errorf("after %v: status %s, want %s", tc.after, est.Status, tc.status)
+		}
+		truth := time.Duration(drift * float64(now.Sub(epoch)))
+		if (est.Offset - truth).Abs() > est.ErrorBound {
+			t.Errorf("after %v: |%v − %v| exceeds bound %v", tc.after, est.Offset, truth, est.ErrorBound)
+		}
+		if est.ErrorBound <= prevBound {
+			t.Errorf("after %v: bound %v did not grow from %v", tc.after, est.ErrorBound, prevBound)
+		}
+		prevBound = est.ErrorBound
+	}
+}
+
+func TestStepResetsHistoryAndIsCounted(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}})
+	truth := time.Duration(0)
+	for i := range 60 {
+		at := epoch.Add(time.Duration(i) * time.Second)
+		if i == 30 {
+			truth = 30 * time.Millisecond // the local clock steps
+		}
+		for _, name := range []string{"a", "b", "c"} {
+			if err := e.Add(Sample{Source: name, Time: at, Offset: truth, Delay: 300 * time.Microsecond}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		est := e.Estimate(at)
+		if (est.Offset - truth).Abs() > est.ErrorBound {
+			t.Fatalf("second %d: |%v − %v| exceeds bound %v", i, est.Offset, truth, est.ErrorBound)
+		}
+	}
+	if got := e.Estimate(epoch.Add(time.Minute)).Steps; got != 1 {
+		t.Errorf("steps = %d, want 1", got)
+	}
+}
+
+func TestSourceStatus(t *testing.T) {
+	e := newTestEstimator([]server{{name: "ok"}, {name: "down"}, {name: "denied"}, {name: "new"}})
+	if err := e.Add(Sample{Source: "ok", Time: epoch, Delay: time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	e.Fail("down", "timeout")
+	e.Fail("denied", "kod")
+	e.Stop("denied", "kiss-o'-death DENY")
+	want := map[string]string{"ok": SourceSelected, "down": SourceUnreachable, "denied": SourceKoD, "new": SourceInit}
+	for _, se := range e.Estimate(epoch).Sources {
+		if se.Status != want[se.Name] {
+			t.Errorf("%s: status %s, want %s", se.Name, se.Status, want[se.Name])
+		}
+	}
+}
+
+func TestAddRejectsBadSamples(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}})
+	for _, s := range []Sample{
+		{Source: "", Time: epoch},
+		{Source: "a"},
+		{Source: "a", Time: epoch, Delay: -time.Millisecond},
+		{Source: "zzz", Time: epoch},
+	} {
+		if err := e.Add(s); err == nil {
+			t.Errorf("Add(%+v) accepted a bad sample", s)
+		}
+	}
+}
+
+func TestAgree(t *testing.T) {
+	tests := []struct {
+		name   string
+		ivs    []interval
+		ok     bool
+		region interval
+	}{
+		{"one", []interval{{0, 2}}, true, interval{0, 2}},
+		{"all overlap", []interval{{0, 4}, {1, 5}, {2, 6}}, true, interval{2, 4}},
+		{"one falseticker", []interval{{0, 4}, {1, 5}, {10, 11}}, true, interval{1, 4}},
+		{"two disagree", []interval{{0, 1}, {2, 3}}, false, interval{}},
+		{"touching", []interval{{0, 1}, {1, 2}}, true, interval{1, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := agree(tc.ivs)
+			if a.ok != tc.ok || (a.ok && a.region != tc.region) {
+				t.Errorf("agree(%v) = %v %v, want %v %v", tc.ivs, a.ok, a.region, tc.ok, tc.region)
+			}
+		})
+	}
+}
+
+func TestEstimateAt(t *testing.T) {
+	e := Estimate{Time: epoch, Offset: time.Millisecond, ErrorBound: time.Millisecond, Drift: 10e-6, DriftBound: 1e-6}
+	got := e.At(epoch.Add(100 * time.Second))
+	if got.Offset != 2*time.Millisecond || got.ErrorBound != time.Millisecond+100*time.Microsecond {
+		t.Errorf("At: offset %v bound %v", got.Offset, got.ErrorBound)
+	}
+	unknown := Estimate{ErrorBound: UnknownBound}.At(epoch)
+	if unknown.HasOffset() {
+		t.Error("an unknown estimate gained an offset")
+	}
+}

@@ -1,0 +1,132 @@
+package estimator
+
+import (
+	"cmp"
+	"slices"
+)
+
+// interval is a closed range [lo, hi] of values (offsets in nanoseconds or
+// drift ratios) that contains the true value when its assumptions hold.
+type interval struct {
+	lo, hi float64
+}
+
+// around returns [center−half, center+half].
+func around(center, half float64) interval {
+	return interval{center - half, center + half}
+}
+
+func (iv interval) empty() bool { return iv.lo > iv.hi }
+
+func (iv interval) mid() float64 { return (iv.lo + iv.hi) / 2 }
+
+func (iv interval) width() float64 { return iv.hi - iv.lo }
+
+// intersect returns the common part of iv and o; it is empty when they do
+// not overlap.
+func (iv interval) intersect(o interval) interval {
+	return interval{max(iv.lo, o.lo), min(iv.hi, o.hi)}
+}
+
+// overlaps reports whether iv and o share at least one point.
+func (iv interval) overlaps(o interval) bool { return !iv.intersect(o).empty() }
+
+// clamp returns the point of iv closest to x.
+func (iv interval) clamp(x float64) float64 { return min(max(x, iv.lo), iv.hi) }
+
+// radiusFrom is the largest distance from x to a point of iv: the error
+// bound of estimate x when the truth lies somewhere in iv.
+func (iv interval) radiusFrom(x float64) float64 { return max(x-iv.lo, iv.hi-x) }
+
+// hull returns the smallest interval containing all of ivs.
+func hull(ivs []interval) interval {
+	h := ivs[0]
+	for _, iv := range ivs[1:] {
+		h = interval{min(h.lo, iv.lo), max(h.hi, iv.hi)}
+	}
+	return h
+}
+
+// agreement is the outcome of selecting intervals that agree.
+type agreement struct {
+	region      interval // hull of the points covered by enough intervals
+	truechimers []bool   // truechimers[i]: interval i reaches the region
+	ok          bool     // a strict majority agrees
+}
+
+// edge is one end of an interval, for the sweeps of agree.
+type edge struct {
+	at    float64
+	start bool
+}
+
+// agree runs the NTP intersection algorithm (Marzullo's algorithm, RFC 5905
+// section 11.2.1): for the smallest number of falsetickers f that works, it
+// finds the hull of all points covered by at least n−f intervals. f must
+// stay below n/2 so that a majority always vouches for the region; the
+// truth lies in the region whenever at most f of the intervals are wrong.
+func agree(ivs []interval) agreement {
+	n := len(ivs)
+	edges := make([]edge, 0, 2*n)
+	for _, iv := range ivs {
+		edges = append(edges, edge{iv.lo, true}, edge{iv.hi, false})
+	}
+	// Closed intervals: at equal values a start comes before an end.
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := cmp.Compare(a.at, b.at); c != 0 {
+			return c
+		}
+		switch {
+		case a.start == b.start:
+			return 0
+		case a.start:
+			return -1
+		default:
+			return 1
+		}
+	})
+	for f := 0; 2*f < n; f++ {
+		lo, okLo := firstCovered(edges, n-f)
+		hi, okHi := lastCovered(edges, n-f)
+		if okLo && okHi && lo <= hi {
+			a := agreement{region: interval{lo, hi}, truechimers: make([]bool, n), ok: true}
+			for i, iv := range ivs {
+				a.truechimers[i] = iv.overlaps(a.region)
+			}
+			return a
+		}
+	}
+	return agreement{}
+}
+
+// firstCovered sweeps sorted edges upwards and returns the first value
+// covered by at least need intervals.
+func firstCovered(edges []edge, need int) (float64, bool) {
+	count := 0
+	for _, e := range edges {
+		if !e.start {
+			count--
+			continue
+		}
+		if count++; count >= need {
+			return e.at, true
+		}
+	}
+	return 0, false
+}
+
+// lastCovered sweeps sorted edges downwards and returns the last value
+// covered by at least need intervals.
+func lastCovered(edges []edge, need int) (float64, bool) {
+	count := 0
+	for i := len(edges) - 1; i >= 0; i-- {
+		if edges[i].start {
+			count--
+			continue
+		}
+		if count++; count >= need {
+			return edges[i].at, true
+		}
+	}
+	return 0, false
+}
