@@ -1,0 +1,94 @@
+// Command clockwatch measures this host's clock offset, drift and a true
+// error bound against NTP servers, PTP sources, local time daemons and peer
+// agents, and exports them to Prometheus, an HTTP API and shared memory.
+//
+// Subcommands:
+//
+//	clockwatch run      the agent
+//	clockwatch demo     the agent against simulated servers on loopback
+//	clockwatch query    one-shot measurement of NTP servers
+//	clockwatch status   summary of a running agent
+//	clockwatch trace    trace timestamp correction
+//
+// Run `clockwatch --help` or `clockwatch help COMMAND` for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+)
+
+// cli is what every subcommand gets: where to print and where to log.
+type cli struct {
+	stdout io.Writer
+	stderr io.Writer
+	logger *slog.Logger
+}
+
+// runner runs one subcommand after its flags are parsed.
+type runner func(ctx context.Context, c *cli) error
+
+// registrar adds one subcommand (or a group) to the application and records
+// the runner of each full command name.
+type registrar func(app *kingpin.Application, commands map[string]runner)
+
+// registrars lists every subcommand.
+var registrars = []registrar{}
+
+// errSilent marks an error already reported to the user; main only sets
+// the exit status.
+var errSilent = errors.New("failed")
+
+func main() {
+	os.Exit(execute(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// execute parses args, runs the chosen subcommand until it finishes or
+// SIGINT/SIGTERM arrives, and returns the exit status.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := kingpin.New("clockwatch", "Clock offset measurement and synchronization agent: offset, drift and a true error bound for this host, exported to Prometheus.")
+	app.UsageWriter(stdout)
+	app.ErrorWriter(stderr)
+	app.Terminate(nil)
+	app.HelpFlag.Short('h')
+	app.Version(version.Print("clockwatch"))
+	logConfig := &promslog.Config{}
+	promslogflag.AddFlags(app, logConfig)
+	commands := map[string]runner{}
+	for _, register := range registrars {
+		register(app, commands)
+	}
+
+	name, err := app.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "clockwatch: %v (see clockwatch --help)\n", err)
+		return 2
+	}
+	run, ok := commands[name]
+	if !ok {
+		// --help and --version print and leave no command to run.
+		return 0
+	}
+	logConfig.Writer = stderr
+	c := &cli{stdout: stdout, stderr: stderr, logger: promslog.New(logConfig)}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, c); err != nil {
+		if !errors.Is(err, errSilent) {
+			fmt.Fprintf(stderr, "clockwatch %s: %v\n", name, err)
+		}
+		return 1
+	}
+	return 0
+}
