@@ -1,0 +1,17 @@
+// Package ntp measures this host's clock against NTP servers and answers NTP
+// requests.
+//
+// The client (Query) takes kernel software timestamps for transmit and
+// receive on Linux and falls back to user-space timestamps elsewhere. Every
+// reply is validated before use; a bad reply is rejected with a Result that
+// says why (timeout, bad_origin, kod, ...), never used and never fatal.
+//
+// A Source polls one server on its own schedule: a start-up burst to
+// converge fast, then a randomized interval so a fleet does not poll in
+// lock-step, exponential back-off while the server is unreachable, and the
+// kiss-o'-death rules of RFC 5905 (RATE: slow down; DENY, RSTR: stop).
+//
+// A Responder answers NTP client-mode requests from the clock it is given.
+//
+// Offsets follow the project's convention: local clock − reference.
+package ntp

@@ -1,0 +1,230 @@
+package ntp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+)
+
+// DefaultPort is the NTP port used when a server is named without one.
+const DefaultPort = 123
+
+// PollConfig schedules a Source's queries. Zero fields take the defaults.
+type PollConfig struct {
+	// Interval between queries (default 16s).
+	Interval time.Duration
+	// Spread randomizes each interval by ±Spread (default 0.1: ±10%).
+	Spread float64
+	// Burst is how many queries are sent at start-up (default 4), Spacing
+	// apart (default 250ms), to converge fast.
+	Burst   int
+	Spacing time.Duration
+	// MaxBackoff caps the interval while the server is unreachable or
+	// asks us to slow down (default 32 × Interval).
+	MaxBackoff time.Duration
+}
+
+func (c PollConfig) withDefaults() PollConfig {
+	if c.Interval <= 0 {
+		c.Interval = 16 * time.Second
+	}
+	if c.Spread <= 0 || c.Spread >= 1 {
+		c.Spread = 0.1
+	}
+	if c.Burst <= 0 {
+		c.Burst = 4
+	}
+	if c.Spacing <= 0 {
+		c.Spacing = 250 * time.Millisecond
+	}
+	if c.MaxBackoff < c.Interval {
+		c.MaxBackoff = 32 * c.Interval
+	}
+	return c
+}
+
+// unreachableAfter is how many failed polls in a row make a server
+// unreachable (NTP's 8-bit reach register) and start the back-off.
+const unreachableAfter = 8
+
+// maxRateFactor caps how far kiss-o'-death RATE slows polling.
+const maxRateFactor = 64
+
+// Source polls one NTP server and reports an Observation per poll.
+type Source struct {
+	info   estimator.SourceInfo
+	host   string
+	port   uint16
+	cfg    PollConfig
+	logger *slog.Logger
+
+	query   func(ctx context.Context, addr netip.AddrPort) (Exchange, error)
+	resolve func(ctx context.Context, host string) (netip.Addr, error)
+	sleep   func(ctx context.Context, d time.Duration) error
+	rng     *rand.Rand
+}
+
+// NewSource returns a source for server, written HOST or HOST:PORT (IPv6
+// literals in brackets). kind is estimator.KindNTP for upstream servers or
+// estimator.KindPeer for other agents.
+func NewSource(server, kind string, cfg PollConfig, client *Client, logger *slog.Logger) (*Source, error) {
+	host, port, err := SplitHostPort(server)
+	if err != nil {
+		return nil, err
+	}
+	name := net.JoinHostPort(host, strconv.Itoa(int(port)))
+	return &Source{
+		info:    estimator.SourceInfo{Name: name, Kind: kind, Address: name},
+		host:    host,
+		port:    port,
+		cfg:     cfg.withDefaults(),
+		logger:  logger.With("source", name),
+		query:   client.Query,
+		resolve: resolveHost,
+		sleep:   sleepContext,
+		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+	}, nil
+}
+
+// SplitHostPort parses HOST or HOST:PORT, defaulting to port 123.
+func SplitHostPort(server string) (string, uint16, error) {
+	host, portText, err := net.SplitHostPort(server)
+	if err != nil {
+		// No port: the whole string is the host, maybe a bracketed IPv6.
+		host, portText = strings.TrimSuffix(strings.TrimPrefix(server, "["), "]"), strconv.Itoa(DefaultPort)
+	}
+	if host == "" || strings.ContainsAny(host, " /[]") {
+		return "", 0, fmt.Errorf("ntp: server %q is not HOST or HOST:PORT", server)
+	}
+	port, err := strconv.ParseUint(portText, 10, 16)
+	if err != nil || port == 0 {
+		return "", 0, fmt.Errorf("ntp: server %q: port %q is not a number from 1 to 65535", server, portText)
+	}
+	return host, uint16(port), nil
+}
+
+// Info names the source for the estimator.
+func (s *Source) Info() estimator.SourceInfo { return s.info }
+
+// Run polls until ctx ends or the server sends a kiss-o'-death DENY or
+// RSTR, reporting every poll.
+func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
+	var addr netip.AddrPort
+	burst, failures, rate := s.cfg.Burst, 0, 1
+	for ctx.Err() == nil {
+		if !addr.IsValid() || failures >= unreachableAfter {
+			if ip, err := s.resolve(ctx, s.host); err == nil {
+				addr = netip.AddrPortFrom(ip, s.port)
+			} else if !addr.IsValid() {
+				failures++
+				s.noteFailure(failures, err)
+				report(estimator.Observation{Source: s.info.Name, Result: ResultNetworkError, Err: err})
+			}
+		}
+		if addr.IsValid() {
+			obs := s.poll(ctx, addr)
+			if ctx.Err() != nil {
+				return
+			}
+			switch kiss, _ := IsKoD(obs.Err); {
+			case obs.Result == estimator.ResultOK:
+				if failures >= unreachableAfter {
+					s.logger.Info("server reachable again")
+				}
+				failures = 0
+			case kiss == KissDeny || kiss == KissRstr:
+				obs.Stop = true
+				obs.Err = fmt.Errorf("stopped querying %s: it sent kiss-o'-death %s (access denied or restricted; ask its operator or remove it from the configuration)", s.info.Name, kiss)
+				s.logger.Error("server refuses service", "err", obs.Err)
+				report(obs)
+				return
+			case kiss == KissRate:
+				rate = min(rate*2, maxRateFactor)
+				failures++
+				s.logger.Warn("server asks to poll less often (kiss-o'-death RATE)", "interval_factor", rate)
+			default:
+				failures++
+				s.noteFailure(failures, obs.Err)
+			}
+			report(obs)
+		}
+		if err := s.sleep(ctx, s.nextWait(&burst, failures, rate)); err != nil {
+			return
+		}
+	}
+}
+
+// poll runs one query and turns it into an observation.
+func (s *Source) poll(ctx context.Context, addr netip.AddrPort) estimator.Observation {
+	x, err := s.query(ctx, addr)
+	if err == nil {
+		var smp estimator.Sample
+		if smp, err = x.Sample(s.info.Name); err == nil {
+			return estimator.Observation{Source: s.info.Name, Result: estimator.ResultOK, Sample: smp}
+		}
+		err = fmt.Errorf("ntp: reply from %s rejected: %w", addr, err)
+	}
+	return estimator.Observation{Source: s.info.Name, Result: ResultOf(err), Err: err}
+}
+
+// noteFailure logs quietly, except when the server becomes unreachable.
+func (s *Source) noteFailure(failures int, err error) {
+	if failures == unreachableAfter {
+		s.logger.Warn("server unreachable: no usable reply to the last polls", "polls", failures, "err", err)
+		return
+	}
+	s.logger.Debug("poll failed", "err", err)
+}
+
+// nextWait is the time until the next poll: the start-up burst first, then
+// the interval, slowed by back-off and kiss-o'-death RATE, randomized.
+func (s *Source) nextWait(burst *int, failures, rate int) time.Duration {
+	if *burst > 1 {
+		*burst--
+		return s.cfg.Spacing
+	}
+	wait := s.cfg.Interval * time.Duration(rate)
+	if failures >= unreachableAfter {
+		wait <<= min(failures-unreachableAfter+1, 10)
+	}
+	wait = min(wait, s.cfg.MaxBackoff)
+	jitter := 1 + s.cfg.Spread*(2*s.rng.Float64()-1)
+	return time.Duration(float64(wait) * jitter)
+}
+
+// resolveHost looks host up, preferring IPv4 when it has both.
+func resolveHost(ctx context.Context, host string) (netip.Addr, error) {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip, nil
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("ntp: resolve %s: %w (check the name and DNS)", host, err)
+	}
+	for _, ip := range ips {
+		if ip.Unmap().Is4() {
+			return ip.Unmap(), nil
+		}
+	}
+	return ips[0], nil
+}
+
+// sleepContext waits d or until ctx ends.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,199 @@
+package ntp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+)
+
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// scriptedSource runs a Source whose queries return the scripted errors in
+// order (nil: a good reply) and records the waits between polls.
+func scriptedSource(t *testing.T, script []error) ([]estimator.Observation, []time.Duration) {
+	t.Helper()
+	src, err := NewSource("192.0.2.1", estimator.KindNTP, PollConfig{Interval: 16 * time.Second}, &Client{}, quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	polls := 0
+	src.query = func(context.Context, netip.AddrPort) (Exchange, error) {
+		err := script[polls]
+		polls++
+		if err != nil {
+			return Exchange{}, err
+		}
+		return testExchange(goodReply()), nil
+	}
+	var waits []time.Duration
+	src.sleep = func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		if polls == len(script) {
+			cancel()
+		}
+		return ctx.Err()
+	}
+	var obs []estimator.Observation
+	src.Run(ctx, func(o estimator.Observation) { obs = append(obs, o) })
+	return obs, waits
+}
+
+func TestSourceBurstThenSpreadInterval(t *testing.T) {
+	script := make([]error, 12)
+	obs, waits := scriptedSource(t, script)
+	if len(obs) != 12 {
+		t.Fatalf("%d observations, want 12", len(obs))
+	}
+	for i, w := range waits[:3] {
+		if w != 250*time.Millisecond {
+			t.Errorf("burst wait %d = %v, want 250ms", i, w)
+		}
+	}
+	distinct := map[time.Duration]bool{}
+	for _, w := range waits[3:] {
+		if w < 14400*time.Millisecond || w > 17600*time.Millisecond {
+			t.Errorf("interval %v outside 16s ±10%%", w)
+		}
+		distinct[w] = true
+	}
+	if len(distinct) < 2 {
+		t.Error("intervals are not randomized")
+	}
+	for _, o := range obs {
+		if o.Result != estimator.ResultOK || o.Sample.Source != "192.0.2.1:123" {
+			t.Fatalf("bad observation %+v", o)
+		}
+	}
+}
+
+func TestSourceBacksOffWhileUnreachable(t *testing.T) {
+	timeout := reject(ResultTimeout, "no reply")
+	script := make([]error, 16)
+	for i := range script {
+		script[i] = timeout
+	}
+	_, waits := scriptedSource(t, script)
+	last := waits[len(waits)-1]
+	if last < 100*time.Second {
+		t.Errorf("after %d timeouts the wait is %v; want exponential back-off", len(script), last)
+	}
+	if max := 32 * 16 * time.Second * 11 / 10; last > max {
+		t.Errorf("back-off %v exceeds the cap %v", last, max)
+	}
+}
+
+func TestSourceKissOfDeath(t *testing.T) {
+	rate := &RejectError{Result: ResultKoD, Kiss: KissRate, Err: errors.New("kod")}
+	deny := &RejectError{Result: ResultKoD, Kiss: KissDeny, Err: errors.New("kod")}
+	obs, waits := scriptedSource(t, []error{nil, nil, nil, nil, rate, nil, deny, nil})
+	if len(obs) != 7 {
+		t.Fatalf("%d observations, want the source to stop after DENY (7)", len(obs))
+	}
+	if w := waits[4]; w < 28*time.Second {
+		t.Errorf("wait after RATE %v, want the interval doubled", w)
+	}
+	last := obs[len(obs)-1]
+	if !last.Stop || last.Result != ResultKoD || last.Err == nil {
+		t.Errorf("DENY observation %+v: want Stop with a reason", last)
+	}
+}
+
+func TestSplitHostPort(t *testing.T) {
+	tests := []struct {
+		in   string
+		host string
+		port uint16
+		ok   bool
+	}{
+		{"time.example.com", "time.example.com", 123, true},
+		{"192.0.2.1:10123", "192.0.2.1", 10123, true},
+		{"::1", "::1", 123, true},
+		{"[::1]", "::1", 123, true},
+		{"[2001:db8::1]:124", "2001:db8::1", 124, true},
+		{"", "", 0, false},
+		{"host:0", "", 0, false},
+		{"host:ntp", "", 0, false},
+		{"host:70000", "", 0, false},
+		{"a b", "", 0, false},
+	}
+	for _, tc := range tests {
+		host, port, err := SplitHostPort(tc.in)
+		if (err == nil) != tc.ok || host != tc.host || port != tc.port {
+			t.Errorf("SplitHostPort(%q) = %q %d %v", tc.in, host, port, err)
+		}
+	}
+}
+
+// TestQueryLoopback runs a real exchange against a Responder on loopback
+// whose clock is 7 ms behind ours.
+func TestQueryLoopback(t *testing.T) {
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := &Responder{Clock: func() time.Time { return time.Now().Add(-7 * time.Millisecond) }}
+	go func() { _ = r.Serve(ctx, conn) }()
+	addr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	c := &Client{Timeout: time.Second}
+	for range 5 {
+		x, err := c.Query(ctx, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := x.Sample("lo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (s.Offset - 7*time.Millisecond).Abs() > s.ErrorBound() {
+			t.Errorf("offset %v ± %v misses 7ms", s.Offset, s.ErrorBound())
+		}
+		t.Logf("offset %v delay %v timestamps %s", s.Offset, s.Delay, s.Timestamping)
+	}
+}
+
+func TestQueryTimeoutAndGarbage(t *testing.T) {
+	silent, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	garbage, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer garbage.Close()
+	go func() {
+		buf := make([]byte, 100)
+		for {
+			_, from, err := garbage.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			_, _ = garbage.WriteTo([]byte("not ntp"), from)
+		}
+	}()
+	c := &Client{Timeout: 300 * time.Millisecond}
+	ctx := context.Background()
+	_, err = c.Query(ctx, silent.LocalAddr().(*net.UDPAddr).AddrPort())
+	if ResultOf(err) != ResultTimeout {
+		t.Errorf("silent server: %v, want timeout", err)
+	}
+	x, err := c.Query(ctx, garbage.LocalAddr().(*net.UDPAddr).AddrPort())
+	if err == nil {
+		_, err = x.Sample("garbage")
+	}
+	if ResultOf(err) != ResultMalformed {
+		t.Errorf("garbage server: %v, want malformed", err)
+	}
+}
