@@ -95,3 +95,8 @@ func waitContext(ctx context.Context) error {
 		return nil
 	}
 }
+
+// wallNow reads the wall clock without Go's monotonic reading, so that
+// differences of timestamps are wall-clock differences like those of kernel
+// timestamps.
+func wallNow() time.Time { return time.Now().Round(0) }

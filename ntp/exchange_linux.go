@@ -41,7 +41,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, req []byte, deadl
 		return Exchange{}, fmt.Errorf("ntp: query %s: connect: %w (check the route to the server)", addr, err)
 	}
 
-	t1 := time.Now()
+	t1 := wallNow()
 	if _, err := unix.Write(fd, req); err != nil {
 		return Exchange{}, fmt.Errorf("ntp: query %s: send: %w", addr, err)
 	}
@@ -100,7 +100,7 @@ func receive(ctx context.Context, fd int, addr netip.AddrPort, nonce []byte, dea
 			return Exchange{}, err
 		}
 		n, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, 0)
-		t4 := time.Now()
+		t4 := wallNow()
 		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
 			continue
 		}

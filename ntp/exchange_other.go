@@ -26,7 +26,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, req []byte, deadl
 	if err := conn.SetReadDeadline(deadline); err != nil {
 		return Exchange{}, err
 	}
-	t1 := time.Now()
+	t1 := wallNow()
 	if _, err := conn.Write(req); err != nil {
 		return Exchange{}, fmt.Errorf("ntp: query %s: send: %w", addr, err)
 	}
@@ -34,7 +34,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, req []byte, deadl
 	sawBadOrigin := false
 	for {
 		n, err := conn.Read(buf)
-		t4 := time.Now()
+		t4 := wallNow()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			if ctx.Err() != nil {
 				return Exchange{}, ctx.Err()

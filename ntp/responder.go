@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/facebook/time/ntp/protocol"
@@ -58,13 +59,13 @@ func (r *Responder) Serve(ctx context.Context, conn net.PacketConn) error {
 // answerLater emulates the path delay of one exchange.
 func (r *Responder) answerLater(conn net.PacketConn, from net.Addr, req []byte) {
 	in, out := r.PathDelay()
-	time.Sleep(in)
+	preciseSleep(in)
 	rx := r.now()
 	reply, ok := r.Reply(req, rx, r.now())
 	if !ok {
 		return
 	}
-	time.Sleep(out)
+	preciseSleep(out)
 	_, _ = conn.WriteTo(reply, from)
 }
 
@@ -129,4 +130,17 @@ func putTime(b []byte, t time.Time) {
 	sec, frac := protocol.Time(t)
 	binary.BigEndian.PutUint32(b[0:4], sec)
 	binary.BigEndian.PutUint32(b[4:8], frac)
+}
+
+// preciseSleep waits d, spinning through the last millisecond: a timer
+// sleep overshoots by up to a millisecond, far more than the sub-millisecond
+// path delays it emulates.
+func preciseSleep(d time.Duration) {
+	deadline := time.Now().Add(d)
+	if d > 2*time.Millisecond {
+		time.Sleep(d - time.Millisecond)
+	}
+	for time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
 }

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/exporters"
+)
+
+// source is anything that measures the local clock: an NTP server, a peer,
+// chronyd, ptp4l. It runs until ctx ends, reporting each poll.
+type source interface {
+	Info() estimator.SourceInfo
+	Run(ctx context.Context, report func(estimator.Observation))
+}
+
+const (
+	// publishInterval is how often the estimate is recomputed for sinks
+	// that read it continuously (shared memory): at least 10 times a second.
+	publishInterval = 100 * time.Millisecond
+	// historyInterval is the spacing of points kept for /api/v1/history.
+	historyInterval = time.Second
+	// historyCapacity keeps 6 hours of history at one point a second.
+	historyCapacity = 6 * 60 * 60
+	// stateInterval is how often, at most, the state file is written.
+	stateInterval = time.Minute
+)
+
+// agent owns the estimator: it runs the sources, feeds their observations
+// in, and publishes the estimate to the sinks. Only its loop goroutine
+// touches the estimator; sinks read the latest estimate atomically.
+type agent struct {
+	logger *slog.Logger
+	clock  func() time.Time
+	est    *estimator.Estimator
+
+	observations chan estimator.Observation
+	latest       atomic.Pointer[estimator.Estimate]
+	history      *exporters.History
+	// saver writes the state file; nil when there is no state directory.
+	saver *exporters.StateSaver
+	// publishers receive the estimate every publishInterval.
+	publishers []func(estimator.Estimate)
+
+	stopSources func()
+	lastHistory time.Time
+	last        estimator.Estimate
+}
+
+// newAgent returns an agent with its estimator; clock is the local clock.
+func newAgent(logger *slog.Logger, clock func() time.Time, cfg estimator.Config) *agent {
+	a := &agent{
+		logger:       logger,
+		clock:        clock,
+		est:          estimator.New(cfg),
+		observations: make(chan estimator.Observation, 64),
+		history:      exporters.NewHistory(historyCapacity),
+		stopSources:  func() {},
+	}
+	e := a.est.Estimate(clock())
+	a.latest.Store(&e)
+	a.last = e
+	return a
+}
+
+// current returns the latest estimate carried forward to now.
+func (a *agent) current() estimator.Estimate {
+	return a.latest.Load().At(a.clock())
+}
+
+// warmStart loads the state file of dir and seeds the drift from it. A
+// missing or damaged file is logged, never fatal.
+func (a *agent) warmStart(dir string) {
+	s, err := exporters.LoadState(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		a.logger.Info("no saved state; cold start", "dir", dir)
+	case err != nil:
+		a.logger.Warn("ignoring saved state", "err", err)
+	default:
+		if drift, ok := s.WarmDrift(); ok {
+			a.est.WarmStart(drift)
+			a.logger.Info("warm start from saved state", "drift_ppm", s.DriftPPM, "saved_at", s.Time)
+		}
+	}
+	a.saver = exporters.NewStateSaver(dir, stateInterval)
+}
+
+// run starts sources and serves the estimate until ctx ends; each set of
+// sources on reload replaces the running ones. The state is saved on the
+// way out.
+func (a *agent) run(ctx context.Context, sources []source, reload <-chan []source) {
+	a.startSources(ctx, sources)
+	tick := time.NewTicker(publishInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			a.stopSources()
+			a.saveState()
+			return
+		case o := <-a.observations:
+			a.observe(o)
+		case next := <-reload:
+			a.stopSources()
+			a.startSources(ctx, next)
+		case <-tick.C:
+			a.publish()
+		}
+	}
+}
+
+// startSources runs every source in its own goroutine and tells the
+// estimator about them; removed sources are forgotten, kept ones keep their
+// history.
+func (a *agent) startSources(ctx context.Context, sources []source) {
+	infos := make([]estimator.SourceInfo, len(sources))
+	for i, s := range sources {
+		infos[i] = s.Info()
+	}
+	a.est.SetSources(infos)
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, s := range sources {
+		wg.Go(func() {
+			s.Run(ctx, func(o estimator.Observation) {
+				select {
+				case a.observations <- o:
+				case <-ctx.Done():
+				}
+			})
+		})
+	}
+	a.stopSources = func() {
+		cancel()
+		wg.Wait()
+	}
+	a.publish()
+}
+
+// observe feeds one observation and publishes the new estimate.
+func (a *agent) observe(o estimator.Observation) {
+	if err := a.est.Observe(o); err != nil {
+		a.logger.Debug("observation dropped", "source", o.Source, "err", err)
+	}
+	e := a.publish()
+	if now := e.Time; now.Sub(a.lastHistory) >= historyInterval || now.Before(a.lastHistory) {
+		a.history.Add(e)
+		a.lastHistory = now
+	}
+	if a.saver != nil {
+		if err := a.saver.MaybeSave(e.Time, e); err != nil {
+			a.logger.Warn("saving state failed; the next start will be cold", "err", err)
+		}
+	}
+}
+
+// publish computes the estimate now, stores it for the sinks, and logs
+// changes of status and steps.
+func (a *agent) publish() estimator.Estimate {
+	e := a.est.Estimate(a.clock())
+	a.latest.Store(&e)
+	for _, p := range a.publishers {
+		p(e)
+	}
+	a.logChanges(e)
+	return e
+}
+
+// logChanges logs when the estimate changes status or a step is detected.
+func (a *agent) logChanges(e estimator.Estimate) {
+	if e.Status != a.last.Status {
+		a.logger.Info("clock status changed", "from", a.last.Status, "to", e.Status,
+			"offset", e.Offset, "error_bound", e.ErrorBound)
+	}
+	if e.Steps > a.last.Steps {
+		a.logger.Warn("clock step detected: the offset moved further than its bound allowed",
+			"offset", e.Offset, "error_bound", e.ErrorBound, "steps", e.Steps)
+	}
+	a.last = e
+}
+
+// saveState writes the state file now.
+func (a *agent) saveState() {
+	if a.saver == nil {
+		return
+	}
+	e := a.est.Estimate(a.clock())
+	if err := a.saver.Save(e.Time, e); err != nil {
+		a.logger.Warn("saving state on exit failed", "err", err)
+	}
+}

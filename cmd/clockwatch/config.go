@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/ntp"
+	"github.com/prometheus/common/model"
+	"gopkg.in/yaml.v3"
+)
+
+// fileConfig is the YAML configuration file (--config.file). Every key has
+// a flag of the same dotted name; flags add to lists and override scalars.
+//
+//	ntp:
+//	  servers: [time1.example.com, "192.0.2.10:123"]
+//	poll:
+//	  interval: 16s
+//	holdover:
+//	  max: 30m
+type fileConfig struct {
+	NTP struct {
+		Servers []string `yaml:"servers"`
+	} `yaml:"ntp"`
+	Poll struct {
+		Interval model.Duration `yaml:"interval"`
+	} `yaml:"poll"`
+	Holdover struct {
+		Max model.Duration `yaml:"max"`
+	} `yaml:"holdover"`
+}
+
+// sourceFlags are the flags that choose sources and how they are polled,
+// shared by run (with a config file) and merged into one config.
+type sourceFlags struct {
+	configFile      string
+	servers         []string
+	pollInterval    time.Duration
+	pollIntervalSet bool
+	holdoverMax     time.Duration
+	holdoverMaxSet  bool
+}
+
+// addSourceFlags registers the source flags on cmd.
+func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
+	f := &sourceFlags{}
+	cmd.Flag("config.file", "YAML configuration file (sources, polling, holdover). Reloaded on SIGHUP.").PlaceHolder("FILE").StringVar(&f.configFile)
+	cmd.Flag("ntp.server", "NTP server to measure against, HOST or HOST:PORT (port 123 by default). Repeatable; adds to the configuration file's ntp.servers.").PlaceHolder("HOST[:PORT]").StringsVar(&f.servers)
+	cmd.Flag("poll.interval", "Time between queries of each source; each interval is randomized by ±10% so a fleet does not poll in lock-step.").Default("16s").IsSetByUser(&f.pollIntervalSet).DurationVar(&f.pollInterval)
+	cmd.Flag("holdover.max", "How long to carry the estimate forward with a growing bound after every source is lost, before reporting unsynchronized.").Default("30m").IsSetByUser(&f.holdoverMaxSet).DurationVar(&f.holdoverMax)
+	return f
+}
+
+// config is the merged, validated configuration of the agent's sources.
+type config struct {
+	servers      []string
+	pollInterval time.Duration
+	holdoverMax  time.Duration
+}
+
+// load reads the configuration file (if any) and merges the flags into it.
+func (f *sourceFlags) load() (config, error) {
+	var file fileConfig
+	if f.configFile != "" {
+		var err error
+		if file, err = readConfigFile(f.configFile); err != nil {
+			return config{}, err
+		}
+	}
+	c := config{
+		servers:      append(append([]string{}, file.NTP.Servers...), f.servers...),
+		pollInterval: pick(f.pollIntervalSet, f.pollInterval, time.Duration(file.Poll.Interval)),
+		holdoverMax:  pick(f.holdoverMaxSet, f.holdoverMax, time.Duration(file.Holdover.Max)),
+	}
+	return c, c.validate()
+}
+
+// pick returns the flag when the user set it or the file is silent.
+func pick(flagSet bool, flag, file time.Duration) time.Duration {
+	if flagSet || file == 0 {
+		return flag
+	}
+	return file
+}
+
+// readConfigFile parses a YAML configuration file strictly: an unknown key
+// is an error, so a typo cannot silently disable a source.
+func readConfigFile(path string) (fileConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fileConfig{}, fmt.Errorf("config: %w", err)
+	}
+	var c fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return fileConfig{}, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// validate checks the merged configuration.
+func (c config) validate() error {
+	if len(c.servers) == 0 {
+		return errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file")
+	}
+	seen := map[string]bool{}
+	for _, s := range c.servers {
+		host, port, err := ntp.SplitHostPort(s)
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		key := fmt.Sprintf("%s:%d", host, port)
+		if seen[key] {
+			return fmt.Errorf("config: NTP server %s is listed twice", s)
+		}
+		seen[key] = true
+	}
+	if c.pollInterval < 100*time.Millisecond || c.pollInterval > 36*time.Hour {
+		return fmt.Errorf("config: poll interval %v is outside 100ms..36h", c.pollInterval)
+	}
+	if c.holdoverMax <= 0 {
+		return fmt.Errorf("config: holdover.max %v must be positive", c.holdoverMax)
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/ntp"
+)
+
+// demoFlags are the flags of `clockwatch demo`.
+type demoFlags struct {
+	web      *webFlags
+	duration time.Duration
+	poll     time.Duration
+	seed     uint64
+}
+
+func registerDemo(app *kingpin.Application, commands map[string]runner) {
+	cmd := app.Command("demo", "Run the agent against five simulated NTP servers on loopback (one of them a falseticker) whose true time is known, and print every second the true offset, the estimate and its error bound. Needs no network and no configuration; serves /metrics and the API while it runs; Ctrl-C ends it.")
+	f := &demoFlags{web: addWebFlags(cmd)}
+	cmd.Flag("duration", "Stop after this long (0: run until Ctrl-C).").Default("0s").DurationVar(&f.duration)
+	cmd.Flag("poll.interval", "Time between queries of each simulated server.").Default("1s").DurationVar(&f.poll)
+	cmd.Flag("seed", "Seed of the simulated network jitter.").Default("1").Uint64Var(&f.seed)
+	commands["demo"] = func(ctx context.Context, c *cli) error { return runDemo(ctx, c, f) }
+}
+
+// demoWorld is the simulated truth: this host's clock is off true time by
+// a known offset that drifts, and the servers serve true time plus their
+// own error over jittery paths.
+type demoWorld struct {
+	start  time.Time
+	offset time.Duration // this host's offset at start
+	drift  float64       // how fast it grows
+	mu     sync.Mutex
+	rng    *rand.Rand
+}
+
+// trueOffset is this host's true offset (local − true) at local time t.
+func (w *demoWorld) trueOffset(t time.Time) time.Duration {
+	return w.offset + time.Duration(w.drift*float64(t.Sub(w.start)))
+}
+
+// trueTime converts a local clock reading to true time.
+func (w *demoWorld) trueTime(local time.Time) time.Time {
+	return local.Add(-w.trueOffset(local))
+}
+
+// pathDelay draws one exchange's outbound and return delays: 150 µs each
+// plus exponential jitter, drawn independently, so paths are asymmetric.
+func (w *demoWorld) pathDelay() (time.Duration, time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	jitter := func() time.Duration { return time.Duration(w.rng.ExpFloat64() * float64(100*time.Microsecond)) }
+	return 150*time.Microsecond + jitter(), 150*time.Microsecond + jitter()
+}
+
+// demoServer is one simulated NTP server.
+type demoServer struct {
+	name string
+	err  time.Duration // its own error against true time
+}
+
+var demoServers = []demoServer{
+	{"alpha", 40 * time.Microsecond},
+	{"bravo", -30 * time.Microsecond},
+	{"charlie", 10 * time.Microsecond},
+	{"delta", -60 * time.Microsecond},
+	{"echo (falseticker)", 24 * time.Millisecond},
+}
+
+// runDemo is `clockwatch demo`.
+func runDemo(ctx context.Context, c *cli, f *demoFlags) error {
+	if f.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.duration)
+		defer cancel()
+	}
+	clock := shiftedClock(0)
+	w := &demoWorld{start: clock(), offset: 3200 * time.Microsecond, drift: 15e-6, rng: rand.New(rand.NewPCG(f.seed, 7))}
+	addrs, err := startDemoServers(ctx, w)
+	if err != nil {
+		return err
+	}
+	cfg := config{servers: addrs, pollInterval: f.poll, holdoverMax: 30 * time.Minute}
+	sources, err := ntpSources(cfg, &ntp.Client{Timeout: time.Second}, c.logger)
+	if err != nil {
+		return err
+	}
+	a := newAgent(c.logger, clock, estimatorConfig(cfg))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served, err := serveAPI(ctx, f.web, a, c.logger)
+	if err != nil {
+		return err
+	}
+	go a.run(ctx, sources, nil)
+	fmt.Fprintf(c.stdout, "clockwatch demo: this host's clock is %v ahead of true time and gains %.0f ppm; servers on loopback: %s\n\n",
+		w.offset, w.drift*1e6, strings.Join(addrs, ", "))
+	score := printDemo(ctx, c.stdout, a, w)
+	cancel()
+	if err := <-served; err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "\n%s\n", score)
+	if score.missed > 0 {
+		return fmt.Errorf("the error bound missed the true offset in %d of %d seconds", score.missed, score.rows)
+	}
+	return nil
+}
+
+// startDemoServers starts a responder per demo server on loopback and
+// returns their addresses, in the order of demoServers.
+func startDemoServers(ctx context.Context, w *demoWorld) ([]string, error) {
+	var addrs []string
+	for i, s := range demoServers {
+		conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("demo: start simulated server: %w", err)
+		}
+		serverErr := s.err
+		r := &ntp.Responder{
+			Clock:          func() time.Time { return w.trueTime(time.Now().Round(0)).Add(serverErr) },
+			RootDelay:      100 * time.Microsecond,
+			RootDispersion: 150 * time.Microsecond,
+			RefID:          0x7f000001 + uint32(i),
+			PathDelay:      w.pathDelay,
+		}
+		go func() {
+			_ = r.Serve(ctx, conn)
+			conn.Close()
+		}()
+		addrs = append(addrs, conn.LocalAddr().String())
+	}
+	return addrs, nil
+}
+
+// demoScore sums up a demo run.
+type demoScore struct {
+	rows, missed int
+	worst        time.Duration
+	boundSum     time.Duration
+}
+
+func (s demoScore) String() string {
+	if s.rows == 0 {
+		return "no estimate yet"
+	}
+	return fmt.Sprintf("bound covered the true offset in %d of %d seconds; largest error %v; mean bound %v",
+		s.rows-s.missed, s.rows, s.worst, s.boundSum/time.Duration(s.rows))
+}
+
+// printDemo prints a row a second until ctx ends and returns the score of
+// the rows with an estimate.
+func printDemo(ctx context.Context, out io.Writer, a *agent, w *demoWorld) demoScore {
+	var score demoScore
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	fmt.Fprintf(out, "%5s  %11s  %11s  %9s  %9s  %-7s  %s\n", "t", "true offset", "estimate", "error", "bound", "covered", "sources")
+	for {
+		select {
+		case <-ctx.Done():
+			return score
+		case <-tick.C:
+		}
+		now := a.clock()
+		e := a.latest.Load().At(now)
+		truth := w.trueOffset(now)
+		row := fmt.Sprintf("%4.0fs  %11s", now.Sub(w.start).Seconds(), signed(truth))
+		if !e.HasOffset() {
+			fmt.Fprintf(out, "%s  %11s  %9s  %9s  %-7s  %s\n", row, "-", "-", "-", "-", demoSources(e))
+			continue
+		}
+		errAbs := (e.Offset - truth).Abs()
+		covered := errAbs <= e.ErrorBound
+		score.rows++
+		score.boundSum += e.ErrorBound
+		score.worst = max(score.worst, errAbs)
+		mark := "yes"
+		if !covered {
+			score.missed++
+			mark = "NO"
+		}
+		fmt.Fprintf(out, "%s  %11s  %9s  %9s  %-7s  %s\n", row, signed(e.Offset), signed(e.Offset-truth),
+			e.ErrorBound.Round(time.Microsecond), mark, demoSources(e))
+	}
+}
+
+// demoSources summarizes the sources' states, one letter each: the first
+// letter of the status (s: selected, f: falseticker, ...).
+func demoSources(e estimator.Estimate) string {
+	parts := make([]string, 0, len(e.Sources))
+	for i, s := range e.Sources {
+		parts = append(parts, fmt.Sprintf("%s=%s", strings.Fields(demoServers[i].name)[0], s.Status))
+	}
+	return strings.Join(parts, " ")
+}
+
+// signed formats d with its sign and microsecond resolution.
+func signed(d time.Duration) string {
+	d = d.Round(time.Microsecond)
+	if d >= 0 {
+		return "+" + d.String()
+	}
+	return d.String()
+}

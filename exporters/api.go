@@ -1,0 +1,99 @@
+package exporters
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// API serves the agent's HTTP endpoints: the landing page, /metrics,
+// /api/v1/status, /api/v1/history and /healthz.
+type API struct {
+	// Current returns the estimate carried to the present.
+	Current func() estimator.Estimate
+	// History holds recent estimates for /api/v1/history.
+	History *History
+	// Host names this host in the history document.
+	Host string
+	// Gatherer is what /metrics serves.
+	Gatherer prometheus.Gatherer
+	// Health, when set, makes /healthz fail with its error.
+	Health func() error
+	Logger *slog.Logger
+}
+
+// Handler returns the mux of every endpoint.
+func (a *API) Handler() (http.Handler, error) {
+	mux := http.NewServeMux()
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		Name:        "clockwatch",
+		Description: "Clock offset, drift and a true error bound for this host",
+		Version:     version.Info(),
+		Links: []web.LandingLinks{
+			{Address: "/metrics", Text: "Metrics", Description: "Prometheus metrics"},
+			{Address: "/api/v1/status", Text: "Status", Description: "Current estimate and sources (JSON)"},
+			{Address: "/api/v1/history", Text: "History", Description: "Recent estimates (JSON; ?since=RFC3339)"},
+			{Address: "/healthz", Text: "Health", Description: "Liveness check"},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("landing page: %w", err)
+	}
+	mux.Handle("GET /{$}", landing)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelError)}))
+	mux.HandleFunc("GET /api/v1/status", a.status)
+	mux.HandleFunc("GET /api/v1/history", a.history)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	return mux, nil
+}
+
+func (a *API) status(w http.ResponseWriter, _ *http.Request) {
+	a.writeJSON(w, http.StatusOK, NewStatus(a.Current()))
+}
+
+// historyDocument is the JSON of GET /api/v1/history.
+type historyDocument struct {
+	Host      string         `json:"host"`
+	Estimates []HistoryPoint `json:"estimates"`
+}
+
+func (a *API) history(w http.ResponseWriter, r *http.Request) {
+	var since time.Time
+	if s := r.URL.Query().Get("since"); s != "" {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			a.writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("since=%q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", s)})
+			return
+		}
+		since = t
+	}
+	a.writeJSON(w, http.StatusOK, historyDocument{Host: a.Host, Estimates: a.History.Since(since)})
+}
+
+func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
+	if a.Health != nil {
+		if err := a.Health(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (a *API) writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		a.Logger.Debug("write response", "err", err)
+	}
+}

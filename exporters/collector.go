@@ -1,0 +1,133 @@
+package exporters
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const namespace = "clockwatch"
+
+// Collector exports the current estimate as Prometheus metrics. It reads
+// the estimate at scrape time; there is no per-update bookkeeping, and the
+// label sets are bounded by the configured sources.
+type Collector struct {
+	current func() estimator.Estimate
+
+	offset, bound, drift, driftBound, synchronized, holdover *prometheus.Desc
+	steps, lastSample                                        *prometheus.Desc
+
+	srcInfo, srcOffset, srcDelay, srcBound, srcReachable *prometheus.Desc
+	srcSelected, srcStratum, srcLast, srcSamples         *prometheus.Desc
+	srcStatus                                            *prometheus.Desc
+}
+
+// NewCollector returns a collector of the estimate current returns; current
+// is called once per scrape and should carry the estimate to the present
+// (estimator.Estimate.At).
+func NewCollector(current func() estimator.Estimate) *Collector {
+	desc := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(namespace+"_"+name, help, labels, nil)
+	}
+	src := []string{"source", "kind"}
+	return &Collector{
+		current:      current,
+		offset:       desc("offset_seconds", "Estimated offset of this host's clock: local clock minus true time (positive: this host is ahead). Absent until something is measured."),
+		bound:        desc("error_bound_seconds", "Bound on the error of clockwatch_offset_seconds: |true offset - estimate| is at most this (+Inf when unknown)."),
+		drift:        desc("frequency_offset_ratio", "Estimated frequency offset of the local clock (positive: it runs fast), as a ratio (1e-6 is 1 ppm)."),
+		driftBound:   desc("frequency_uncertainty_ratio", "Bound on the error of clockwatch_frequency_offset_ratio."),
+		synchronized: desc("synchronized", "1 when a majority of sources agrees and the estimate is fresh (including holdover), else 0."),
+		holdover:     desc("holdover", "1 when every source went quiet and the estimate is carried forward with a growing bound."),
+		steps:        desc("clock_steps_total", "Times the offset moved further than its bound allowed: the local clock or the reference stepped."),
+		lastSample:   desc("last_sample_timestamp_seconds", "Local clock time of the newest sample of a selected source, in seconds since the Unix epoch."),
+		srcInfo:      desc("source_info", "Identity of a configured source; always 1.", "source", "kind", "address"),
+		srcOffset:    desc("source_offset_seconds", "This host's offset as one source sees it: local clock minus the source's time.", src...),
+		srcDelay:     desc("source_delay_seconds", "Round-trip delay of the newest sample of a source.", src...),
+		srcBound:     desc("source_error_bound_seconds", "Bound on the error of clockwatch_source_offset_seconds, including the source's root distance.", src...),
+		srcReachable: desc("source_reachable", "1 when a source answered at least one of its last 8 polls.", src...),
+		srcSelected:  desc("source_selected", "1 when a source agrees with the majority and is combined into the estimate.", src...),
+		srcStratum:   desc("source_stratum", "Stratum of a source's newest sample.", src...),
+		srcLast:      desc("source_last_sample_timestamp_seconds", "Local clock time of a source's newest usable sample, in seconds since the Unix epoch.", src...),
+		srcSamples:   desc("source_samples_total", "Polls of a source by result: ok, or why no sample came (timeout, bad_origin, kod, malformed, ...).", "source", "kind", "result"),
+		srcStatus:    desc("source_status", "Status of a source as a label (selected, candidate, falseticker, unreachable, kod, init); always 1.", "source", "kind", "status"),
+	}
+}
+
+// Describe sends every metric description.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		c.offset, c.bound, c.drift, c.driftBound, c.synchronized, c.holdover, c.steps, c.lastSample,
+		c.srcInfo, c.srcOffset, c.srcDelay, c.srcBound, c.srcReachable, c.srcSelected, c.srcStratum,
+		c.srcLast, c.srcSamples, c.srcStatus,
+	} {
+		ch <- d
+	}
+}
+
+// Collect sends the metrics of the current estimate.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	e := c.current()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	if e.HasOffset() {
+		gauge(c.offset, e.Offset.Seconds())
+		gauge(c.bound, e.ErrorBound.Seconds())
+	} else {
+		gauge(c.bound, math.Inf(1))
+	}
+	gauge(c.drift, e.Drift)
+	gauge(c.driftBound, e.DriftBound)
+	gauge(c.synchronized, boolValue(e.Synchronized))
+	gauge(c.holdover, boolValue(e.Status == estimator.StatusHoldover))
+	ch <- prometheus.MustNewConstMetric(c.steps, prometheus.CounterValue, float64(e.Steps))
+	if !e.LastSample.IsZero() {
+		gauge(c.lastSample, unixSeconds(e.LastSample))
+	}
+	for _, s := range e.Sources {
+		c.collectSource(ch, s)
+	}
+}
+
+// collectSource sends the metrics of one source.
+func (c *Collector) collectSource(ch chan<- prometheus.Metric, s estimator.SourceEstimate) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{s.Name, s.Kind}, labels...)...)
+	}
+	ch <- prometheus.MustNewConstMetric(c.srcInfo, prometheus.GaugeValue, 1, s.Name, s.Kind, s.Address)
+	gauge(c.srcStatus, 1, s.Status)
+	gauge(c.srcReachable, boolValue(s.Reachable))
+	gauge(c.srcSelected, boolValue(s.Selected))
+	if s.ErrorBound != estimator.UnknownBound {
+		gauge(c.srcOffset, s.Offset.Seconds())
+		gauge(c.srcBound, s.ErrorBound.Seconds())
+	}
+	if !s.LastSample.IsZero() {
+		gauge(c.srcDelay, s.Delay.Seconds())
+		gauge(c.srcStratum, float64(s.Stratum))
+		gauge(c.srcLast, unixSeconds(s.LastSample))
+	}
+	results := []string{estimator.ResultOK}
+	for r := range s.Results {
+		if r == estimator.ResultOK {
+			continue
+		}
+		results = append(results, r)
+	}
+	slices.Sort(results)
+	for _, r := range results {
+		ch <- prometheus.MustNewConstMetric(c.srcSamples, prometheus.CounterValue, float64(s.Results[r]), s.Name, s.Kind, r)
+	}
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
