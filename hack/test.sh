@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every test of clockwatch: installs the real peers the tests talk to
+# (Debian packages), then go vet, unit and integration tests with the race
+# detector, and the Prometheus rule and metrics checks.
+#
+# Usage: hack/test.sh            (what `make test` and CI run)
+#        SKIP_INSTALL=1 hack/test.sh   (do not touch system packages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests need, by the command that proves each is there.
+declare -A packages=(
+  [chronyd]=chrony
+  [ptp4l]=linuxptp
+  [prometheus]=prometheus
+  [promtool]=prometheus
+  [ip]=iproute2
+)
+
+install_packages() {
+  local missing=()
+  for cmd in "${!packages[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("${packages[$cmd]}")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  if [ "$(id -u)" != 0 ]; then
+    echo "test.sh: missing ${missing[*]}; run as root or install them (tests that need them will skip)" >&2
+    return
+  fi
+  # Install without starting the packages' services: tests start their own.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' RETURN
+  echo "test.sh: installing $(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+}
+
+[ "${SKIP_INSTALL:-}" = 1 ] || install_packages
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test (unit and integration, race detector)"
+go test -race -count=1 -timeout 12m ./...
+
+if ls deploy/prometheus/*.yml >/dev/null 2>&1; then
+  echo "== promtool check rules / test rules"
+  promtool check rules deploy/prometheus/*rules*.yml
+  if ls deploy/prometheus/tests/*.yml >/dev/null 2>&1; then
+    promtool test rules deploy/prometheus/tests/*.yml
+  fi
+fi
+echo "== all tests passed"
