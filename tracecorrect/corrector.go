@@ -1,0 +1,116 @@
+package tracecorrect
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Attributes written on the spans a correction touches.
+const (
+	// AttrCorrection is the number of nanoseconds added to the span's
+	// start time (negative: moved earlier).
+	AttrCorrection = "clockwatch.correction_ns"
+	// AttrEndCorrection is the number of nanoseconds added to the span's
+	// end time, written only when it differs from AttrCorrection (the
+	// host's offset changed during the span).
+	AttrEndCorrection = "clockwatch.end_correction_ns"
+	// AttrCorrectionSource says what the correction was based on: one of
+	// the CorrectionSource values.
+	AttrCorrectionSource = "clockwatch.correction_source"
+)
+
+// Values of AttrCorrectionSource.
+const (
+	// CorrectionSourceOffset: the host's measured offset alone.
+	CorrectionSourceOffset = "offset"
+	// CorrectionSourceOffsetAndCausality: the measured offset, then a
+	// shift within the host's error bound to restore causality.
+	CorrectionSourceOffsetAndCausality = "offset+causality"
+	// CorrectionSourceCausality: no offset was measured for the host, so
+	// the span was moved by causality alone, or not at all.
+	CorrectionSourceCausality = "causality"
+	// CorrectionSourceBaseline: moved by AdjustCausalityOnly.
+	CorrectionSourceBaseline = "causality-only-baseline"
+)
+
+// Defaults of Options.
+const (
+	// DefaultHostAttribute is the OpenTelemetry resource attribute for the
+	// host name.
+	DefaultHostAttribute = "host.name"
+	// DefaultDriftAllowance (100 ppm) is how fast an error bound grows
+	// away from the measurements: a free-running crystal's worst drift.
+	DefaultDriftAllowance = 100e-6
+	// DefaultMaxAge is how far from its nearest measurement a host still
+	// counts as measured.
+	DefaultMaxAge = 15 * time.Minute
+)
+
+// Options tune a Corrector; zero fields take the defaults.
+type Options struct {
+	// HostAttribute is the resource attribute whose value names the host
+	// in Offsets.
+	HostAttribute string
+	// DriftAllowance is the rate (a ratio) at which an error bound grows
+	// with the distance to the nearest measurement.
+	DriftAllowance float64
+	// MaxAge is how far a host's spans in a trace may be from its nearest
+	// measurement for its offsets to be used.
+	MaxAge time.Duration
+}
+
+// withDefaults fills the zero fields of o.
+func (o Options) withDefaults() Options {
+	if o.HostAttribute == "" {
+		o.HostAttribute = DefaultHostAttribute
+	}
+	if o.DriftAllowance == 0 {
+		o.DriftAllowance = DefaultDriftAllowance
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	return o
+}
+
+// Corrector corrects span timestamps with measured host offsets and
+// causality. It is safe for concurrent use.
+type Corrector struct {
+	opts      Options
+	timelines map[string]*timeline
+}
+
+// NewCorrector prepares offsets for correction.
+func NewCorrector(offsets Offsets, opts Options) (*Corrector, error) {
+	if err := offsets.Validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	if math.IsNaN(opts.DriftAllowance) || opts.DriftAllowance < 0 || opts.DriftAllowance >= 1 {
+		return nil, fmt.Errorf("drift allowance %v: want a ratio in [0, 1), such as 100e-6", opts.DriftAllowance)
+	}
+	if opts.MaxAge < 0 {
+		return nil, fmt.Errorf("max age %v: want a positive duration", opts.MaxAge)
+	}
+	c := &Corrector{opts: opts, timelines: make(map[string]*timeline, len(offsets))}
+	for host, ms := range offsets {
+		if len(ms) > 0 {
+			c.timelines[host] = newTimeline(ms)
+		}
+	}
+	return c, nil
+}
+
+// Correct corrects every span of batches in place, trace by trace; spans of
+// one trace may be spread over several batches. It returns what changed.
+func (c *Corrector) Correct(batches ...ptrace.Traces) Summary {
+	ix := newBatchIndex(c.opts.HostAttribute, batches)
+	tc := newTraceCorrection(c, ix)
+	for k := range ix.traceCount() {
+		tc.correct(ix.trace(k))
+	}
+	return tc.summary()
+}

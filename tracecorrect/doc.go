@@ -1,0 +1,50 @@
+// Package tracecorrect fixes span timestamps that were recorded on hosts
+// whose clocks were off, using the offsets clockwatch measured on those hosts
+// and, where those run out, causality between spans.
+//
+// # Sign convention
+//
+// An offset is host clock − true time: positive means the host is ahead. A
+// span recorded at host time r on a host with measured offset m at r is
+// corrected to r − m. The error bound b of the measurement says the true time
+// lies within ±b of that.
+//
+// # Algorithm
+//
+// Spans are grouped by trace; each trace is corrected on its own.
+//
+//  1. Offsets: every timestamp of a span (start, end, events) on a host with
+//     measurements is corrected by the host's offset at that instant,
+//     interpolated linearly between measurements. The bound is interpolated
+//     too and grows with the distance to the nearest measurement
+//     (Options.DriftAllowance); a host whose nearest measurement is older than
+//     Options.MaxAge counts as unmeasured in that trace.
+//  2. Hosts without measurements are placed by causality alone, one shift per
+//     host and trace: not at all when their spans already fit, else in the
+//     middle of the window their calls allow (the equal-latency assumption of
+//     Jaeger's adjuster), else just far enough.
+//  3. Causality: if a child still starts before its parent, or a SERVER span
+//     still starts before or ends after its CLIENT parent, every host of the
+//     trace gets one extra shift, found as the smallest one (least squares,
+//     weighted by each host's bound) that removes every violation while
+//     staying within each measured host's bound. Only the start rule is kept
+//     for other span kinds: producers, consumers and internal children may
+//     outlive their parents. When no such shift exists the trace keeps its
+//     step-1 times and is counted in Summary.UnresolvedTraces.
+//
+// Every moved span is annotated with AttrCorrection (nanoseconds added to its
+// start time) and AttrCorrectionSource; spans of unmeasured hosts carry
+// CorrectionSourceCausality even when they did not move.
+//
+// # Baseline
+//
+// AdjustCausalityOnly implements the clock-skew adjuster that Jaeger
+// describes, which uses causality alone; it exists to compare against.
+//
+// # Inputs
+//
+// ReadTraces and WriteTraces handle OTLP JSON as the OpenTelemetry
+// Collector's file exporter and OTLP/HTTP carry it. Offsets come from an
+// offsets file (DecodeOffsetsFile), a clockwatch agent's history endpoint
+// (FetchAgentHistory) or a Prometheus server (QueryPrometheus).
+package tracecorrect
