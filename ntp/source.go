@@ -74,13 +74,16 @@ type Source struct {
 
 // NewSource returns a source for server, written HOST or HOST:PORT (IPv6
 // literals in brackets). kind is estimator.KindNTP for upstream servers or
-// estimator.KindPeer for other agents.
+// estimator.KindPeer for other agents. A nil logger discards.
 func NewSource(server, kind string, cfg PollConfig, client *Client, logger *slog.Logger) (*Source, error) {
 	host, port, err := SplitHostPort(server)
 	if err != nil {
 		return nil, err
 	}
 	name := net.JoinHostPort(host, strconv.Itoa(int(port)))
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return &Source{
 		info:    estimator.SourceInfo{Name: name, Kind: kind, Address: name},
 		host:    host,
@@ -160,6 +163,29 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 			return
 		}
 	}
+}
+
+// Burst polls count times, spacing apart, and returns the observations: a
+// one-shot measurement (`clockwatch query`). It stops early on a
+// kiss-o'-death.
+func (s *Source) Burst(ctx context.Context, count int, spacing time.Duration) []estimator.Observation {
+	ip, err := s.resolve(ctx, s.host)
+	if err != nil {
+		return []estimator.Observation{{Source: s.info.Name, Result: ResultNetworkError, Err: err}}
+	}
+	addr := netip.AddrPortFrom(ip, s.port)
+	var out []estimator.Observation
+	for i := range count {
+		if i > 0 && s.sleep(ctx, spacing) != nil {
+			break
+		}
+		o := s.poll(ctx, addr)
+		out = append(out, o)
+		if _, kod := IsKoD(o.Err); kod {
+			break
+		}
+	}
+	return out
 }
 
 // poll runs one query and turns it into an observation.

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/ntp"
+)
+
+// queryFlags are the flags of `clockwatch query`.
+type queryFlags struct {
+	servers []string
+	count   int
+	spacing time.Duration
+	timeout time.Duration
+	json    bool
+}
+
+func registerQuery(app *kingpin.Application, commands map[string]runner) {
+	cmd := app.Command("query", "Measure NTP servers once, like `chronyd -Q` or `ntpdate -q`: per server offset, delay, stratum and error bound, and the combined estimate. Exits non-zero when no server answers.")
+	f := &queryFlags{}
+	cmd.Arg("server", "NTP servers, HOST or HOST:PORT.").Required().StringsVar(&f.servers)
+	cmd.Flag("count", "Queries per server (the lowest-delay ones count most).").Default("4").IntVar(&f.count)
+	cmd.Flag("spacing", "Time between the queries to one server.").Default("250ms").DurationVar(&f.spacing)
+	cmd.Flag("timeout", "How long to wait for each reply.").Default("2s").DurationVar(&f.timeout)
+	cmd.Flag("json", "Print the result as JSON, in the shape of GET /api/v1/status.").BoolVar(&f.json)
+	commands["query"] = func(ctx context.Context, c *cli) error { return runQuery(ctx, c, f) }
+}
+
+// runQuery is `clockwatch query`.
+func runQuery(ctx context.Context, c *cli, f *queryFlags) error {
+	if f.count < 1 {
+		return fmt.Errorf("--count %d: want at least 1", f.count)
+	}
+	client := &ntp.Client{Timeout: f.timeout}
+	sources := make([]*ntp.Source, 0, len(f.servers))
+	infos := make([]estimator.SourceInfo, 0, len(f.servers))
+	for _, server := range f.servers {
+		src, err := ntp.NewSource(server, estimator.KindNTP, ntp.PollConfig{}, client, c.logger)
+		if err != nil {
+			return err
+		}
+		sources = append(sources, src)
+		infos = append(infos, src.Info())
+	}
+	est := estimator.New(estimator.Config{})
+	est.SetSources(infos)
+	errs := queryAll(ctx, est, sources, f)
+	e := est.Estimate(time.Now().Round(0))
+	if f.json {
+		if err := printJSON(c.stdout, exporters.NewStatus(e)); err != nil {
+			return err
+		}
+	} else {
+		printQuery(c.stdout, e)
+	}
+	if countOK(e) == 0 {
+		for _, err := range errs {
+			fmt.Fprintln(c.stderr, err)
+		}
+		return fmt.Errorf("no server answered")
+	}
+	return nil
+}
+
+// queryAll queries every server count times, the servers in parallel,
+// and returns the errors of the failed queries.
+func queryAll(ctx context.Context, est *estimator.Estimator, sources []*ntp.Source, f *queryFlags) []error {
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for _, src := range sources {
+		wg.Go(func() {
+			for _, o := range src.Burst(ctx, f.count, f.spacing) {
+				mu.Lock()
+				if err := firstErr(est.Observe(o), o.Err); err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countOK counts the sources that produced at least one sample.
+func countOK(e estimator.Estimate) int {
+	n := 0
+	for _, s := range e.Sources {
+		if s.Results[estimator.ResultOK] > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// printQuery prints a table of the servers and the combined estimate.
+func printQuery(out io.Writer, e estimator.Estimate) {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVER\tSTATUS\tSTRATUM\tOFFSET\tDELAY\tBOUND\tREPLIES")
+	for _, s := range e.Sources {
+		replies := fmt.Sprintf("%d/%d", s.Results[estimator.ResultOK], total(s.Results))
+		if s.ErrorBound == estimator.UnknownBound {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\n", s.Name, s.Status, replies)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%v\t±%v\t%s\n", s.Name, s.Status, s.Stratum, signed(s.Offset),
+			s.Delay.Round(time.Microsecond), s.ErrorBound.Round(time.Microsecond), replies)
+	}
+	tw.Flush()
+	if e.HasOffset() {
+		fmt.Fprintf(out, "\nthis host is %s ± %v from true time (%s; offset = local clock − reference)\n",
+			signed(e.Offset), e.ErrorBound.Round(time.Microsecond), e.Status)
+	}
+}
+
+func total(results map[string]uint64) uint64 {
+	var n uint64
+	for _, v := range results {
+		n += v
+	}
+	return n
+}
+
+func printJSON(out io.Writer, v any) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

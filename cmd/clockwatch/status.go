@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/exporters"
+)
+
+// statusFlags are the flags of `clockwatch status`.
+type statusFlags struct {
+	agentURL string
+	json     bool
+	timeout  time.Duration
+	insecure bool
+}
+
+func registerStatus(app *kingpin.Application, commands map[string]runner) {
+	cmd := app.Command("status", "Print a running agent's estimate and sources, like `chronyc tracking` and `chronyc sources` together.")
+	f := &statusFlags{}
+	cmd.Flag("agent.url", "Base URL of the agent's HTTP API (user:password@ for basic auth).").Default("http://localhost" + defaultListenAddress).StringVar(&f.agentURL)
+	cmd.Flag("json", "Print the agent's /api/v1/status document as it is.").BoolVar(&f.json)
+	cmd.Flag("timeout", "How long to wait for the agent.").Default("5s").DurationVar(&f.timeout)
+	cmd.Flag("tls.insecure-skip-verify", "Do not verify the agent's TLS certificate.").BoolVar(&f.insecure)
+	commands["status"] = func(ctx context.Context, c *cli) error { return runStatus(ctx, c, f) }
+}
+
+// runStatus is `clockwatch status`.
+func runStatus(ctx context.Context, c *cli, f *statusFlags) error {
+	body, err := fetchStatus(ctx, f)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		_, err := c.stdout.Write(body)
+		return err
+	}
+	var s exporters.Status
+	if err := json.Unmarshal(body, &s); err != nil {
+		return fmt.Errorf("agent at %s sent an unreadable status: %w", f.agentURL, err)
+	}
+	printStatus(c.stdout, s)
+	return nil
+}
+
+// fetchStatus gets the raw status document from the agent.
+func fetchStatus(ctx context.Context, f *statusFlags) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	url := strings.TrimSuffix(f.agentURL, "/") + "/api/v1/status"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("--agent.url %q: %w", f.agentURL, err)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: f.insecure}}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("no agent at %s: %w (is `clockwatch run` running? see --agent.url)", f.agentURL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, fmt.Errorf("reading status from %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("agent at %s answered %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
+	}
+	return body, nil
+}
+
+// printStatus prints the estimate and a table of sources.
+func printStatus(out io.Writer, s exporters.Status) {
+	fmt.Fprintf(out, "State       : %s\n", s.State)
+	fmt.Fprintf(out, "Offset      : %s ± %s (local clock − true time; positive: this host is ahead)\n",
+		signedSeconds(s.OffsetSeconds), seconds(s.ErrorBoundSeconds))
+	fmt.Fprintf(out, "Drift       : %+.3f ppm ± %.3f ppm (positive: the clock runs fast)\n", s.DriftPPM, s.DriftBoundPPM)
+	if s.LastSample != nil {
+		fmt.Fprintf(out, "Last sample : %s ago\n", s.Time.Sub(*s.LastSample).Round(time.Millisecond))
+	}
+	fmt.Fprintf(out, "Steps       : %d\n\n", s.Steps)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tKIND\tSTATUS\tSTRATUM\tOFFSET\tBOUND\tDELAY\tLAST\tSTAMPS")
+	for _, src := range s.Sources {
+		last := "-"
+		if src.LastSample != nil {
+			last = s.Time.Sub(*src.LastSample).Round(100*time.Millisecond).String() + " ago"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t±%s\t%s\t%s\t%s\n", src.Name, src.Kind, src.Status, src.Stratum,
+			signedSeconds(src.OffsetSeconds), seconds(src.ErrorBoundSeconds), seconds(src.DelaySeconds), last, src.Timestamping)
+	}
+	tw.Flush()
+}
+
+// seconds formats a JSON seconds value as a duration.
+func seconds(v float64) string {
+	if v >= 1e9 {
+		return "unknown"
+	}
+	return time.Duration(v * 1e9).Round(time.Microsecond).String()
+}
+
+func signedSeconds(v float64) string { return signed(time.Duration(v * 1e9)) }
