@@ -11,6 +11,7 @@ import (
 
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // source is anything that measures the local clock: an NTP server, a peer,
@@ -49,6 +50,10 @@ type agent struct {
 	publishers []func(estimator.Estimate)
 
 	stopSources func()
+	// active lists the running sources, for their own metrics.
+	activeMu sync.Mutex
+	active   []source
+
 	lastHistory time.Time
 	last        estimator.Estimate
 }
@@ -125,6 +130,9 @@ func (a *agent) startSources(ctx context.Context, sources []source) {
 		infos[i] = s.Info()
 	}
 	a.est.SetSources(infos)
+	a.activeMu.Lock()
+	a.active = sources
+	a.activeMu.Unlock()
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, s := range sources {
@@ -194,5 +202,22 @@ func (a *agent) saveState() {
 	e := a.est.Estimate(a.clock())
 	if err := a.saver.Save(e.Time, e); err != nil {
 		a.logger.Warn("saving state on exit failed", "err", err)
+	}
+}
+
+// Describe sends nothing: the running sources change on reload, so their
+// metrics are unchecked.
+func (a *agent) Describe(chan<- *prometheus.Desc) {}
+
+// Collect gathers the metrics of the running sources that have their own
+// (a chronyd's view of its sources, ptp4l's port state, ...).
+func (a *agent) Collect(ch chan<- prometheus.Metric) {
+	a.activeMu.Lock()
+	active := a.active
+	a.activeMu.Unlock()
+	for _, s := range active {
+		if c, ok := s.(prometheus.Collector); ok {
+			c.Collect(ch)
+		}
 	}
 }

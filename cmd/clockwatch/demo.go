@@ -90,7 +90,7 @@ func runDemo(ctx context.Context, c *cli, f *demoFlags) error {
 		return err
 	}
 	cfg := config{servers: addrs, pollInterval: f.poll, holdoverMax: 30 * time.Minute}
-	sources, err := ntpSources(cfg, &ntp.Client{Timeout: time.Second}, c.logger)
+	sources, err := buildSources(cfg, &ntp.Client{Timeout: time.Second}, c.logger)
 	if err != nil {
 		return err
 	}

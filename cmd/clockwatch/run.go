@@ -45,7 +45,7 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 			a.warmStart(f.stateDir)
 		}
 	}
-	sources, err := ntpSources(cfg, client, c.logger)
+	sources, err := buildSources(cfg, client, c.logger)
 	if err != nil {
 		return err
 	}
@@ -74,19 +74,6 @@ func estimatorConfig(cfg config) estimator.Config {
 	return estimator.Config{HoldoverMax: cfg.holdoverMax, StaleAfter: max(8*cfg.pollInterval, 30*time.Second)}
 }
 
-// ntpSources builds a source per configured NTP server.
-func ntpSources(cfg config, client *ntp.Client, logger *slog.Logger) ([]source, error) {
-	var out []source
-	for _, server := range cfg.servers {
-		s, err := ntp.NewSource(server, estimator.KindNTP, ntp.PollConfig{Interval: cfg.pollInterval}, client, logger)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
 // reloadOnHangup re-reads the configuration on every SIGHUP and sends the
 // new sources to the agent. A bad configuration is logged and the running
 // one kept.
@@ -103,7 +90,7 @@ func reloadOnHangup(ctx context.Context, logger *slog.Logger, f *sourceFlags, ru
 		cfg, err := f.load()
 		var sources []source
 		if err == nil {
-			sources, err = ntpSources(cfg, client, logger)
+			sources, err = buildSources(cfg, client, logger)
 		}
 		if err != nil {
 			logger.Error("configuration reload failed; keeping the running configuration", "err", err)

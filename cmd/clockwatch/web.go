@@ -36,7 +36,7 @@ func addWebFlags(cmd *kingpin.CmdClause) *webFlags {
 // a taken port stops the command before it runs.
 func serveAPI(ctx context.Context, f *webFlags, a *agent, logger *slog.Logger, extra ...prometheus.Collector) (<-chan error, error) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(exporters.NewCollector(a.current), versioncollector.NewCollector("clockwatch"))
+	reg.MustRegister(exporters.NewCollector(a.current), versioncollector.NewCollector("clockwatch"), a)
 	for _, c := range extra {
 		reg.MustRegister(c)
 	}
