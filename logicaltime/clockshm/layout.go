@@ -1,0 +1,217 @@
+package clockshm
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Size is the length of the file in bytes.
+const Size = words * 8
+
+// Magic and Version identify the file and its layout.
+const (
+	Magic   uint64 = 0x48435441574b4c43 // "CLKWATCH" in little-endian bytes
+	Version uint64 = 1
+)
+
+// UnknownBound is the error bound of an estimate that knows nothing.
+const UnknownBound = math.MaxInt64
+
+// Word indices of the layout; see the package documentation.
+const (
+	wordMagic = iota
+	wordVersion
+	wordSequence
+	wordMonotonic
+	wordLocal
+	wordOffset
+	wordErrorBound
+	wordDrift
+	wordDriftBound
+	wordStatus
+	wordPublished
+	wordUncertainty
+	words = 16
+)
+
+// Status is the agent's synchronization status.
+type Status uint64
+
+// Statuses, as the estimator reports them.
+const (
+	// StatusUnsynchronized: the agent has no trustworthy estimate.
+	StatusUnsynchronized Status = 1
+	// StatusHoldover: every source went quiet; the estimate is carried
+	// forward with a growing bound.
+	StatusHoldover Status = 2
+	// StatusSynchronized: a majority of sources agrees.
+	StatusSynchronized Status = 3
+)
+
+// Record is one published estimate. Instants are CLOCK_MONOTONIC
+// nanoseconds; durations are nanoseconds.
+type Record struct {
+	// Monotonic is the instant the estimate refers to.
+	Monotonic int64
+	// Local is the system clock at Monotonic, as Unix nanoseconds.
+	Local int64
+	// Offset is local clock − reference at Monotonic.
+	Offset int64
+	// ErrorBound bounds |true offset − Offset|; UnknownBound when unknown.
+	ErrorBound int64
+	// Drift is the rate of change of Offset; DriftBound bounds its error.
+	Drift      float64
+	DriftBound float64
+	// Status is the agent's status.
+	Status Status
+	// Published is the instant of the last publish.
+	Published int64
+	// Uncertainty bounds the error of the writer's monotonic readings.
+	Uncertainty int64
+}
+
+// Errors of Region.Read. Callers wrap them with the file's name.
+var (
+	ErrNotPublished = errors.New("the agent has not published an estimate yet")
+	ErrNotClockFile = errors.New("not a clockwatch shared memory clock file")
+	ErrBusy         = errors.New("the writer stopped in the middle of an update (restart the agent)")
+)
+
+// readRetries bounds how often Read retries while the writer is updating;
+// an update takes well under a microsecond, so running out means the writer
+// died in the middle of one.
+const readRetries = 10000
+
+// Region is the file's contents viewed as 64-bit words, usually a memory
+// mapping.
+type Region struct {
+	words []uint64
+}
+
+// NewRegion views b, which must be at least Size bytes long and 8-byte
+// aligned (a memory mapping is), as a Region.
+func NewRegion(b []byte) (*Region, error) {
+	if len(b) < Size {
+		return nil, fmt.Errorf("clockshm: file is %d bytes, want %d: %w", len(b), Size, ErrNotClockFile)
+	}
+	if uintptr(unsafe.Pointer(&b[0]))%8 != 0 {
+		return nil, errors.New("clockshm: region is not 8-byte aligned (map the file instead of reading it)")
+	}
+	return &Region{words: unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), words)}, nil
+}
+
+// NewMemoryRegion returns a Region in ordinary memory, for tests and for
+// programs that simulate an agent in-process.
+func NewMemoryRegion() *Region {
+	return &Region{words: make([]uint64, words)}
+}
+
+// Publish stores r. Only one goroutine of one process may publish to a
+// region; it recovers from a previous writer that died mid-update.
+func (g *Region) Publish(r Record) {
+	seq := g.load(wordSequence)
+	seq += seq & 1
+	g.store(wordSequence, seq+1)
+	g.store(wordMagic, Magic)
+	g.store(wordVersion, Version)
+	g.store(wordMonotonic, uint64(r.Monotonic))
+	g.store(wordLocal, uint64(r.Local))
+	g.store(wordOffset, uint64(r.Offset))
+	g.store(wordErrorBound, uint64(r.ErrorBound))
+	g.store(wordDrift, math.Float64bits(r.Drift))
+	g.store(wordDriftBound, math.Float64bits(r.DriftBound))
+	g.store(wordStatus, uint64(r.Status))
+	g.store(wordPublished, uint64(r.Published))
+	g.store(wordUncertainty, uint64(r.Uncertainty))
+	g.store(wordSequence, seq+2)
+}
+
+// Read fills r with a consistent copy of the record, without allocating.
+// It fails with ErrNotPublished, ErrNotClockFile, ErrBusy or an error
+// naming an unsupported version or a corrupt field.
+func (g *Region) Read(r *Record) error {
+	w := g.words[:words]
+	for try := 0; try < readRetries; try++ {
+		seq := atomic.LoadUint64(&w[wordSequence])
+		if seq&1 == 0 {
+			magic, version := atomic.LoadUint64(&w[wordMagic]), atomic.LoadUint64(&w[wordVersion])
+			r.Monotonic = int64(atomic.LoadUint64(&w[wordMonotonic]))
+			r.Local = int64(atomic.LoadUint64(&w[wordLocal]))
+			r.Offset = int64(atomic.LoadUint64(&w[wordOffset]))
+			r.ErrorBound = int64(atomic.LoadUint64(&w[wordErrorBound]))
+			r.Drift = math.Float64frombits(atomic.LoadUint64(&w[wordDrift]))
+			r.DriftBound = math.Float64frombits(atomic.LoadUint64(&w[wordDriftBound]))
+			r.Status = Status(atomic.LoadUint64(&w[wordStatus]))
+			r.Published = int64(atomic.LoadUint64(&w[wordPublished]))
+			r.Uncertainty = int64(atomic.LoadUint64(&w[wordUncertainty]))
+			if atomic.LoadUint64(&w[wordSequence]) == seq {
+				if magic == Magic && version == Version && r.valid() {
+					return nil
+				}
+				return validate(magic, version, r)
+			}
+		}
+		if try >= 100 {
+			runtime.Gosched()
+		}
+	}
+	return ErrBusy
+}
+
+func (g *Region) load(i int) uint64     { return atomic.LoadUint64(&g.words[i]) }
+func (g *Region) store(i int, v uint64) { atomic.StoreUint64(&g.words[i], v) }
+
+// validate explains what is wrong with a consistent read.
+func validate(magic, version uint64, r *Record) error {
+	switch {
+	case magic == 0:
+		return ErrNotPublished
+	case magic != Magic:
+		return fmt.Errorf("clockshm: magic %#x: %w", magic, ErrNotClockFile)
+	case version != Version:
+		return fmt.Errorf("clockshm: layout version %d, this library reads version %d (use the clockwatch library of the agent's release)", version, Version)
+	}
+	return r.Validate()
+}
+
+// valid reports whether Validate would return nil.
+func (r *Record) valid() bool {
+	return r.Status-StatusUnsynchronized <= StatusSynchronized-StatusUnsynchronized &&
+		r.ErrorBound|r.Uncertainty >= 0 && finite(r.Drift) && finite(r.DriftBound) && r.DriftBound >= 0
+}
+
+// Validate checks that r's fields are in range: a known status, a
+// non-negative error bound and uncertainty, a finite drift and a finite,
+// non-negative drift bound.
+func (r *Record) Validate() error {
+	switch {
+	case r.Status-StatusUnsynchronized > StatusSynchronized-StatusUnsynchronized:
+		return fmt.Errorf("clockshm: unknown status %d", r.Status)
+	case r.ErrorBound|r.Uncertainty < 0:
+		return fmt.Errorf("clockshm: negative error bound %d ns or uncertainty %d ns", r.ErrorBound, r.Uncertainty)
+	case !finite(r.Drift) || !finite(r.DriftBound) || r.DriftBound < 0:
+		return fmt.Errorf("clockshm: drift %g ± %g is not a finite rate", r.Drift, r.DriftBound)
+	}
+	return nil
+}
+
+// finite reports whether x is neither infinite nor NaN: x − x is NaN for
+// both.
+func finite(x float64) bool { return x-x == 0 }
+
+// String returns the status as the estimator names it.
+func (s Status) String() string {
+	switch s {
+	case StatusUnsynchronized:
+		return "unsynchronized"
+	case StatusHoldover:
+		return "holdover"
+	case StatusSynchronized:
+		return "synchronized"
+	}
+	return fmt.Sprintf("status(%d)", uint64(s))
+}

@@ -1,0 +1,65 @@
+// Package logicaltime gives services time they can order events by and time
+// they can bound: a hybrid logical clock, and true time as an interval read
+// from the clockwatch agent.
+//
+// # Hybrid logical clock
+//
+// An HLC (Kulkarni et al., "Logical Physical Clocks", 2014) issues
+// timestamps that are close to physical time yet order events causally: a
+// timestamp taken after receiving a message is later than the message's
+// timestamp, whatever the clocks of the two hosts say. Call Now for local and
+// send events and Update for receive events (see ExampleHLC and
+// ExampleHLC_Update):
+//
+//	clock := logicaltime.NewHLC()
+//	stamp := clock.Now()                // send stamp with the message
+//	recv, err := clock.Update(stamp)    // on the receiver
+//
+// Timestamps never decrease, even when the system clock steps back; they are
+// unique per clock; their physical part stays within the clocks' offset of
+// real time, and Update refuses a remote timestamp more than the max offset
+// ahead (WithMaxOffset) instead of dragging the clock along, counting it in
+// RejectedUpdates. A Timestamp packs a physical time of 65.536 µs resolution
+// and a 16-bit counter into 64 bits; see Timestamp for the layout, the range
+// (1970 to 2262) and what a counter overflow does.
+//
+// Now and Update are lock-free: the physical time comes from one monotonic
+// clock reading anchored to the system clock (cheaper than time.Now, which
+// reads two clocks; the anchor follows a step of the system clock within
+// 10 ms, and the clock stays monotonic across it), and events within one
+// tick take an atomic increment that never retries. Neither allocates.
+//
+// The physical clock is pluggable: WithPhysicalClock takes any clock, and
+// WithCorrectedClock reads the agent's corrected time. WithUpperBound with an
+// UpperBoundFile keeps timestamps increasing across a restart of the process
+// even if the system clock went back meanwhile (ExampleWithUpperBound).
+//
+// Timestamps encode as 8 bytes (MarshalBinary, AppendBinary), as text that
+// sorts like them (String, ParseTimestamp) and as JSON strings
+// (ExampleTimestamp_MarshalText). Over HTTP, Transport and Middleware carry
+// them in the Clockwatch-Hlc header (ExampleTransport, ExampleMiddleware).
+//
+// # Bounded time
+//
+// A BoundedClock reads the estimate the clockwatch agent publishes in shared
+// memory (clockwatch run --shm.path, default DefaultPath) and returns an
+// Interval that contains true time (ExampleBoundedClock_Now):
+//
+//	bc, err := logicaltime.OpenBounded(logicaltime.DefaultPath)
+//	iv, err := bc.Now() // iv.Earliest ≤ true time ≤ iv.Latest
+//
+// The interval's centre is the system clock corrected by the agent's offset
+// and drift; its half-width is the agent's error bound grown with the
+// estimate's age by the drift bound and a wander allowance (WanderRate).
+// When the agent stops publishing the bound grows faster (StaleGrowthRate)
+// and past a limit Now fails with ErrStale; see WithStaleAfter and
+// WithStaleLimit. After, Before and WaitUntilAfter answer "has t certainly
+// passed" and wait until it has, for commit wait (ExampleBoundedClock_WaitUntilAfter).
+// The file format lives in the clockshm package.
+//
+// # Clocks in tests
+//
+// Nothing in this package reads the system clock except the default physical
+// clock of an HLC and the monotonic clock of a BoundedClock; tests pass their
+// own clock with WithPhysicalClock.
+package logicaltime
