@@ -1,0 +1,254 @@
+package exporters
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+var now = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+
+// testEstimate is a synchronized estimate with one good and one bad source.
+func testEstimate() estimator.Estimate {
+	return estimator.Estimate{
+		Time: now, Status: estimator.StatusSynchronized, Synchronized: true,
+		Offset: 1500 * time.Microsecond, ErrorBound: 300 * time.Microsecond,
+		Drift: 12e-6, DriftBound: 1e-6, LastSample: now.Add(-time.Second), Steps: 2,
+		Sources: []estimator.SourceEstimate{
+			{
+				SourceInfo: estimator.SourceInfo{Name: "a:123", Kind: estimator.KindNTP, Address: "192.0.2.1:123"},
+				Status:     estimator.SourceSelected, Selected: true, Reachable: true,
+				Offset: 1400 * time.Microsecond, ErrorBound: 400 * time.Microsecond, Delay: 500 * time.Microsecond,
+				Stratum: 2, LastSample: now.Add(-time.Second), Results: map[string]uint64{"ok": 10, "timeout": 1},
+			},
+			{
+				SourceInfo: estimator.SourceInfo{Name: "b:123", Kind: estimator.KindNTP, Address: "192.0.2.2:123"},
+				Status:     estimator.SourceUnreachable, ErrorBound: estimator.UnknownBound,
+				Results: map[string]uint64{"timeout": 8},
+			},
+		},
+	}
+}
+
+func TestStatusJSONShape(t *testing.T) {
+	data, err := json.Marshal(NewStatus(testEstimate()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"time", "synchronized", "offset_seconds", "error_bound_seconds", "drift_ppm", "sources"} {
+		if _, ok := doc[key]; !ok {
+			t.Errorf("status lacks %q", key)
+		}
+	}
+	if doc["offset_seconds"].(float64) != 0.0015 || doc["drift_ppm"].(float64) != 12 {
+		t.Errorf("offset %v drift %v", doc["offset_seconds"], doc["drift_ppm"])
+	}
+	sources := doc["sources"].([]any)
+	first := sources[0].(map[string]any)
+	for _, key := range []string{"name", "kind", "address", "reachable", "selected", "offset_seconds", "delay_seconds", "error_bound_seconds", "stratum", "last_sample", "status"} {
+		if _, ok := first[key]; !ok {
+			t.Errorf("source lacks %q", key)
+		}
+	}
+	second := sources[1].(map[string]any)
+	if second["last_sample"] != nil || second["error_bound_seconds"].(float64) < 1e9 {
+		t.Errorf("a source without data: last_sample %v bound %v", second["last_sample"], second["error_bound_seconds"])
+	}
+}
+
+func TestCollectorLintsClean(t *testing.T) {
+	c := NewCollector(testEstimate)
+	problems, err := testutil.CollectAndLint(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+	want := `
+# HELP clockwatch_offset_seconds Estimated offset of this host's clock: local clock minus true time (positive: this host is ahead). Absent until something is measured.
+# TYPE clockwatch_offset_seconds gauge
+clockwatch_offset_seconds 0.0015
+# HELP clockwatch_source_samples_total Polls of a source by result: ok, or why no sample came (timeout, bad_origin, kod, malformed, ...).
+# TYPE clockwatch_source_samples_total counter
+clockwatch_source_samples_total{kind="ntp",result="ok",source="a:123"} 10
+clockwatch_source_samples_total{kind="ntp",result="ok",source="b:123"} 0
+clockwatch_source_samples_total{kind="ntp",result="timeout",source="a:123"} 1
+clockwatch_source_samples_total{kind="ntp",result="timeout",source="b:123"} 8
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "clockwatch_offset_seconds", "clockwatch_source_samples_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestCollectorUnknownEstimate(t *testing.T) {
+	c := NewCollector(func() estimator.Estimate { return estimator.Estimate{ErrorBound: estimator.UnknownBound} })
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		switch f.GetName() {
+		case "clockwatch_offset_seconds":
+			t.Error("an unknown offset was exported")
+		case "clockwatch_error_bound_seconds":
+			if v := f.GetMetric()[0].GetGauge().GetValue(); !math.IsInf(v, 1) {
+				t.Errorf("unknown bound exported as %g, want +Inf", v)
+			}
+		}
+	}
+}
+
+func TestHistoryRing(t *testing.T) {
+	h := NewHistory(3)
+	for i := range 5 {
+		e := testEstimate()
+		e.Time = now.Add(time.Duration(i) * time.Second)
+		h.Add(e)
+	}
+	h.Add(estimator.Estimate{Time: now.Add(time.Hour), ErrorBound: estimator.UnknownBound})
+	got := h.Since(time.Time{})
+	if len(got) != 3 || !got[0].Time.Equal(now.Add(2*time.Second)) || !got[2].Time.Equal(now.Add(4*time.Second)) {
+		t.Fatalf("history %+v: want the last three, oldest first", got)
+	}
+	if got := h.Since(now.Add(4 * time.Second)); len(got) != 1 {
+		t.Errorf("since the newest: %d points", len(got))
+	}
+}
+
+func TestAPI(t *testing.T) {
+	h := NewHistory(10)
+	h.Add(testEstimate())
+	healthErr := error(nil)
+	api := &API{
+		Current: testEstimate, History: h, Host: "host-1", Gatherer: prometheus.NewRegistry(),
+		Health: func() error { return healthErr }, Logger: slog.New(slog.DiscardHandler),
+	}
+	handler, err := api.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/", http.StatusOK, "/api/v1/status"},
+		{"/api/v1/status", http.StatusOK, `"synchronized": true`},
+		{"/api/v1/history", http.StatusOK, `"host": "host-1"`},
+		{"/api/v1/history?since=2026-05-01T09:59:00Z", http.StatusOK, `"offset_seconds": 0.0015`},
+		{"/api/v1/history?since=yesterday", http.StatusBadRequest, "RFC 3339"},
+		{"/healthz", http.StatusOK, "ok"},
+		{"/nope", http.StatusNotFound, ""},
+	}
+	for _, tc := range tests {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
+		if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.body) {
+			t.Errorf("GET %s: %d %q, want %d containing %q", tc.path, rec.Code, rec.Body.String(), tc.code, tc.body)
+		}
+	}
+	healthErr = errors.New("peers see this host 40ms off")
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "40ms") {
+		t.Errorf("unhealthy: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+func TestStateFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := LoadState(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing state: %v, want os.ErrNotExist", err)
+	}
+	if err := SaveState(dir, NewState(testEstimate())); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drift, ok := s.WarmDrift(); !ok || drift != 12e-6 || s.OffsetSeconds != 0.0015 {
+		t.Errorf("round trip: %+v", s)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestStateFileDamage(t *testing.T) {
+	tests := []struct{ name, content string }{
+		{"truncated", `{"version": 1, "drift_ppm": 3`},
+		{"garbage", "\x00\x01not json"},
+		{"old version", `{"version": 0, "drift_ppm": 3}`},
+		{"impossible drift", `{"version": 1, "drift_ppm": 9000}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, StateFileName), []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := LoadState(dir); err == nil || !strings.Contains(err.Error(), "rewritten") {
+				t.Errorf("damaged state accepted or unclear error: %v", err)
+			}
+		})
+	}
+}
+
+func TestStateSaverRateLimits(t *testing.T) {
+	dir := t.TempDir()
+	s := NewStateSaver(dir, time.Minute)
+	e := testEstimate()
+	if err := s.MaybeSave(now, e); err != nil {
+		t.Fatal(err)
+	}
+	e.Drift = 99e-6
+	if err := s.MaybeSave(now.Add(30*time.Second), e); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := LoadState(dir); st.DriftPPM != 12 {
+		t.Errorf("saved again within a minute: drift %g", st.DriftPPM)
+	}
+	if err := s.MaybeSave(now.Add(61*time.Second), e); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := LoadState(dir); st.DriftPPM != 99 {
+		t.Errorf("not saved after a minute: drift %g", st.DriftPPM)
+	}
+}
+
+func FuzzLoadState(f *testing.F) {
+	f.Add([]byte(`{"version": 1, "drift_ppm": 3.5, "drift_bound_ppm": 0.2}`))
+	f.Add([]byte(`{"version": 1, "drift_ppm": NaN}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, StateFileName), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := LoadState(dir)
+		if err == nil && (math.IsNaN(s.DriftPPM) || math.Abs(s.DriftPPM) > 500) {
+			t.Errorf("accepted impossible drift %g", s.DriftPPM)
+		}
+	})
+}
+
