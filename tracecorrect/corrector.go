@@ -42,8 +42,13 @@ const (
 	// host name.
 	DefaultHostAttribute = "host.name"
 	// DefaultDriftAllowance (100 ppm) is how fast an error bound grows
-	// away from the measurements: a free-running crystal's worst drift.
+	// before the first and after the last measurement, where the offset
+	// is held: a free-running crystal's worst drift.
 	DefaultDriftAllowance = 100e-6
+	// DefaultWanderAllowance (1 ppm) is how fast an error bound grows
+	// between two measurements, where the interpolation follows the drift
+	// and only a change of it adds error.
+	DefaultWanderAllowance = 1e-6
 	// DefaultMaxAge is how far from its nearest measurement a host still
 	// counts as measured.
 	DefaultMaxAge = 15 * time.Minute
@@ -55,11 +60,22 @@ type Options struct {
 	// in Offsets.
 	HostAttribute string
 	// DriftAllowance is the rate (a ratio) at which an error bound grows
-	// with the distance to the nearest measurement.
+	// with the distance to the first or last measurement, outside them.
 	DriftAllowance float64
+	// WanderAllowance is the rate (a ratio) at which an error bound grows
+	// with the distance to the nearest measurement, between two of them.
+	WanderAllowance float64
 	// MaxAge is how far a host's spans in a trace may be from its nearest
 	// measurement for its offsets to be used.
 	MaxAge time.Duration
+	// MinimalShifts stops after removing violations, each host shifted
+	// as little as its bound weighs it. By default each host's shift then
+	// moves, within the bounds and causality, to the best estimate that
+	// weighs its measured offset against the timing of its CLIENT–SERVER
+	// calls: each server centred in its client as when request and
+	// response take equally long, weighted by how little network time the
+	// call leaves. That matters when bounds are wider than network delays.
+	MinimalShifts bool
 }
 
 // withDefaults fills the zero fields of o.
@@ -69,6 +85,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DriftAllowance == 0 {
 		o.DriftAllowance = DefaultDriftAllowance
+	}
+	if o.WanderAllowance == 0 {
+		o.WanderAllowance = DefaultWanderAllowance
 	}
 	if o.MaxAge == 0 {
 		o.MaxAge = DefaultMaxAge
@@ -80,6 +99,7 @@ func (o Options) withDefaults() Options {
 // causality. It is safe for concurrent use.
 type Corrector struct {
 	opts      Options
+	growth    boundGrowth
 	timelines map[string]*timeline
 }
 
@@ -89,13 +109,19 @@ func NewCorrector(offsets Offsets, opts Options) (*Corrector, error) {
 		return nil, err
 	}
 	opts = opts.withDefaults()
-	if math.IsNaN(opts.DriftAllowance) || opts.DriftAllowance < 0 || opts.DriftAllowance >= 1 {
-		return nil, fmt.Errorf("drift allowance %v: want a ratio in [0, 1), such as 100e-6", opts.DriftAllowance)
+	for _, r := range []float64{opts.DriftAllowance, opts.WanderAllowance} {
+		if math.IsNaN(r) || r < 0 || r >= 1 {
+			return nil, fmt.Errorf("drift or wander allowance %v: want a ratio in [0, 1), such as 100e-6", r)
+		}
 	}
 	if opts.MaxAge < 0 {
 		return nil, fmt.Errorf("max age %v: want a positive duration", opts.MaxAge)
 	}
-	c := &Corrector{opts: opts, timelines: make(map[string]*timeline, len(offsets))}
+	c := &Corrector{
+		opts:      opts,
+		growth:    boundGrowth{Wander: opts.WanderAllowance, Drift: opts.DriftAllowance},
+		timelines: make(map[string]*timeline, len(offsets)),
+	}
 	for host, ms := range offsets {
 		if len(ms) > 0 {
 			c.timelines[host] = newTimeline(ms)

@@ -11,26 +11,35 @@
 //
 // # Algorithm
 //
-// Spans are grouped by trace; each trace is corrected on its own.
+// Spans are grouped by trace; each trace is corrected on its own, with one
+// extra shift per host and trace on top of the measured offsets.
 //
 //  1. Offsets: every timestamp of a span (start, end, events) on a host with
 //     measurements is corrected by the host's offset at that instant,
 //     interpolated linearly between measurements. The bound is interpolated
 //     too and grows with the distance to the nearest measurement
-//     (Options.DriftAllowance); a host whose nearest measurement is older than
-//     Options.MaxAge counts as unmeasured in that trace.
-//  2. Hosts without measurements are placed by causality alone, one shift per
-//     host and trace: not at all when their spans already fit, else in the
-//     middle of the window their calls allow (the equal-latency assumption of
-//     Jaeger's adjuster), else just far enough.
+//     (Options.WanderAllowance between measurements, Options.DriftAllowance
+//     outside them); a host whose nearest measurement is further than
+//     Options.MaxAge from its spans counts as unmeasured in that trace.
+//  2. Hosts without measurements are placed by causality alone: not moved
+//     when their spans already fit, else in the middle of the window their
+//     calls allow (the equal-latency assumption of Jaeger's adjuster), else
+//     just far enough.
 //  3. Causality: if a child still starts before its parent, or a SERVER span
-//     still starts before or ends after its CLIENT parent, every host of the
-//     trace gets one extra shift, found as the smallest one (least squares,
-//     weighted by each host's bound) that removes every violation while
-//     staying within each measured host's bound. Only the start rule is kept
-//     for other span kinds: producers, consumers and internal children may
-//     outlive their parents. When no such shift exists the trace keeps its
-//     step-1 times and is counted in Summary.UnresolvedTraces.
+//     still starts before or ends after its CLIENT parent, the hosts get the
+//     smallest shifts (least squares, each host's move divided by its bound)
+//     that remove every violation while keeping each measured host within
+//     its bound. Only the start rule holds for other kinds: producers,
+//     consumers and internal children may outlive their parents. When no
+//     such shifts exist the end rule is given up; when still none, the trace
+//     keeps the shifts of steps 1–2 and counts in Summary.UnresolvedTraces.
+//  4. Refinement (unless Options.MinimalShifts): host by host, each shift
+//     moves to the best estimate that weighs the host's measured offset
+//     (uniform within its bound) against the timing of its CLIENT–SERVER
+//     calls (each server centred in its client, weighted by how little
+//     network time the call leaves), never leaving causality or a bound.
+//     Offsets dominate where bounds are tighter than network delays; calls
+//     dominate where bounds are wider.
 //
 // Every moved span is annotated with AttrCorrection (nanoseconds added to its
 // start time) and AttrCorrectionSource; spans of unmeasured hosts carry

@@ -50,26 +50,34 @@ func (tl *timeline) age(t int64) int64 {
 	}
 }
 
+// boundGrowth says how fast a bound grows away from the measurements, as
+// ratios: Wander between two measurements (the interpolation follows a
+// steady drift, so only a change of drift adds error), Drift beyond the
+// first or last (the offset is held, so the whole drift adds error).
+type boundGrowth struct {
+	Wander, Drift float64
+}
+
 // lookup returns the offset and error bound at host time t: linear between
-// measurements, the nearest one outside them, with the bound grown by
-// growth (a ratio) times the distance to the nearest measurement.
-func (tl *timeline) lookup(t int64, growth float64) (offset, bound int64) {
+// measurements, the nearest one outside them, with the bound grown with the
+// distance to the nearest measurement.
+func (tl *timeline) lookup(t int64, growth boundGrowth) (offset, bound int64) {
 	i := sort.Search(len(tl.at), func(i int) bool { return tl.at[i] > t })
 	if i == 0 {
-		return tl.offset[0], grow(tl.bound[0], growth, tl.at[0]-t)
+		return tl.offset[0], grow(tl.bound[0], growth.Drift, tl.at[0]-t)
 	}
 	if i == len(tl.at) {
-		return tl.offset[i-1], grow(tl.bound[i-1], growth, t-tl.at[i-1])
+		return tl.offset[i-1], grow(tl.bound[i-1], growth.Drift, t-tl.at[i-1])
 	}
 	t0, t1 := tl.at[i-1], tl.at[i]
 	frac := float64(t-t0) / float64(t1-t0)
 	offset = tl.offset[i-1] + int64(math.Round(frac*(float64(tl.offset[i])-float64(tl.offset[i-1]))))
 	base := float64(tl.bound[i-1]) + frac*float64(tl.bound[i]-tl.bound[i-1])
-	return offset, grow(int64(math.Ceil(base)), growth, min(t-t0, t1-t))
+	return offset, grow(int64(math.Ceil(base)), growth.Wander, min(t-t0, t1-t))
 }
 
 // minBound is the smallest error bound over the host times [from, to].
-func (tl *timeline) minBound(from, to int64, growth float64) int64 {
+func (tl *timeline) minBound(from, to int64, growth boundGrowth) int64 {
 	_, b := tl.lookup(from, growth)
 	_, last := tl.lookup(to, growth)
 	b = min(b, last)

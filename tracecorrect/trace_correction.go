@@ -20,6 +20,7 @@ type hostState struct {
 // reusing its buffers.
 type traceCorrection struct {
 	opts       Options
+	growth     boundGrowth
 	ix         *batchIndex
 	timelines  []*timeline // per batch host; nil without offsets
 	unmeasured []bool      // per batch host: unmeasured in some trace
@@ -31,6 +32,7 @@ type traceCorrection struct {
 	lo, hi     []int64
 	cons       []shiftConstraint
 	consAt     map[uint64]int32
+	terms      []rpcTerm
 	sum        Summary
 }
 
@@ -38,6 +40,7 @@ type traceCorrection struct {
 func newTraceCorrection(c *Corrector, ix *batchIndex) *traceCorrection {
 	tc := &traceCorrection{
 		opts:       c.opts,
+		growth:     c.growth,
 		ix:         ix,
 		timelines:  make([]*timeline, len(ix.hostNames)),
 		unmeasured: make([]bool, len(ix.hostNames)),
@@ -61,7 +64,9 @@ func (tc *traceCorrection) correct(members []int32) {
 	tc.applyOffsets()
 	tc.buildConstraints()
 	tc.placeUnmeasured()
-	tc.resolveCausality()
+	if tc.resolveCausality() && !tc.opts.MinimalShifts {
+		tc.centerRPCs()
+	}
 	tc.writeBack()
 	tc.sum.ViolationsAfter += v.countViolations(false)
 }
@@ -89,7 +94,7 @@ func (tc *traceCorrection) measureHosts() {
 			continue
 		}
 		hs.tl = tl
-		hs.bound = tl.minBound(hs.from, hs.to, tc.opts.DriftAllowance)
+		hs.bound = tl.minBound(hs.from, hs.to, tc.growth)
 	}
 }
 
@@ -108,7 +113,7 @@ func (tc *traceCorrection) applyOffsets() {
 
 // correctTime subtracts the offset at host time t.
 func (tc *traceCorrection) correctTime(tl *timeline, t int64) int64 {
-	offset, _ := tl.lookup(t, tc.opts.DriftAllowance)
+	offset, _ := tl.lookup(t, tc.growth)
 	return subSat(t, offset)
 }
 
@@ -244,8 +249,9 @@ func placeWithin(lo, hi int64) int64 {
 // resolveCausality finds the per-host shifts that remove the violations
 // left after the offsets, within each measured host's bound. When none
 // exist, the end rule is given up; when still none, the trace keeps its
-// preferred shifts and counts as unresolved.
-func (tc *traceCorrection) resolveCausality() {
+// preferred shifts and counts as unresolved. It reports whether the shifts
+// meet every constraint.
+func (tc *traceCorrection) resolveCausality() bool {
 	bounds := make([]int64, len(tc.hosts))
 	for h, hs := range tc.hosts {
 		bounds[h] = hs.bound
@@ -253,18 +259,20 @@ func (tc *traceCorrection) resolveCausality() {
 	p := shiftProblem{prefer: tc.prefer, bound: bounds, cons: tc.cons}
 	if p.satisfied(tc.prefer) {
 		tc.shift = append(tc.shift[:0], tc.prefer...)
-		return
+		return true
 	}
+	if x, ok := p.solve(); ok {
+		tc.shift = append(tc.shift[:0], x...)
+		return true
+	}
+	p.cons = slices.DeleteFunc(slices.Clone(tc.cons), func(c shiftConstraint) bool { return c.end })
 	x, ok := p.solve()
-	if !ok {
-		p.cons = slices.DeleteFunc(slices.Clone(tc.cons), func(c shiftConstraint) bool { return c.end })
-		x, ok = p.solve()
-	}
 	if !ok {
 		x = tc.prefer
 		tc.sum.UnresolvedTraces++
 	}
 	tc.shift = append(tc.shift[:0], x...)
+	return false
 }
 
 // summary returns what the correction did so far.
