@@ -251,4 +251,3 @@ func FuzzLoadState(f *testing.F) {
 		}
 	})
 }
-
