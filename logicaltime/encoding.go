@@ -1,6 +1,7 @@
 package logicaltime
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -107,9 +108,10 @@ func parseTimestamp(text []byte) (Timestamp, error) {
 	if err != nil {
 		return Timestamp{}, fmt.Errorf("logicaltime: timestamp %q: logical counter must be 5 digits from 00000 to 65535", text)
 	}
-	ts := TimestampAt(physical)
-	if !ts.Time().Equal(physical) {
-		return Timestamp{}, fmt.Errorf("logicaltime: timestamp %q: physical time must be between 1970 and 2262 and a multiple of %v after the epoch", text, Tick)
+	ts := Timestamp{bits: TimestampAt(physical).bits | logical}
+	var canonical [TextLen]byte
+	if !bytes.Equal(ts.appendText(canonical[:0]), text) {
+		return Timestamp{}, fmt.Errorf("logicaltime: timestamp %q: physical time must be between 1970 and 2262, a multiple of %v after the epoch, with a '.' before 9 fraction digits", text, Tick)
 	}
-	return Timestamp{bits: ts.bits | logical}, nil
+	return ts, nil
 }
