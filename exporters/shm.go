@@ -35,12 +35,12 @@ func NewShmWriter(path string) (*ShmWriter, error) {
 		return nil, err
 	}
 	region, err := clockshm.NewRegion(data)
-	if err == nil {
-		err = region.Read(&clockshm.Record{})
+	if err == nil && !region.Claimable() {
+		err = clockshm.ErrNotClockFile
 	}
-	if errors.Is(err, clockshm.ErrNotClockFile) {
+	if err != nil {
 		release()
-		return nil, fmt.Errorf("shm: %s is not a clockwatch clock file (remove it or choose another --shm.path): %w", path, err)
+		return nil, fmt.Errorf("shm: %s: %w (remove it or choose another --shm.path)", path, err)
 	}
 	return &ShmWriter{path: path, region: region, clock: clock, release: release}, nil
 }

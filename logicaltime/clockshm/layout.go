@@ -110,6 +110,14 @@ func NewMemoryRegion() *Region {
 	return &Region{words: make([]uint64, words)}
 }
 
+// Claimable reports whether a writer may take the region: it is all zero,
+// or holds a clock file of any version. The magic is checked alone, so a
+// file left by a writer that died mid-update is claimable.
+func (g *Region) Claimable() bool {
+	magic := atomic.LoadUint64(&g.words[wordMagic])
+	return magic == Magic || magic == 0 && atomic.LoadUint64(&g.words[wordSequence]) == 0
+}
+
 // Publish stores r. Only one goroutine of one process may publish to a
 // region; it recovers from a previous writer that died mid-update.
 func (g *Region) Publish(r Record) {
@@ -135,6 +143,9 @@ func (g *Region) Publish(r Record) {
 // naming an unsupported version or a corrupt field.
 func (g *Region) Read(r *Record) error {
 	w := g.words[:words]
+	if magic := atomic.LoadUint64(&w[wordMagic]); magic != Magic {
+		return validate(magic, 0, r)
+	}
 	for try := 0; try < readRetries; try++ {
 		seq := atomic.LoadUint64(&w[wordSequence])
 		if seq&1 == 0 {
