@@ -6,57 +6,187 @@ import (
 	"errors"
 	"math"
 	"net"
+	"net/netip"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/facebook/time/ntp/protocol"
 )
 
+// DefaultResponderPort is the UDP port clockwatch agents answer peers on
+// when --responder.listen-address names no port: NTP's 123 is usually
+// taken by chronyd or ntpd on the same host.
+const DefaultResponderPort = 9123
+
+// qualityRefresh is how often the serve loop re-reads Responder.Quality.
+const qualityRefresh = 100 * time.Millisecond
+
+// Quality is what a responder advertises about the clock it serves (RFC
+// 5905 header fields), so that clients can weigh it.
+type Quality struct {
+	// Leap is the leap indicator; 3 means unsynchronized.
+	Leap uint8
+	// Stratum is 1 for a primary reference; 0 is read as 1.
+	Stratum uint8
+	RefID   uint32
+	// RootDelay/2 + RootDispersion bounds the served clock's error.
+	RootDelay      time.Duration
+	RootDispersion time.Duration
+}
+
 // Responder answers NTP client-mode requests with the time of its Clock.
-// It answers nothing else, and never with more bytes than it received.
+// It answers nothing else, never with more bytes than it received, and,
+// with a RateLimit, at most at that rate per source address.
+//
+// On Linux, Serve on a *net.UDPConn takes kernel receive timestamps; the
+// transmit timestamp is read as late as possible, right before the send.
 type Responder struct {
 	// Clock is the time served (default time.Now).
 	Clock func() time.Time
 	// Stratum, RefID, RootDelay and RootDispersion are advertised as they
-	// are; a zero Stratum means 1.
+	// are when Quality is nil; a zero Stratum means 1.
 	Stratum        uint8
 	RefID          uint32
 	RootDelay      time.Duration
 	RootDispersion time.Duration
+	// Quality, when set, is what is advertised instead: the agent's own
+	// estimate, read at most every 100 ms.
+	Quality func() Quality
 	// Precision is advertised as log2 seconds (default -20, about 1 µs).
 	Precision int8
+	// Limit is the token bucket per source address; nil answers everyone.
+	Limit *RateLimit
+	// UserTimestamps takes receive timestamps in user space even where
+	// the kernel offers them: for comparing the two.
+	UserTimestamps bool
 	// PathDelay, when set, returns extra delays to emulate a network path:
 	// in is waited before the request is stamped, out after the reply is.
 	PathDelay func() (in, out time.Duration)
+
+	stats responderCounters
+}
+
+// ResponderStats counts the requests a responder has seen, by what it did
+// with them.
+type ResponderStats struct {
+	Answered    uint64 // replied with the time
+	KissOfDeath uint64 // over the rate limit: replied with KoD RATE
+	Dropped     uint64 // over the rate limit, KoD already sent: ignored
+	Invalid     uint64 // not a client-mode NTP request: ignored
+	// KernelTimestamps is true while receive timestamps come from the
+	// kernel.
+	KernelTimestamps bool
+}
+
+// responderCounters are the atomic counters behind ResponderStats.
+type responderCounters struct {
+	answered, kod, dropped, invalid atomic.Uint64
+	kernel                          atomic.Bool
+}
+
+// Stats returns the counters so far; safe to call while Serve runs.
+func (r *Responder) Stats() ResponderStats {
+	return ResponderStats{
+		Answered:         r.stats.answered.Load(),
+		KissOfDeath:      r.stats.kod.Load(),
+		Dropped:          r.stats.dropped.Load(),
+		Invalid:          r.stats.invalid.Load(),
+		KernelTimestamps: r.stats.kernel.Load(),
+	}
 }
 
 // Serve answers requests on conn until ctx ends or conn fails.
 func (r *Responder) Serve(ctx context.Context, conn net.PacketConn) error {
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
+	if udp, ok := conn.(*net.UDPConn); ok && r.PathDelay == nil {
+		return r.serveUDP(ctx, udp)
+	}
+	return r.servePackets(ctx, conn)
+}
+
+// serveUDP is the fast path: one goroutine, no allocation per request,
+// kernel receive timestamps where the system offers them.
+func (r *Responder) serveUDP(ctx context.Context, conn *net.UDPConn) error {
+	kernel := !r.UserTimestamps && enableRXTimestamps(conn)
+	r.stats.kernel.Store(kernel)
+	loop := r.newServeLoop()
+	buf := make([]byte, 1500)
+	oob := make([]byte, rxControlSize)
+	for {
+		n, oobn, _, from, err := conn.ReadMsgUDPAddrPort(buf, oob)
+		rxSys := time.Now()
+		if err != nil {
+			if done, err := readFailed(ctx, err); done {
+				return err
+			}
+			continue
+		}
+		if kernel {
+			if ts, ok := rxTimestamp(oob[:oobn]); ok {
+				rxSys = ts
+			}
+		}
+		reply, ok := loop.handle(buf[:n], from.Addr(), rxSys)
+		if !ok {
+			continue
+		}
+		loop.stampTransmit(reply)
+		_, _ = conn.WriteToUDPAddrPort(reply, from)
+	}
+}
+
+// servePackets serves any PacketConn with user-space timestamps; with
+// PathDelay, each exchange waits in its own goroutine.
+func (r *Responder) servePackets(ctx context.Context, conn net.PacketConn) error {
+	loop := r.newServeLoop()
 	buf := make([]byte, 1500)
 	for {
 		n, from, err := conn.ReadFrom(buf)
+		rxSys := time.Now()
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
+			if done, err := readFailed(ctx, err); done {
+				return err
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return err
-		}
-		req := append([]byte(nil), buf[:n]...)
-		if r.PathDelay == nil {
-			r.answer(conn, from, req, r.now())
 			continue
 		}
+		addr := addrOf(from)
+		if r.PathDelay == nil {
+			if reply, ok := loop.handle(buf[:n], addr, rxSys); ok {
+				loop.stampTransmit(reply)
+				_, _ = conn.WriteTo(reply, from)
+			}
+			continue
+		}
+		req := append([]byte(nil), buf[:n]...)
 		go r.answerLater(conn, from, req)
 	}
 }
 
-// answerLater emulates the path delay of one exchange.
+// readFailed classifies a read error: done is true when serving must end,
+// with err nil for a cancelled context.
+func readFailed(ctx context.Context, err error) (done bool, _ error) {
+	if ctx.Err() != nil {
+		return true, nil
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false, nil
+	}
+	return true, err
+}
+
+// addrOf returns the IP of a UDP peer address, or the zero Addr.
+func addrOf(a net.Addr) netip.Addr {
+	if u, ok := a.(*net.UDPAddr); ok {
+		return u.AddrPort().Addr()
+	}
+	return netip.Addr{}
+}
+
+// answerLater emulates the path delay of one exchange. It bypasses the
+// rate limit: path emulation is for simulations.
 func (r *Responder) answerLater(conn net.PacketConn, from net.Addr, req []byte) {
 	in, out := r.PathDelay()
 	preciseSleep(in)
@@ -69,12 +199,6 @@ func (r *Responder) answerLater(conn net.PacketConn, from net.Addr, req []byte) 
 	_, _ = conn.WriteTo(reply, from)
 }
 
-func (r *Responder) answer(conn net.PacketConn, from net.Addr, req []byte, rx time.Time) {
-	if reply, ok := r.Reply(req, rx, r.now()); ok {
-		_, _ = conn.WriteTo(reply, from)
-	}
-}
-
 func (r *Responder) now() time.Time {
 	if r.Clock != nil {
 		return r.Clock()
@@ -82,17 +206,32 @@ func (r *Responder) now() time.Time {
 	return time.Now()
 }
 
-// Reply builds the answer to req received at rx and sent at tx. ok is false
-// when req must not be answered: not a client-mode NTP request.
+// quality returns what to advertise now.
+func (r *Responder) quality() Quality {
+	if r.Quality != nil {
+		return r.Quality()
+	}
+	return Quality{Stratum: r.Stratum, RefID: r.RefID, RootDelay: r.RootDelay, RootDispersion: r.RootDispersion}
+}
+
+// Reply builds the answer to req received at rx and sent at tx, without
+// rate limiting. ok is false when req must not be answered: not a
+// client-mode NTP request.
 func (r *Responder) Reply(req []byte, rx, tx time.Time) ([]byte, bool) {
-	if len(req) < protocol.PacketSizeBytes {
+	parsed, err := parseRequest(req)
+	if err != nil {
 		return nil, false
 	}
-	version, mode := (req[0]>>3)&7, req[0]&7
-	if mode != modeClient || version < 1 || version > 4 {
-		return nil, false
-	}
-	stratum := r.Stratum
+	reply := make([]byte, requestSize)
+	r.fillReply(reply, parsed, r.quality(), rx)
+	putTime(reply[40:48], tx)
+	return reply, true
+}
+
+// fillReply writes every field of a server reply except the transmit
+// timestamp, which the caller stamps last.
+func (r *Responder) fillReply(reply []byte, req clientRequest, q Quality, rx time.Time) {
+	stratum := q.Stratum
 	if stratum == 0 {
 		stratum = 1
 	}
@@ -100,19 +239,24 @@ func (r *Responder) Reply(req []byte, rx, tx time.Time) ([]byte, bool) {
 	if prec == 0 {
 		prec = -20
 	}
-	reply := make([]byte, protocol.PacketSizeBytes)
-	reply[0] = version<<3 | modeServer
+	reply[0] = (q.Leap&3)<<6 | req.version<<3 | modeServer
 	reply[1] = stratum
-	reply[2] = req[2]
+	reply[2] = req.poll
 	reply[3] = byte(prec)
-	binary.BigEndian.PutUint32(reply[4:8], toShort(r.RootDelay))
-	binary.BigEndian.PutUint32(reply[8:12], toShort(r.RootDispersion))
-	binary.BigEndian.PutUint32(reply[12:16], r.RefID)
+	binary.BigEndian.PutUint32(reply[4:8], toShort(q.RootDelay))
+	binary.BigEndian.PutUint32(reply[8:12], toShort(q.RootDispersion))
+	binary.BigEndian.PutUint32(reply[12:16], q.RefID)
 	putTime(reply[16:24], rx)
-	copy(reply[24:32], req[40:48])
+	copy(reply[24:32], req.transmit[:])
 	putTime(reply[32:40], rx)
-	putTime(reply[40:48], tx)
-	return reply, true
+}
+
+// fillKissOfDeath turns reply into a kiss-o'-death RATE (RFC 5905 section
+// 7.4): stratum 0, the code in the reference ID, leap indicator 3.
+func fillKissOfDeath(reply []byte) {
+	reply[0] = 3<<6 | reply[0]&0x3f
+	reply[1] = 0
+	copy(reply[12:16], KissRate)
 }
 
 // toShort converts to NTP's 16.16 fixed-point seconds, rounding up and

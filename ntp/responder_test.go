@@ -1,0 +1,168 @@
+package ntp
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+)
+
+// startResponder serves r on a fresh loopback port until the test ends.
+func startResponder(t *testing.T, r *Responder) netip.AddrPort {
+	t.Helper()
+	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(ctx, conn) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+		conn.Close()
+	})
+	return conn.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// exchangeFrom sends packet to dst from a socket bound to src and returns
+// the reply, or nil when none comes within 200 ms.
+func exchangeFrom(t *testing.T, src netip.Addr, dst netip.AddrPort, packet []byte) []byte {
+	t.Helper()
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(src, 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.WriteToUDPAddrPort(packet, dst); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	buf := make([]byte, 1500)
+	n, err := conn.Read(buf)
+	if err != nil {
+		return nil
+	}
+	return buf[:n]
+}
+
+// TestResponderServesShiftedClockWithKernelStamps queries a responder
+// whose clock is 40 ms ahead: the client must see itself 40 ms behind.
+// The receive timestamp comes from the kernel on Linux and must be moved
+// onto the responder's clock too, or the delay would come out near -40 ms.
+func TestResponderServesShiftedClockWithKernelStamps(t *testing.T) {
+	const shift = 40 * time.Millisecond
+	r := &Responder{Clock: func() time.Time { return time.Now().Add(shift) }}
+	addr := startResponder(t, r)
+	c := &Client{Timeout: time.Second}
+	for range 5 {
+		x, err := c.Query(context.Background(), addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := x.Sample("lo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (s.Offset + shift).Abs() > s.ErrorBound() {
+			t.Errorf("offset %v ± %v misses -40ms", s.Offset, s.ErrorBound())
+		}
+		if s.Delay > 10*time.Millisecond {
+			t.Errorf("delay %v on loopback: receive and transmit stamps disagree", s.Delay)
+		}
+	}
+	if want := runtime.GOOS == "linux"; r.Stats().KernelTimestamps != want {
+		t.Errorf("kernel receive timestamps: %v, want %v on %s", r.Stats().KernelTimestamps, want, runtime.GOOS)
+	}
+	if got := r.Stats().Answered; got != 5 {
+		t.Errorf("answered %d requests, want 5", got)
+	}
+}
+
+// TestResponderAdvertisesQuality checks that the header carries the
+// quality the agent supplies.
+func TestResponderAdvertisesQuality(t *testing.T) {
+	q := Quality{Stratum: 3, RefID: 0xc6120001, RootDelay: 2 * time.Millisecond, RootDispersion: 5 * time.Millisecond}
+	addr := startResponder(t, &Responder{Quality: func() Quality { return q }})
+	x, err := (&Client{Timeout: time.Second}).Query(context.Background(), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := x.Sample("lo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 16.16 fixed point has a resolution of about 15 µs, rounded up.
+	const resolution = time.Second >> 16
+	if s.Stratum != 3 || s.RootDelay < 2*time.Millisecond || s.RootDispersion < 5*time.Millisecond ||
+		s.RootDispersion > 5*time.Millisecond+2*resolution {
+		t.Errorf("sample carries stratum %d root delay %v dispersion %v, want %+v", s.Stratum, s.RootDelay, s.RootDispersion, q)
+	}
+	if id := binary.BigEndian.Uint32(x.Reply[12:16]); id != q.RefID {
+		t.Errorf("reference ID %#x, want %#x", id, q.RefID)
+	}
+}
+
+// TestResponderRateLimitsEachSource floods from 127.0.0.1 past its budget
+// (one KoD RATE, then silence) while 127.0.0.2 is still answered.
+func TestResponderRateLimitsEachSource(t *testing.T) {
+	r := &Responder{Limit: &RateLimit{Rate: 0.1, Burst: 2}}
+	addr := startResponder(t, r)
+	flooder, peer := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")
+	req := clientPacket(4, modeClient, 48)
+	kinds := make([]string, 0, 4)
+	for range 4 {
+		kinds = append(kinds, replyKind(exchangeFrom(t, flooder, addr, req)))
+	}
+	if want := []string{"time", "time", "RATE", "none"}; !slices.Equal(kinds, want) {
+		t.Errorf("flooder got %v, want %v", kinds, want)
+	}
+	if got := replyKind(exchangeFrom(t, peer, addr, req)); got != "time" {
+		t.Errorf("other source got %q while the flooder is limited, want time", got)
+	}
+	if s := r.Stats(); s.Answered != 3 || s.KissOfDeath != 1 || s.Dropped != 1 {
+		t.Errorf("stats %+v, want 3 answered, 1 KoD, 1 dropped", s)
+	}
+}
+
+// TestResponderIgnoresNonClientPackets sends what must not be answered.
+func TestResponderIgnoresNonClientPackets(t *testing.T) {
+	r := &Responder{}
+	addr := startResponder(t, r)
+	src := netip.MustParseAddr("127.0.0.1")
+	for _, p := range [][]byte{
+		clientPacket(4, modeServer, 48),
+		clientPacket(2, 7, 48),
+		clientPacket(4, modeClient, 20),
+		[]byte("GET / HTTP/1.0\r\n\r\n"),
+	} {
+		if reply := exchangeFrom(t, src, addr, p); reply != nil {
+			t.Errorf("answered %x with %x", p, reply)
+		}
+	}
+	if s := r.Stats(); s.Invalid != 4 || s.Answered != 0 {
+		t.Errorf("stats %+v, want 4 invalid, none answered", s)
+	}
+	reply := exchangeFrom(t, src, addr, clientPacket(4, modeClient, 48+28))
+	if len(reply) != 48 || string(reply[24:32]) != "NONCE-42" {
+		t.Errorf("request with extension fields answered with %x, want a 48-byte reply echoing NONCE-42", reply)
+	}
+}
+
+// replyKind names a responder's answer: none, a kiss code, or time.
+func replyKind(reply []byte) string {
+	switch {
+	case reply == nil:
+		return "none"
+	case reply[1] == 0:
+		return string(reply[12:16])
+	default:
+		return "time"
+	}
+}
