@@ -56,6 +56,7 @@ func correctionSource(measured, causalityShift bool) string {
 // annotate records a change of dStart and dEnd nanoseconds on the span.
 func annotate(span ptrace.Span, dStart, dEnd int64, source string) {
 	attrs := span.Attributes()
+	attrs.EnsureCapacity(attrs.Len() + 3)
 	attrs.PutInt(AttrCorrection, dStart)
 	if dEnd != dStart {
 		attrs.PutInt(AttrEndCorrection, dEnd)

@@ -1,0 +1,133 @@
+package tracecorrect_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/clockwatch/clockwatch/tracecorrect"
+	"github.com/clockwatch/clockwatch/tracecorrect/tracegen"
+)
+
+// oneSpan is an OTLP JSON document with one span on host web-1.
+const oneSpan = `{"resourceSpans": [{"resource": {"attributes": [{"key": "host.name", "value": {"stringValue": "web-1"}}]},
+ "scopeSpans": [{"spans": [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": "GET /",
+ "kind": 2, "startTimeUnixNano": "1767225600000000000", "endTimeUnixNano": "1767225600001000000"}]}]}]}`
+
+func TestReadTraces(t *testing.T) {
+	tests := []struct {
+		name      string
+		in        string
+		wantSpans []int // per batch
+		wantErr   string
+	}{
+		{name: "empty input", in: "", wantSpans: nil},
+		{name: "one document", in: oneSpan, wantSpans: []int{1}},
+		{name: "file exporter lines", in: oneSpan + "\n" + `{"resourceSpans": []}` + "\n" + oneSpan + "\n", wantSpans: []int{1, 0, 1}},
+		{name: "not JSON", in: "traces!", wantErr: "read OTLP JSON document 1: invalid character"},
+		{name: "an array", in: `[1, 2]`, wantErr: "document 1: got [1, 2], want an object"},
+		{name: "truncated second document", in: oneSpan + `{"resourceSpans": [`, wantErr: "document 2: unexpected EOF"},
+		{name: "bad trace ID", in: strings.Replace(oneSpan, "5b8efff798038103d269b633813fc60c", "xyz", 1), wantErr: "document 1:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			batches, err := tracecorrect.ReadTraces(strings.NewReader(tt.in))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(batches) != len(tt.wantSpans) {
+				t.Fatalf("got %d batches, want %d", len(batches), len(tt.wantSpans))
+			}
+			for i, td := range batches {
+				if td.SpanCount() != tt.wantSpans[i] {
+					t.Errorf("batch %d has %d spans, want %d", i, td.SpanCount(), tt.wantSpans[i])
+				}
+			}
+		})
+	}
+}
+
+func TestWriteTracesRoundTrip(t *testing.T) {
+	res, err := tracegen.Generate(tracegen.Scenarios(5)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := tracecorrect.WriteTraces(&buf, []ptrace.Traces{res.Traces, res.Traces}); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(buf.String(), "\n"); lines != 2 {
+		t.Errorf("wrote %d lines, want one per batch", lines)
+	}
+	batches, err := tracecorrect.ReadTraces(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, td := range batches {
+		if d, err := res.Truth.MeanAbsError(td); err != nil || d != mustMeanAbsError(t, res) {
+			t.Errorf("read back a batch with error %v (%v), want the one written", d, err)
+		}
+	}
+}
+
+// mustMeanAbsError is the recorded mean error of res.
+func mustMeanAbsError(t *testing.T, res tracegen.Result) time.Duration {
+	t.Helper()
+	return meanAbsError(t, res.Truth, res.Traces)
+}
+
+// FuzzInputPath feeds arbitrary bytes through what the CLI does with its
+// input: read, correct, count violations, run the baseline, write and read
+// back. Malformed input must give an error, never a panic.
+func FuzzInputPath(f *testing.F) {
+	res, err := tracegen.Generate(tracegen.Scenarios(2)[5])
+	if err != nil {
+		f.Fatal(err)
+	}
+	var seed bytes.Buffer
+	if err := tracecorrect.WriteTraces(&seed, []ptrace.Traces{res.Traces}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed.Bytes())
+	f.Add([]byte(oneSpan))
+	f.Add([]byte(`{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "parentSpanId": "eee19b7ec3c1b174", "startTimeUnixNano": "18446744073709551615"}]}]}]}`))
+	f.Add([]byte(`{"resourceSpans": [{"resource": {}}]} {"x": 1}`))
+	corrector, err := tracecorrect.NewCorrector(res.Offsets, tracecorrect.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		batches, err := tracecorrect.ReadTraces(bytes.NewReader(in))
+		if err != nil {
+			if err.Error() == "" {
+				t.Error("empty error message")
+			}
+			return
+		}
+		baseline := make([]ptrace.Traces, len(batches))
+		for i, td := range batches {
+			baseline[i] = cloneTraces(td)
+		}
+		tracecorrect.AdjustCausalityOnly("", baseline...)
+		sum := corrector.Correct(batches...)
+		if after := tracecorrect.Violations(batches...); after > sum.ViolationsBefore && sum.UnresolvedTraces == 0 {
+			t.Errorf("violations grew from %d to %d with every trace resolved", sum.ViolationsBefore, after)
+		}
+		var out bytes.Buffer
+		if err := tracecorrect.WriteTraces(&out, batches); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tracecorrect.ReadTraces(&out); err != nil {
+			t.Errorf("corrected output does not read back: %v", err)
+		}
+	})
+}
