@@ -74,6 +74,7 @@ type Ptp4lSource struct {
 	phc         PHC
 	phcName     string
 
+	// state is the last poll's result, "" before the first.
 	mu      sync.Mutex
 	state   string
 	current Ptp4lStatus
@@ -96,7 +97,6 @@ func NewPtp4lSource(cfg Ptp4lConfig, logger *slog.Logger) *Ptp4lSource {
 		openPHC: OpenPHC,
 		now:     func() time.Time { return time.Now().Round(0) },
 		sleep:   sleepContext,
-		state:   ResultDown,
 	}
 }
 

@@ -51,7 +51,7 @@ func (s *Ptp4lSource) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{name}, labels...)...)
 	}
-	if state == ResultDown {
+	if state == ResultDown || state == "" {
 		gauge(ptp4lUpDesc, 0)
 		return
 	}
