@@ -31,8 +31,10 @@ func (tc *traceCorrection) buildRPCTerms() {
 		if p.host == c.host || !mustEndWithin(p.kind, c.kind) {
 			continue
 		}
-		centre := (float64(p.cstart) + float64(p.cend) - float64(c.cstart) - float64(c.cend)) / 2
-		slack := max(float64(p.cend)-float64(p.cstart)-float64(c.cend)+float64(c.cstart), 1000)
+		// Differences first: times near 2^60 ns have no nanoseconds left as floats.
+		startGap, endGap := float64(subSat(c.cstart, p.cstart)), float64(subSat(p.cend, c.cend))
+		centre := (endGap - startGap) / 2
+		slack := max(startGap+endGap, 1000)
 		weight := 12 / (slack * slack) // a uniform error over ±slack/2
 		tc.addRPCTerm(p.host, c.host, weight, centre)
 	}

@@ -265,11 +265,11 @@ func (tc *traceCorrection) resolveCausality() bool {
 		tc.shift = append(tc.shift[:0], x...)
 		return true
 	}
+	tc.sum.UnresolvedTraces++
 	p.cons = slices.DeleteFunc(slices.Clone(tc.cons), func(c shiftConstraint) bool { return c.end })
 	x, ok := p.solve()
 	if !ok {
 		x = tc.prefer
-		tc.sum.UnresolvedTraces++
 	}
 	tc.shift = append(tc.shift[:0], x...)
 	return false
