@@ -1,0 +1,140 @@
+package exporters
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/ntp"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// PeerCollector exports what the peer mesh sees of this host and judges
+// whether this host is the fleet's outlier: when more than half of the
+// reachable peers see its clock beyond the maximum offset. It reads the
+// current estimate at scrape time; only the peers of the current sample
+// are in it, so the {peer} label set is bounded by the sample size.
+type PeerCollector struct {
+	current   func() estimator.Estimate
+	maxOffset time.Duration
+
+	offset, maxAbs, reachable, outlier *prometheus.Desc
+}
+
+// NewPeerCollector returns a collector of the peers in the estimates
+// current returns; maxOffset is --peers.max-offset.
+func NewPeerCollector(current func() estimator.Estimate, maxOffset time.Duration) *PeerCollector {
+	return &PeerCollector{
+		current:   current,
+		maxOffset: maxOffset,
+		offset: prometheus.NewDesc(namespace+"_peer_offset_seconds",
+			"This host's clock minus a peer agent's clock (positive: this host is ahead), for the peers of the current sample.", []string{"peer"}, nil),
+		maxAbs: prometheus.NewDesc(namespace+"_peer_offset_max_abs_seconds",
+			"Largest |clockwatch_peer_offset_seconds| among the reachable peers.", nil, nil),
+		reachable: prometheus.NewDesc(namespace+"_peers_reachable",
+			"Peers of the current sample that answered at least one of their last 8 polls.", nil, nil),
+		outlier: prometheus.NewDesc(namespace+"_peer_outlier",
+			"1 when more than half of the reachable peers see this host's clock beyond --peers.max-offset; /healthz then fails.", nil, nil),
+	}
+}
+
+// Describe sends every metric description.
+func (c *PeerCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.offset, c.maxAbs, c.reachable, c.outlier} {
+		ch <- d
+	}
+}
+
+// Collect sends the peer metrics of the current estimate.
+func (c *PeerCollector) Collect(ch chan<- prometheus.Metric) {
+	v := c.view(c.current())
+	for _, p := range v.peers {
+		ch <- prometheus.MustNewConstMetric(c.offset, prometheus.GaugeValue, p.Offset.Seconds(), p.Name)
+	}
+	ch <- prometheus.MustNewConstMetric(c.maxAbs, prometheus.GaugeValue, v.maxAbs.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.reachable, prometheus.GaugeValue, float64(v.reachable))
+	ch <- prometheus.MustNewConstMetric(c.outlier, prometheus.GaugeValue, boolValue(v.isOutlier()))
+}
+
+// Health fails when this host is the outlier; it is the /healthz hook.
+func (c *PeerCollector) Health() error {
+	v := c.view(c.current())
+	if !v.isOutlier() {
+		return nil
+	}
+	return fmt.Errorf("this host's clock is beyond --peers.max-offset %v from %d of %d reachable peers (largest |offset| %v): it is the outlier; check its time synchronization",
+		c.maxOffset, v.beyond, v.reachable, v.maxAbs)
+}
+
+// peerView is the mesh's verdict on this host at one instant.
+type peerView struct {
+	// peers are the peers with an offset, in sample order.
+	peers []estimator.SourceEstimate
+	// reachable counts reachable peers with an offset; beyond those of
+	// them that see this host beyond the maximum offset.
+	reachable, beyond int
+	maxAbs            time.Duration
+}
+
+// isOutlier reports whether more than half of the reachable peers see
+// this host beyond the maximum offset.
+func (v peerView) isOutlier() bool { return v.beyond*2 > v.reachable }
+
+// view sums up the peers of e. A peer sees this host beyond the maximum
+// offset when the offset exceeds it by more than the pairwise measurement
+// error (half the round trip): a clock-to-clock judgement that does not
+// depend on how well either clock knows true time.
+func (c *PeerCollector) view(e estimator.Estimate) peerView {
+	var v peerView
+	for _, s := range e.Sources {
+		if s.Kind != estimator.KindPeer || s.ErrorBound == estimator.UnknownBound {
+			continue
+		}
+		v.peers = append(v.peers, s)
+		if !s.Reachable {
+			continue
+		}
+		v.reachable++
+		v.maxAbs = max(v.maxAbs, s.Offset.Abs())
+		if s.Offset.Abs()-s.Delay/2 > c.maxOffset {
+			v.beyond++
+		}
+	}
+	return v
+}
+
+// ResponderCollector exports the peer responder's request counters.
+type ResponderCollector struct {
+	stats    func() ntp.ResponderStats
+	requests *prometheus.Desc
+	kernel   *prometheus.Desc
+}
+
+// NewResponderCollector returns a collector of the counters stats returns.
+func NewResponderCollector(stats func() ntp.ResponderStats) *ResponderCollector {
+	return &ResponderCollector{
+		stats: stats,
+		requests: prometheus.NewDesc(namespace+"_responder_requests_total",
+			"NTP requests the peer responder received, by what it did: answered, kod (over the rate limit: kiss-o'-death RATE), dropped (over the rate limit, KoD already sent), invalid (not a client-mode request).", []string{"result"}, nil),
+		kernel: prometheus.NewDesc(namespace+"_responder_kernel_timestamps",
+			"1 when the peer responder's receive timestamps come from the kernel, 0 when from user space.", nil, nil),
+	}
+}
+
+// Describe sends every metric description.
+func (c *ResponderCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.requests
+	ch <- c.kernel
+}
+
+// Collect sends the responder's counters.
+func (c *ResponderCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.stats()
+	for _, r := range []struct {
+		result string
+		n      uint64
+	}{{"answered", s.Answered}, {"dropped", s.Dropped}, {"invalid", s.Invalid}, {"kod", s.KissOfDeath}} {
+		ch <- prometheus.MustNewConstMetric(c.requests, prometheus.CounterValue, float64(r.n), r.result)
+	}
+	ch <- prometheus.MustNewConstMetric(c.kernel, prometheus.GaugeValue, boolValue(s.KernelTimestamps))
+}

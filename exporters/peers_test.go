@@ -1,0 +1,114 @@
+package exporters
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/ntp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// peerSource is a reachable peer that sees this host offset ahead,
+// measured over a 200 µs round trip.
+func peerSource(name string, offset time.Duration) estimator.SourceEstimate {
+	return estimator.SourceEstimate{
+		SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindPeer, Address: name},
+		Status:     estimator.SourceCandidate, Reachable: true,
+		Offset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond,
+		LastSample: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
+	}
+}
+
+func TestPeerCollectorOutlier(t *testing.T) {
+	ms := time.Millisecond
+	unreachable := peerSource("198.18.0.9:9123", 40*ms)
+	unreachable.Reachable = false
+	noData := peerSource("198.18.0.8:9123", 0)
+	noData.ErrorBound = estimator.UnknownBound
+	upstream := peerSource("time.example:123", 40*ms)
+	upstream.Kind = estimator.KindNTP
+	tests := []struct {
+		name      string
+		sources   []estimator.SourceEstimate
+		outlier   bool
+		reachable int
+		maxAbs    time.Duration
+	}{
+		{"no peers", nil, false, 0, 0},
+		{"everyone agrees", []estimator.SourceEstimate{peerSource("a", ms), peerSource("b", -ms)}, false, 2, ms},
+		{"this host 40 ms ahead of all", []estimator.SourceEstimate{
+			peerSource("a", 40*ms), peerSource("b", 41*ms), peerSource("c", 39*ms), peerSource("d", 40*ms)}, true, 4, 41 * ms},
+		{"one peer is off: it is the outlier, not us", []estimator.SourceEstimate{
+			peerSource("a", 0), peerSource("b", ms), peerSource("c", -40*ms), peerSource("d", 0)}, false, 4, 40 * ms},
+		{"exactly half is not more than half", []estimator.SourceEstimate{
+			peerSource("a", 40*ms), peerSource("b", 40*ms), peerSource("c", 0), peerSource("d", 0)}, false, 4, 40 * ms},
+		{"within the round-trip error is not beyond", []estimator.SourceEstimate{
+			peerSource("a", 20*ms+50*time.Microsecond), peerSource("b", 20*ms+90*time.Microsecond)}, false, 2, 20*ms + 90*time.Microsecond},
+		{"unreachable peers and NTP servers do not vote", []estimator.SourceEstimate{
+			peerSource("a", 0), unreachable, noData, upstream}, false, 1, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewPeerCollector(func() estimator.Estimate { return estimator.Estimate{Sources: tc.sources} }, 20*ms)
+			v := c.view(c.current())
+			if v.isOutlier() != tc.outlier || v.reachable != tc.reachable || v.maxAbs != tc.maxAbs {
+				t.Errorf("outlier %v reachable %d max %v, want %v %d %v", v.isOutlier(), v.reachable, v.maxAbs, tc.outlier, tc.reachable, tc.maxAbs)
+			}
+			if err := c.Health(); (err != nil) != tc.outlier {
+				t.Errorf("Health() = %v, want failing %v", err, tc.outlier)
+			}
+		})
+	}
+}
+
+func TestPeerCollectorMetrics(t *testing.T) {
+	ms := time.Millisecond
+	est := estimator.Estimate{Sources: []estimator.SourceEstimate{
+		peerSource("198.18.0.2:9123", 40*ms), peerSource("198.18.0.3:9123", 40*ms),
+		{SourceInfo: estimator.SourceInfo{Name: "time.example:123", Kind: estimator.KindNTP}, Reachable: true, ErrorBound: ms},
+	}}
+	c := NewPeerCollector(func() estimator.Estimate { return est }, 20*ms)
+	want := `
+# HELP clockwatch_peer_offset_seconds This host's clock minus a peer agent's clock (positive: this host is ahead), for the peers of the current sample.
+# TYPE clockwatch_peer_offset_seconds gauge
+clockwatch_peer_offset_seconds{peer="198.18.0.2:9123"} 0.04
+clockwatch_peer_offset_seconds{peer="198.18.0.3:9123"} 0.04
+# HELP clockwatch_peer_offset_max_abs_seconds Largest |clockwatch_peer_offset_seconds| among the reachable peers.
+# TYPE clockwatch_peer_offset_max_abs_seconds gauge
+clockwatch_peer_offset_max_abs_seconds 0.04
+# HELP clockwatch_peer_outlier 1 when more than half of the reachable peers see this host's clock beyond --peers.max-offset; /healthz then fails.
+# TYPE clockwatch_peer_outlier gauge
+clockwatch_peer_outlier 1
+# HELP clockwatch_peers_reachable Peers of the current sample that answered at least one of their last 8 polls.
+# TYPE clockwatch_peers_reachable gauge
+clockwatch_peers_reachable 2
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+func TestResponderCollector(t *testing.T) {
+	c := NewResponderCollector(func() ntp.ResponderStats {
+		return ntp.ResponderStats{Answered: 10, KissOfDeath: 2, Dropped: 500, Invalid: 1, KernelTimestamps: true}
+	})
+	want := `
+# HELP clockwatch_responder_kernel_timestamps 1 when the peer responder's receive timestamps come from the kernel, 0 when from user space.
+# TYPE clockwatch_responder_kernel_timestamps gauge
+clockwatch_responder_kernel_timestamps 1
+# HELP clockwatch_responder_requests_total NTP requests the peer responder received, by what it did: answered, kod (over the rate limit: kiss-o'-death RATE), dropped (over the rate limit, KoD already sent), invalid (not a client-mode request).
+# TYPE clockwatch_responder_requests_total counter
+clockwatch_responder_requests_total{result="answered"} 10
+clockwatch_responder_requests_total{result="dropped"} 500
+clockwatch_responder_requests_total{result="invalid"} 1
+clockwatch_responder_requests_total{result="kod"} 2
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+}
