@@ -44,7 +44,7 @@ type runner func(ctx context.Context, c *cli) error
 type registrar func(app *kingpin.Application, commands map[string]runner)
 
 // registrars lists every subcommand.
-var registrars = []registrar{registerRun, registerDemo, registerQuery, registerStatus}
+var registrars = []registrar{registerRun, registerDemo, registerQuery, registerStatus, registerTrace}
 
 // errSilent marks an error already reported to the user; main only sets
 // the exit status.
