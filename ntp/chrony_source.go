@@ -1,0 +1,176 @@
+package ntp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/facebook/time/ntp/chrony"
+)
+
+// ResultDown is the result of a poll of a local daemon that did not
+// answer: not running, restarting, or listening elsewhere.
+const ResultDown = "down"
+
+// chronyLeapUnsynchronised is chronyd's leap status while it has no
+// estimate of true time.
+const chronyLeapUnsynchronised = 3
+
+// ChronySource reports the local chronyd's own estimate of this host's
+// offset, read over its command protocol, with chronyd's bound (root
+// delay/2 + root dispersion). chronyd going away is a state of the source,
+// logged once. It is a prometheus.Collector of chronyd's tracking and
+// per-source view.
+type ChronySource struct {
+	info     estimator.SourceInfo
+	address  string
+	interval time.Duration
+	logger   *slog.Logger
+
+	poller chronyPoller
+	now    func() time.Time
+	sleep  func(ctx context.Context, d time.Duration) error
+
+	mu     sync.Mutex
+	state  string
+	latest ChronyReport
+}
+
+// chronyPoller reads chronyd; tests use a fake.
+type chronyPoller interface {
+	report() (ChronyReport, error)
+	close()
+}
+
+// NewChronySource returns a source for the chronyd at address
+// (udp://HOST:PORT or unix:///PATH), polled every interval (default 16s).
+// A nil logger discards.
+func NewChronySource(address string, interval time.Duration, logger *slog.Logger) (*ChronySource, error) {
+	if _, _, err := ParseChronyAddress(address); err != nil {
+		return nil, err
+	}
+	if interval <= 0 {
+		interval = 16 * time.Second
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	name := "chrony:" + address
+	return &ChronySource{
+		info:     estimator.SourceInfo{Name: name, Kind: estimator.KindChrony, Address: address},
+		address:  address,
+		interval: interval,
+		logger:   logger.With("source", name),
+		poller:   &chronyClient{address: address},
+		now:      wallNow,
+		sleep:    sleepContext,
+	}, nil
+}
+
+// Info names the source for the estimator.
+func (s *ChronySource) Info() estimator.SourceInfo { return s.info }
+
+// Run polls chronyd until ctx ends, reporting every poll.
+func (s *ChronySource) Run(ctx context.Context, report func(estimator.Observation)) {
+	defer s.poller.close()
+	for ctx.Err() == nil {
+		report(s.poll())
+		if s.sleep(ctx, s.interval) != nil {
+			return
+		}
+	}
+}
+
+// poll reads chronyd once.
+func (s *ChronySource) poll() estimator.Observation {
+	r, err := s.poller.report()
+	if err != nil {
+		return s.fail(ResultDown, err)
+	}
+	s.mu.Lock()
+	s.latest = r
+	s.mu.Unlock()
+	t := r.Tracking
+	if t.LeapStatus == chronyLeapUnsynchronised || t.Stratum == 0 || t.Stratum >= 16 {
+		return s.fail(ResultUnsynchronized, fmt.Errorf("chronyd at %s is not synchronised (stratum %d, leap status %d)", s.address, t.Stratum, t.LeapStatus))
+	}
+	s.setState(estimator.ResultOK, nil)
+	return estimator.Observation{Source: s.info.Name, Result: estimator.ResultOK, Sample: s.sample(t)}
+}
+
+// sample is chronyd's estimate now. chronyd reports the correction it
+// still has to apply, positive when the clock is slow, so the offset
+// (local − true) is its negative; chronyd bounds its own error by root
+// delay/2 + root dispersion, the dispersion grown since its last update.
+func (s *ChronySource) sample(t chrony.Tracking) estimator.Sample {
+	return estimator.Sample{
+		Source:         s.info.Name,
+		Time:           s.now(),
+		Offset:         -chronySeconds(t.CurrentCorrection),
+		RootDelay:      chronySeconds(math.Abs(t.RootDelay)),
+		RootDispersion: chronySeconds(math.Abs(t.RootDispersion)),
+		Precision:      time.Nanosecond,
+		Stratum:        uint8(t.Stratum),
+	}
+}
+
+// fail reports a poll without a sample and moves the source to state.
+func (s *ChronySource) fail(state string, err error) estimator.Observation {
+	s.setState(state, err)
+	return estimator.Observation{Source: s.info.Name, Result: state, Err: err}
+}
+
+// setState logs when the source changes state, once per change.
+func (s *ChronySource) setState(state string, err error) {
+	s.mu.Lock()
+	old := s.state
+	s.state = state
+	s.mu.Unlock()
+	if old == state {
+		return
+	}
+	if err == nil {
+		s.logger.Info("chronyd source up", "was", old)
+		return
+	}
+	s.logger.Warn("chronyd source "+state, "was", old, "err", err)
+}
+
+// chronySeconds converts chronyd's float seconds.
+func chronySeconds(f float64) time.Duration { return time.Duration(math.Round(f * 1e9)) }
+
+// chronyClient keeps a session open between polls and opens a new one
+// after any failure, so a restarted chronyd is found and no late answer is
+// taken for the next one.
+type chronyClient struct {
+	address string
+	conn    *chronyConn
+}
+
+// report polls chronyd once.
+func (c *chronyClient) report() (ChronyReport, error) {
+	if c.conn == nil {
+		conn, err := dialChrony(c.address)
+		if err != nil {
+			return ChronyReport{}, err
+		}
+		c.conn = conn
+	}
+	r, err := c.conn.report()
+	if err != nil {
+		c.close()
+	}
+	return r, err
+}
+
+// close ends the session, if open.
+func (c *chronyClient) close() {
+	if c.conn != nil {
+		_ = c.conn.Close()
+		c.conn = nil
+	}
+}
