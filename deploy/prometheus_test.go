@@ -1,0 +1,373 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+)
+
+// ruleFiles are the rule files a Prometheus of clockwatch loads.
+var ruleFiles = []string{"prometheus/recording_rules.yml", "prometheus/alerting_rules.yml"}
+
+// TestPrometheusFleetSkew runs a real Prometheus on loopback that scrapes
+// three `clockwatch demo` agents and evaluates the rules, and checks that
+// the recorded fleet skew is the skew of the offsets the agents themselves
+// report on /api/v1/status, and that every rule evaluates without error.
+//
+// The demo host's clock gains 15 ppm from the moment its agent starts, so
+// agents started a few seconds apart disagree by a known amount on top of
+// their measurement noise; the expectation does not rely on that, it comes
+// from what each agent reported around the instant Prometheus scraped it.
+func TestPrometheusFleetSkew(t *testing.T) {
+	promBinary, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Skip("prometheus not installed (Debian package prometheus; hack/test.sh installs it): skipping the live Prometheus test")
+	}
+	const stagger = 2 * time.Second
+	var agents []*demoAgent
+	for seed := 1; seed <= 3; seed++ {
+		if seed > 1 {
+			time.Sleep(stagger)
+		}
+		agents = append(agents, startDemo(t, seed))
+	}
+	prom := startPrometheus(t, promBinary, agents)
+	for _, a := range agents {
+		a.waitSynchronized(t)
+	}
+
+	// Record every agent's own view while Prometheus scrapes and evaluates,
+	// until a skew was recorded from scrapes made well inside the recording.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rec := recordStatuses(ctx, agents)
+	start := time.Now()
+	if err := prom.waitRecorded(ctx, "job:clockwatch_offset_seconds:skew", start.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	readings := rec.stop()
+	end := time.Now()
+
+	skews := prom.series(t, ctx, `job:clockwatch_offset_seconds:skew{job="clockwatch"}[30s]`, end)
+	offsets := prom.series(t, ctx, `clockwatch_offset_seconds{job="clockwatch"}[30s]`, end)
+	if len(skews) != 1 || len(offsets) != len(agents) {
+		t.Fatalf("Prometheus has %d skew series and %d offset series; want 1 and %d", len(skews), len(offsets), len(agents))
+	}
+	got, inputs, ok := latestCovered(skews[0].Values, offsets, start, end)
+	if !ok {
+		t.Fatalf("no recorded skew whose scrapes all fall inside the agents' recording %s..%s", start, end)
+	}
+
+	// Each agent's value at its scrape lies within what it reported just
+	// before and after: the fleet skew must lie within the spread of those.
+	lows, highs := make([]float64, 0, len(agents)), make([]float64, 0, len(agents))
+	var scraped []float64
+	for _, a := range agents {
+		in, ok := inputs["127.0.0.1:"+portOf(a.addr)]
+		if !ok {
+			t.Fatalf("no scraped offset of agent %s", a.addr)
+		}
+		lo, hi, err := readings[a].around(in.Timestamp.Time())
+		if err != nil {
+			t.Fatalf("agent %s: %v", a.addr, err)
+		}
+		t.Logf("agent %s: Prometheus scraped %+.9f s at %s; the agent reported %+.9f..%+.9f s around then",
+			a.addr, float64(in.Value), in.Timestamp.Time().Format(time.StampMicro), lo, hi)
+		if v := float64(in.Value); v < lo-tolerance || v > hi+tolerance {
+			t.Errorf("agent %s: Prometheus scraped offset %g, the agent reported %g..%g around then", a.addr, v, lo, hi)
+		}
+		lows, highs, scraped = append(lows, lo), append(highs, hi), append(scraped, float64(in.Value))
+	}
+	minSkew := slices.Max(lows) - slices.Min(highs)
+	maxSkew := slices.Max(highs) - slices.Min(lows)
+	t.Logf("recorded fleet skew %.9f s at %s; the agents' own reports put it in %.9f..%.9f s",
+		got.Value, got.Timestamp.Time().Format(time.StampMicro), minSkew, maxSkew)
+	if v := float64(got.Value); v < minSkew-tolerance || v > maxSkew+tolerance {
+		t.Errorf("fleet skew %g s, want %g..%g s from the agents' /api/v1/status", v, minSkew, maxSkew)
+	}
+	if want := slices.Max(scraped) - slices.Min(scraped); math.Abs(float64(got.Value)-want) > 1e-12 {
+		t.Errorf("fleet skew %g s, want max - min of the scraped offsets %g s", got.Value, want)
+	}
+
+	prom.checkRulesHealthy(t, ctx)
+}
+
+// tolerance absorbs the offset's drift between an agent's report and the
+// scrape (15 ppm over a few ms) and rounding in JSON and the text format.
+const tolerance = 1e-6
+
+// latestCovered returns the newest recorded sample whose inputs, the
+// newest sample of each offset series at or before it, were all scraped
+// at least readingMargin inside from..to, together with those inputs by
+// instance.
+func latestCovered(recorded []model.SamplePair, offsets model.Matrix, from, to time.Time) (model.SamplePair, map[string]model.SamplePair, bool) {
+	for i := len(recorded) - 1; i >= 0; i-- {
+		r := recorded[i]
+		inputs := map[string]model.SamplePair{}
+		for _, s := range offsets {
+			var in *model.SamplePair
+			for j := range s.Values {
+				if !s.Values[j].Timestamp.After(r.Timestamp) {
+					in = &s.Values[j]
+				}
+			}
+			if in == nil {
+				break
+			}
+			at := in.Timestamp.Time()
+			if at.Before(from.Add(readingMargin)) || at.After(to.Add(-readingMargin)) {
+				break
+			}
+			inputs[string(s.Metric["instance"])] = *in
+		}
+		if len(inputs) == len(offsets) {
+			return r, inputs, true
+		}
+	}
+	return model.SamplePair{}, nil, false
+}
+
+// readingMargin is how far either side of a scrape the agent's own reports
+// are taken to bracket the value Prometheus read.
+const readingMargin = 500 * time.Millisecond
+
+// statusLog is one agent's reports, in time order.
+type statusLog []agentStatus
+
+// around returns the lowest and highest offset the agent reported within
+// readingMargin of t, and the reports just before and after t.
+func (l statusLog) around(t time.Time) (lo, hi float64, err error) {
+	i, _ := slices.BinarySearchFunc(l, t, func(s agentStatus, t time.Time) int { return s.Time.Compare(t) })
+	if i == 0 || i == len(l) {
+		return 0, 0, fmt.Errorf("no reports on both sides of the scrape at %s", t)
+	}
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for j, s := range l {
+		near := s.Time.Sub(t).Abs() <= readingMargin
+		if !near && j != i-1 && j != i {
+			continue
+		}
+		if !s.Synchronized {
+			return 0, 0, fmt.Errorf("unsynchronized at %s", s.Time)
+		}
+		lo, hi = min(lo, s.OffsetSeconds), max(hi, s.OffsetSeconds)
+	}
+	return lo, hi, nil
+}
+
+// statusRecorder polls every agent's /api/v1/status every 20 ms.
+type statusRecorder struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	logs   map[*demoAgent]statusLog
+}
+
+func recordStatuses(ctx context.Context, agents []*demoAgent) *statusRecorder {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &statusRecorder{cancel: cancel, logs: map[*demoAgent]statusLog{}}
+	for _, a := range agents {
+		r.wg.Go(func() {
+			for ctx.Err() == nil {
+				if s, err := a.status(ctx); err == nil {
+					r.mu.Lock()
+					r.logs[a] = append(r.logs[a], s)
+					r.mu.Unlock()
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		})
+	}
+	return r
+}
+
+// stop ends the recording and returns every agent's reports.
+func (r *statusRecorder) stop() map[*demoAgent]statusLog {
+	r.cancel()
+	r.wg.Wait()
+	return r.logs
+}
+
+// promServer is a Prometheus started by a test.
+type promServer struct {
+	api promv1.API
+	log *bytes.Buffer
+}
+
+// startPrometheus starts Prometheus on a free loopback port with a temporary
+// data directory, scraping agents every second as job "clockwatch" and
+// evaluating ruleFiles every second. It is stopped when the test ends.
+func startPrometheus(t *testing.T, binary string, agents []*demoAgent) *promServer {
+	t.Helper()
+	dir := t.TempDir()
+	var rules, targets []string
+	for _, f := range ruleFiles {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, fmt.Sprintf("%q", abs))
+	}
+	for _, a := range agents {
+		targets = append(targets, fmt.Sprintf("%q", a.addr))
+	}
+	config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 900ms
+  evaluation_interval: 1s
+rule_files: [%s]
+scrape_configs:
+  - job_name: clockwatch
+    static_configs:
+      - targets: [%s]
+`, strings.Join(rules, ", "), strings.Join(targets, ", "))
+	configFile := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(configFile, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeLoopbackAddress(t)
+	log := &bytes.Buffer{}
+	cmd := exec.Command(binary,
+		"--config.file="+configFile,
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr,
+		"--log.level=warn")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus log:\n%s", log)
+		}
+	})
+	if err := waitReady(addr); err != nil {
+		t.Fatalf("prometheus: %v\n%s", err, log)
+	}
+	client, err := api.NewClient(api.Config{Address: "http://" + addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &promServer{api: promv1.NewAPI(client), log: log}
+}
+
+// waitReady polls Prometheus' readiness endpoint for up to 30 seconds.
+func waitReady(addr string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready on %s after 30s (last error: %v)", addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// freeLoopbackAddress returns a loopback address with a port free now, for
+// programs that cannot be told to pick one.
+func freeLoopbackAddress(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// portOf returns the port of a host:port address.
+func portOf(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	return port
+}
+
+// waitRecorded waits until the recorded series name has a sample at or
+// after since.
+func (p *promServer) waitRecorded(ctx context.Context, name string, since time.Time) error {
+	for {
+		v, _, _, err := p.api.Query(ctx, "timestamp("+name+")", time.Now())
+		if vec, ok := v.(model.Vector); err == nil && ok && len(vec) > 0 && float64(vec[0].Value) >= float64(since.UnixNano())/1e9 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("prometheus recorded no %s after %s (last error: %v)", name, since.Format(time.StampMilli), err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// series evaluates a range-vector query at t and returns its raw samples.
+func (p *promServer) series(t *testing.T, ctx context.Context, query string, at time.Time) model.Matrix {
+	t.Helper()
+	v, warnings, _, err := p.api.Query(ctx, query, at)
+	if err != nil {
+		t.Fatalf("query %s: %v", query, err)
+	}
+	if len(warnings) > 0 {
+		t.Logf("query %s: warnings %v", query, warnings)
+	}
+	m, ok := v.(model.Matrix)
+	if !ok {
+		t.Fatalf("query %s: got %s, want a matrix", query, v.Type())
+	}
+	return m
+}
+
+// checkRulesHealthy checks that Prometheus loaded every rule group of
+// ruleFiles and that no rule failed to evaluate (a many-to-many match or a
+// bad regexp only shows up here, on real series).
+func (p *promServer) checkRulesHealthy(t *testing.T, ctx context.Context) {
+	t.Helper()
+	rules, err := p.api.Rules(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range rules.Groups {
+		for _, r := range g.Rules {
+			n++
+			switch r := r.(type) {
+			case promv1.RecordingRule:
+				if r.Health == promv1.RuleHealthBad {
+					t.Errorf("recording rule %s: %s", r.Name, r.LastError)
+				}
+			case promv1.AlertingRule:
+				if r.Health == promv1.RuleHealthBad {
+					t.Errorf("alerting rule %s: %s", r.Name, r.LastError)
+				}
+			}
+		}
+	}
+	if want := countRules(t); n != want {
+		t.Errorf("prometheus loaded %d rules, the rule files have %d", n, want)
+	}
+}
