@@ -21,6 +21,7 @@ type demoFlags struct {
 	duration time.Duration
 	poll     time.Duration
 	seed     uint64
+	shmPath  string
 }
 
 func registerDemo(app *kingpin.Application, commands map[string]runner) {
@@ -29,6 +30,7 @@ func registerDemo(app *kingpin.Application, commands map[string]runner) {
 	cmd.Flag("duration", "Stop after this long (0: run until Ctrl-C).").Default("0s").DurationVar(&f.duration)
 	cmd.Flag("poll.interval", "Time between queries of each simulated server.").Default("1s").DurationVar(&f.poll)
 	cmd.Flag("seed", "Seed of the simulated network jitter.").Default("1").Uint64Var(&f.seed)
+	cmd.Flag("shm.path", "Publish the estimate to this shared-memory file, as `run` does (off by default in the demo).").PlaceHolder("FILE").StringVar(&f.shmPath)
 	commands["demo"] = func(ctx context.Context, c *cli) error { return runDemo(ctx, c, f) }
 }
 
@@ -95,6 +97,7 @@ func runDemo(ctx context.Context, c *cli, f *demoFlags) error {
 		return err
 	}
 	a := newAgent(c.logger, clock, estimatorConfig(cfg))
+	defer publishShm(a, f.shmPath, c.logger)()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served, err := serveAPI(ctx, f.web, a, c.logger)
