@@ -84,6 +84,15 @@ func (ix *batchIndex) groupByTrace(traceOf, sizes []int32) {
 	}
 }
 
+// largestTrace is the number of spans of the largest trace.
+func (ix *batchIndex) largestTrace() int {
+	largest, from := int32(0), int32(0)
+	for _, end := range ix.traceEnd {
+		largest, from = max(largest, end-from), end
+	}
+	return int(largest)
+}
+
 // traceCount is the number of traces.
 func (ix *batchIndex) traceCount() int { return len(ix.traceEnd) }
 

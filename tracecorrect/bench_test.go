@@ -71,3 +71,43 @@ func BenchmarkReadCorrectWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(spans*b.N)/b.Elapsed().Seconds(), "spans/s")
 }
+
+// BenchmarkCorrectByTraceSize corrects about 60k spans made of small,
+// medium and very large traces: spans/s and B/span that stay flat as the
+// traces grow show time and memory linear in the trace size.
+func BenchmarkCorrectByTraceSize(b *testing.B) {
+	for _, size := range []struct {
+		name          string
+		fanout, depth int
+		traces        int
+	}{
+		{"small", 3, 3, 4000},
+		{"medium", 5, 5, 150},
+		{"large", 8, 6, 4},
+	} {
+		b.Run(size.name, func(b *testing.B) {
+			sc := tracegen.Scenarios(size.traces)[3]
+			sc.Fanout, sc.Depth = size.fanout, size.depth
+			res, err := tracegen.Generate(sc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c, err := tracecorrect.NewCorrector(res.Offsets, tracecorrect.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			batches := make([]ptrace.Traces, b.N)
+			for i := range batches {
+				batches[i] = cloneTraces(res.Traces)
+			}
+			spans := res.Traces.SpanCount()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				c.Correct(batches[i])
+			}
+			b.ReportMetric(float64(spans*b.N)/b.Elapsed().Seconds(), "spans/s")
+			b.ReportMetric(float64(spans)/float64(size.traces), "spans/trace")
+		})
+	}
+}

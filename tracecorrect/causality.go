@@ -39,7 +39,7 @@ func (v *traceView) countViolations(recorded bool) int {
 // ends after its CLIENT parent.
 func Violations(batches ...ptrace.Traces) int {
 	ix := newBatchIndex("", batches)
-	v := newTraceView(len(ix.hostNames))
+	v := newTraceView(ix)
 	n := 0
 	for k := range ix.traceCount() {
 		v.load(ix, ix.trace(k))

@@ -22,7 +22,7 @@ func AdjustCausalityOnly(hostAttribute string, batches ...ptrace.Traces) int {
 		hostAttribute = DefaultHostAttribute
 	}
 	ix := newBatchIndex(hostAttribute, batches)
-	v := newTraceView(len(ix.hostNames))
+	v := newTraceView(ix)
 	moved := 0
 	for k := range ix.traceCount() {
 		v.load(ix, ix.trace(k))

@@ -44,7 +44,7 @@ func newTraceCorrection(c *Corrector, ix *batchIndex) *traceCorrection {
 		ix:         ix,
 		timelines:  make([]*timeline, len(ix.hostNames)),
 		unmeasured: make([]bool, len(ix.hostNames)),
-		view:       newTraceView(len(ix.hostNames)),
+		view:       newTraceView(ix),
 		consAt:     map[uint64]int32{},
 	}
 	for i, name := range ix.hostNames {

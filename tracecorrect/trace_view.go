@@ -29,9 +29,15 @@ type traceView struct {
 	ids   map[pcommon.SpanID]int32
 }
 
-// newTraceView makes a view for batches with batchHosts distinct hosts.
-func newTraceView(batchHosts int) *traceView {
-	v := &traceView{slot: make([]int32, batchHosts), ids: map[pcommon.SpanID]int32{}}
+// newTraceView makes a view for the traces of ix, sized once for the
+// largest.
+func newTraceView(ix *batchIndex) *traceView {
+	largest := ix.largestTrace()
+	v := &traceView{
+		spans: make([]traceSpan, 0, largest),
+		slot:  make([]int32, len(ix.hostNames)),
+		ids:   make(map[pcommon.SpanID]int32, largest),
+	}
 	for i := range v.slot {
 		v.slot[i] = -1
 	}
