@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/clockwatch/clockwatch/tracecorrect"
@@ -242,5 +244,53 @@ func TestTraceCorrectHelp(t *testing.T) {
 		if !strings.Contains(stdout, flag) {
 			t.Errorf("help lacks %s", flag)
 		}
+	}
+}
+
+func TestTraceCorrectFromRunningAgent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the demo agent and waits for its estimates")
+	}
+	agent := startAgent(t, "demo", "--poll.interval=200ms")
+	var history struct {
+		Host      string `json:"host"`
+		Estimates []struct {
+			Synchronized bool `json:"synchronized"`
+		} `json:"estimates"`
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for synchronized := 0; synchronized < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo agent published no synchronized estimates in 20s: %+v", history)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if err := json.Unmarshal(agent.get(t, "/api/v1/history"), &history); err != nil {
+			t.Fatal(err)
+		}
+		synchronized = 0
+		for _, e := range history.Estimates {
+			if e.Synchronized {
+				synchronized++
+			}
+		}
+	}
+	now := time.Now()
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("host.name", history.Host)
+	span := rs.ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	span.SetTraceID(pcommon.TraceID{1})
+	span.SetSpanID(pcommon.SpanID{1})
+	span.SetStartTimestamp(pcommon.NewTimestampFromTime(now.Add(-100 * time.Millisecond)))
+	span.SetEndTimestamp(pcommon.NewTimestampFromTime(now))
+	in := filepath.Join(t.TempDir(), "in.json")
+	writeFile(t, in, func(w *bytes.Buffer) error { return tracecorrect.WriteTraces(w, []ptrace.Traces{td}) })
+
+	code, stdout, stderr := runCLI("trace", "correct", "--in", in, "--agent.url", agent.url)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `"stringValue":"`+tracecorrect.CorrectionSourceOffset+`"`) {
+		t.Errorf("the span on the agent's host %q was not corrected by its offsets:\n%s\n%s", history.Host, stdout, stderr)
 	}
 }
