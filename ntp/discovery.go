@@ -72,6 +72,22 @@ func (d *Discovery) Discover(ctx context.Context) (peers []netip.AddrPort, err e
 	return slices.Compact(peers), errors.Join(errs...)
 }
 
+// Check reports a static peer or DNS name that is not HOST or HOST:PORT,
+// without looking anything up.
+func (d *Discovery) Check() error {
+	for _, s := range slices.Concat(d.Static, d.DNS) {
+		if _, _, err := d.splitHostPort(s); err != nil {
+			return err
+		}
+	}
+	for _, name := range d.SRV {
+		if name == "" || strings.ContainsAny(name, " :/") {
+			return fmt.Errorf("peers: SRV name %q is not a DNS name such as _clockwatch._udp.example.com", name)
+		}
+	}
+	return nil
+}
+
 // lookupHost resolves HOST or HOST:PORT to every address of the host.
 func (d *Discovery) lookupHost(ctx context.Context, hostPort string) ([]netip.AddrPort, error) {
 	host, port, err := d.splitHostPort(hostPort)
@@ -134,13 +150,14 @@ func (d *Discovery) addresses(ctx context.Context, host string) ([]netip.Addr, e
 
 // splitHostPort parses HOST or HOST:PORT with the default responder port.
 func (d *Discovery) splitHostPort(s string) (string, uint16, error) {
+	bad := fmt.Errorf("peers: %q is not HOST or HOST:PORT with a port from 1 to 65535", s)
 	host, portText, err := net.SplitHostPort(s)
 	if err != nil {
-		return strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"), d.port(), nil
+		host, portText = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"), strconv.Itoa(int(d.port()))
 	}
 	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil || port == 0 || host == "" {
-		return "", 0, fmt.Errorf("peers: %q is not HOST or HOST:PORT with a port from 1 to 65535", s)
+	if err != nil || port == 0 || host == "" || strings.ContainsAny(host, " /[]") {
+		return "", 0, bad
 	}
 	return host, uint16(port), nil
 }

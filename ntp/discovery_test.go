@@ -135,12 +135,28 @@ func TestDiscoverKeepsLastGoodAnswer(t *testing.T) {
 	}
 }
 
-func TestDiscoverRejectsBadStatic(t *testing.T) {
-	for _, bad := range []string{"host:0", "host:99999", "host:ntp", ":123"} {
-		d := &Discovery{Static: []string{bad}, Resolver: &fakeResolver{}}
-		if _, err := d.Discover(context.Background()); err == nil {
-			t.Errorf("static peer %q accepted", bad)
-		}
+func TestDiscoveryCheck(t *testing.T) {
+	tests := []struct {
+		name string
+		d    Discovery
+		ok   bool
+	}{
+		{"good", Discovery{Static: []string{"198.18.0.1", "host:9000", "[2001:db8::1]:9000"}, DNS: []string{"svc", "svc:9000"}, SRV: []string{"_cw._udp.example"}}, true},
+		{"port 0", Discovery{Static: []string{"host:0"}}, false},
+		{"port too big", Discovery{Static: []string{"host:99999"}}, false},
+		{"port by name", Discovery{DNS: []string{"svc:ntp"}}, false},
+		{"no host", Discovery{Static: []string{":123"}}, false},
+		{"empty", Discovery{DNS: []string{""}}, false},
+		{"URL", Discovery{Static: []string{"http://host/"}}, false},
+		{"SRV with a port", Discovery{SRV: []string{"_cw._udp.example:53"}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.d.Check()
+			if (err == nil) != tc.ok {
+				t.Errorf("Check() = %v, want ok %v", err, tc.ok)
+			}
+		})
 	}
 }
 

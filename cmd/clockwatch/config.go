@@ -23,6 +23,10 @@ import (
 //	  interval: 16s
 //	holdover:
 //	  max: 30m
+//	peers:
+//	  dns: [clockwatch.monitoring.svc.cluster.local]
+//
+// The peers section is described at filePeers.
 type fileConfig struct {
 	NTP struct {
 		Servers []string `yaml:"servers"`
@@ -33,6 +37,7 @@ type fileConfig struct {
 	Holdover struct {
 		Max model.Duration `yaml:"max"`
 	} `yaml:"holdover"`
+	Peers filePeers `yaml:"peers"`
 }
 
 // sourceFlags are the flags that choose sources and how they are polled,
@@ -44,6 +49,7 @@ type sourceFlags struct {
 	pollIntervalSet bool
 	holdoverMax     time.Duration
 	holdoverMaxSet  bool
+	peers           *peerFlags
 }
 
 // addSourceFlags registers the source flags on cmd.
@@ -53,6 +59,7 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 	cmd.Flag("ntp.server", "NTP server to measure against, HOST or HOST:PORT (port 123 by default). Repeatable; adds to the configuration file's ntp.servers.").PlaceHolder("HOST[:PORT]").StringsVar(&f.servers)
 	cmd.Flag("poll.interval", "Time between queries of each source; each interval is randomized by ±10% so a fleet does not poll in lock-step.").Default("16s").IsSetByUser(&f.pollIntervalSet).DurationVar(&f.pollInterval)
 	cmd.Flag("holdover.max", "How long to carry the estimate forward with a growing bound after every source is lost, before reporting unsynchronized.").Default("30m").IsSetByUser(&f.holdoverMaxSet).DurationVar(&f.holdoverMax)
+	f.peers = addPeerFlags(cmd)
 	return f
 }
 
@@ -61,6 +68,7 @@ type config struct {
 	servers      []string
 	pollInterval time.Duration
 	holdoverMax  time.Duration
+	peers        peerConfig
 }
 
 // load reads the configuration file (if any) and merges the flags into it.
@@ -76,6 +84,7 @@ func (f *sourceFlags) load() (config, error) {
 		servers:      append(append([]string{}, file.NTP.Servers...), f.servers...),
 		pollInterval: pick(f.pollIntervalSet, f.pollInterval, time.Duration(file.Poll.Interval)),
 		holdoverMax:  pick(f.holdoverMaxSet, f.holdoverMax, time.Duration(file.Holdover.Max)),
+		peers:        f.peers.merge(file.Peers),
 	}
 	return c, c.validate()
 }
@@ -106,8 +115,11 @@ func readConfigFile(path string) (fileConfig, error) {
 
 // validate checks the merged configuration.
 func (c config) validate() error {
-	if len(c.servers) == 0 {
-		return errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file")
+	if len(c.servers) == 0 && !c.peers.enabled() {
+		return errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file, or peers (--peer, --peers.dns, --peers.srv)")
+	}
+	if err := c.peers.validate(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for _, s := range c.servers {

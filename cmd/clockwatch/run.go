@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -19,11 +20,12 @@ type runFlags struct {
 	web        *webFlags
 	stateDir   string
 	clockShift time.Duration
+	responder  *responderFlags
 }
 
 func registerRun(app *kingpin.Application, commands map[string]runner) {
 	cmd := app.Command("run", "Run the agent: measure this host's clock against its sources, serve /metrics and /api/v1/status, keep state across restarts. SIGHUP reloads --config.file; SIGTERM stops.")
-	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd)}
+	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd), responder: addResponderFlags(cmd)}
 	cmd.Flag("state.dir", "Directory for the state file (drift and last estimate), written atomically at most once a minute and on stop; the next start warm-starts from it. Empty: keep no state.").Default("/var/lib/clockwatch").StringVar(&f.stateDir)
 	cmd.Flag("test.clock-shift", "For tests only: pretend this host's clock reads this much ahead.").Hidden().DurationVar(&f.clockShift)
 	commands["run"] = func(ctx context.Context, c *cli) error { return runAgent(ctx, c, f) }
@@ -51,13 +53,17 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	served, err := serveAPI(ctx, f.web, a, c.logger)
+	peers, err := startPeering(ctx, f.responder, cfg.peers, clock, a.current, c.logger)
+	if err != nil {
+		return err
+	}
+	served, err := serveAPI(ctx, f.web, a, c.logger, peers.collectors(cfg.peers, a.current)...)
 	if err != nil {
 		return err
 	}
 	reload := make(chan []source)
-	go reloadOnHangup(ctx, c.logger, f.sources, cfg, client, reload)
-	c.logger.Info("clockwatch agent started", "ntp_servers", cfg.servers, "poll_interval", cfg.pollInterval)
+	go reloadSources(ctx, c.logger, f.sources, cfg, client, peers.self, reload)
+	c.logger.Info("clockwatch agent started", "ntp_servers", cfg.servers, "poll_interval", cfg.pollInterval, "peers_mode", cfg.peers.mode)
 	go func() {
 		if err := <-served; err != nil {
 			c.logger.Error("HTTP server failed", "err", err)
@@ -74,37 +80,66 @@ func estimatorConfig(cfg config) estimator.Config {
 	return estimator.Config{HoldoverMax: cfg.holdoverMax, StaleAfter: max(8*cfg.pollInterval, 30*time.Second)}
 }
 
-// reloadOnHangup re-reads the configuration on every SIGHUP and sends the
-// new sources to the agent. A bad configuration is logged and the running
-// one kept.
-func reloadOnHangup(ctx context.Context, logger *slog.Logger, f *sourceFlags, running config, client *ntp.Client, reload chan<- []source) {
+// reloadSources hands the agent a new set of sources whenever it
+// changes: on SIGHUP the configuration is re-read (a bad one is logged and
+// the running one kept), and the peer mesh sends every new peer sample.
+func reloadSources(ctx context.Context, logger *slog.Logger, f *sourceFlags, running config, client *ntp.Client, self func() ([]netip.AddrPort, error), reload chan<- []source) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	mesh := startPeerMesh(ctx, running.peers, self, logger)
+	defer func() { mesh.stop() }()
+	var sample []netip.AddrPort
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case sample = <-mesh.samples:
 		case <-hup:
+			cfg, err := f.load()
+			if err != nil {
+				logger.Error("configuration reload failed; keeping the running configuration", "err", err)
+				continue
+			}
+			warnRestartOnly(logger, running, cfg)
+			if !cfg.peers.sameDiscovery(running.peers) {
+				mesh.stop()
+				mesh, sample = startPeerMesh(ctx, cfg.peers, self, logger), nil
+			}
+			running = cfg
+			logger.Info("configuration reloaded", "ntp_servers", cfg.servers, "poll_interval", cfg.pollInterval)
 		}
-		cfg, err := f.load()
-		var sources []source
-		if err == nil {
-			sources, err = buildSources(cfg, client, logger)
-		}
+		sources, err := allSources(running, sample, client, logger)
 		if err != nil {
-			logger.Error("configuration reload failed; keeping the running configuration", "err", err)
+			logger.Error("building sources failed; keeping the running ones", "err", err)
 			continue
 		}
-		if cfg.holdoverMax != running.holdoverMax {
-			logger.Warn("holdover.max changes take effect at the next start", "running", running.holdoverMax)
-		}
-		logger.Info("configuration reloaded", "ntp_servers", cfg.servers, "poll_interval", cfg.pollInterval)
 		select {
 		case reload <- sources:
 		case <-ctx.Done():
 			return
 		}
+	}
+}
+
+// allSources makes the configured sources and those of the peer sample.
+func allSources(cfg config, sample []netip.AddrPort, client *ntp.Client, logger *slog.Logger) ([]source, error) {
+	sources, err := buildSources(cfg, client, logger)
+	if err != nil {
+		return nil, err
+	}
+	peers, err := peerSources(sample, cfg, client, logger)
+	return append(sources, peers...), err
+}
+
+// warnRestartOnly logs the reloaded settings that take effect only at the
+// next start.
+func warnRestartOnly(logger *slog.Logger, running, next config) {
+	if next.holdoverMax != running.holdoverMax {
+		logger.Warn("holdover.max changes take effect at the next start", "running", running.holdoverMax)
+	}
+	if next.peers.mode != running.peers.mode || next.peers.maxOffset != running.peers.maxOffset {
+		logger.Warn("peers.mode and peers.max-offset changes take effect at the next start", "mode", running.peers.mode, "max_offset", running.peers.maxOffset)
 	}
 }
 

@@ -31,6 +31,10 @@ func addWebFlags(cmd *kingpin.CmdClause) *webFlags {
 	return &webFlags{toolkit: kingpinflag.AddFlags(cmd, defaultListenAddress)}
 }
 
+// healthChecker is an extra collector that also judges the agent's
+// health (the peer outlier check): /healthz fails with its error.
+type healthChecker interface{ Health() error }
+
 // serveAPI registers the agent's metrics and serves the HTTP API on every
 // listen address until ctx ends. Listening errors are returned at once, so
 // a taken port stops the command before it runs.
@@ -42,6 +46,11 @@ func serveAPI(ctx context.Context, f *webFlags, a *agent, logger *slog.Logger, e
 	}
 	host, _ := os.Hostname()
 	api := &exporters.API{Current: a.current, History: a.history, Host: host, Gatherer: reg, Logger: logger}
+	for _, c := range extra {
+		if h, ok := c.(healthChecker); ok {
+			api.Health = h.Health
+		}
+	}
 	handler, err := api.Handler()
 	if err != nil {
 		return nil, err
