@@ -27,7 +27,7 @@ func TestOpenBoundedRefuses(t *testing.T) {
 		wantMsg string
 	}{
 		{"absent file: start the agent", missing, ErrAgentNotRunning, "start it: clockwatch run --shm.path " + missing},
-		{"short file", write("short", []byte("clock")), clockshm.ErrNotClockFile, "5 bytes, want 128"},
+		{"short file", write("short", []byte("clock")), clockshm.ErrNotClockFile, "5 bytes, want 256"},
 		{"foreign file", write("foreign", []byte(strings.Repeat("x", clockshm.Size))), clockshm.ErrNotClockFile, "magic"},
 	}
 	for _, tt := range tests {

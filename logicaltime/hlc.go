@@ -105,20 +105,25 @@ func (c *HLC) MaxOffset() time.Duration { return time.Duration(c.maxOffset) }
 // timestamp with a logical counter of 0.
 func (c *HLC) physicalTick() uint64 { return uint64(c.physical()) &^ logicalMask }
 
-// issueFrom issues the next timestamp at or after floor: floor itself when
-// the clock is behind it, otherwise one more than the last timestamp. The
-// increment is an atomic add that never retries, so concurrent callers
-// within the same tick do not spin against each other.
+// issueFrom issues the next timestamp at or after floor: one more than the
+// last timestamp, or floor itself when the clock is behind it.
+//
+// Within a tick, the common case, that is one atomic add: it never retries
+// and touches the shared word once, so concurrent callers do not spin
+// against each other. When the add lands below floor, its value is skipped
+// and the clock is moved up to floor with a compare-and-swap, unless
+// another caller moved it further meanwhile.
 func (c *HLC) issueFrom(floor uint64) Timestamp {
-	for {
-		last := c.last.Load()
-		if floor <= last {
-			return c.checked(c.last.Add(1))
-		}
-		if c.last.CompareAndSwap(last, floor) {
+	v := c.last.Add(1)
+	for v < floor {
+		if c.last.CompareAndSwap(v, floor) {
 			return c.checked(floor)
 		}
+		if v = c.last.Load(); v >= floor {
+			v = c.last.Add(1)
+		}
 	}
+	return c.checked(v)
 }
 
 // checked returns v as a Timestamp once it is below the persisted upper

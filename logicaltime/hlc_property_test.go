@@ -130,15 +130,15 @@ func TestHLCProperties(t *testing.T) {
 		wantRejections bool
 	}{
 		{name: "skewed clocks, many events per tick", cfg: simConfig{
-			nodes: 5, events: 1500, skew: time.Millisecond, maxOffset: 10 * time.Millisecond,
+			nodes: 5, events: 1000, skew: time.Millisecond, maxOffset: 10 * time.Millisecond,
 			stepChance: 0.01, maxAdvance: 2 * time.Microsecond, sendChance: 0.5, recvChance: 0.6, maxInFlight: 50,
 		}},
 		{name: "stepping clocks, sparse events", cfg: simConfig{
-			nodes: 4, events: 1500, skew: 50 * time.Millisecond, maxOffset: 200 * time.Millisecond,
+			nodes: 4, events: 1000, skew: 50 * time.Millisecond, maxOffset: 200 * time.Millisecond,
 			stepChance: 0.05, maxAdvance: 5 * time.Millisecond, sendChance: 0.3, recvChance: 0.5, maxInFlight: 20,
 		}},
 		{name: "clocks leaping a second back and forth", cfg: simConfig{
-			nodes: 3, events: 1500, skew: time.Millisecond, maxOffset: 10 * time.Millisecond,
+			nodes: 3, events: 1000, skew: time.Millisecond, maxOffset: 10 * time.Millisecond,
 			stepChance: 0.05, leapChance: 0.01, leap: time.Second, maxAdvance: 100 * time.Microsecond,
 			sendChance: 0.5, recvChance: 0.7, maxInFlight: 30,
 		}, wantRejections: true},
@@ -146,7 +146,7 @@ func TestHLCProperties(t *testing.T) {
 	for _, tc := range configs {
 		t.Run(tc.name, func(t *testing.T) {
 			rejectedTotal := 0
-			for seed := range uint64(8) {
+			for seed := range uint64(6) {
 				events, rejected := simulate(seed, tc.cfg)
 				rejectedTotal += rejected
 				checkSimulation(t, seed, events)

@@ -8,31 +8,36 @@
 //
 // # Layout, version 1
 //
-// The file is Size bytes of 64-bit words in host byte order, at these word
-// indices:
+// The file is Size (256) bytes of 64-bit words in host byte order. Words 0
+// to 3 are the header; two copies of the record follow at words 4 and 16:
 //
-//	0  magic       "CLKWATCH" in little-endian bytes; 0 before the first publish
-//	1  version     1; readers refuse other versions
-//	2  sequence    seqlock counter: odd while the writer is updating
-//	3  monotonic   CLOCK_MONOTONIC ns of the instant the estimate refers to
-//	4  local       system clock (CLOCK_REALTIME) Unix ns at that instant
-//	5  offset      local clock − reference, ns (positive: this host is ahead)
-//	6  error bound ns bounding |true offset − offset|; MaxInt64 when unknown
-//	7  drift       float64 bits: rate of change of offset (positive: runs fast)
-//	8  drift bound float64 bits: bound of |true drift − drift|
-//	9  status      1 unsynchronized, 2 holdover, 3 synchronized
-//	10 published   CLOCK_MONOTONIC ns of the last publish (heartbeat)
-//	11 uncertainty ns: how far the writer's monotonic readings may be off
-//	12-15          reserved, zero
+//	header   0  magic        "CLKWATCH" in little-endian bytes; 0 before the first publish
+//	         1  version      1; readers refuse other versions
+//	         2  sequence     number of publishes; readers read copy sequence mod 2
+//	         3  reserved
+//	copy +0     monotonic    CLOCK_MONOTONIC ns of the instant the estimate refers to
+//	     +1     local        system clock (CLOCK_REALTIME) Unix ns at that instant
+//	     +2     offset       local clock − reference, ns (positive: this host is ahead)
+//	     +3     error bound  ns bounding |true offset − offset|; MaxInt64 when unknown
+//	     +4     drift        float64 bits: rate of change of offset (positive: runs fast)
+//	     +5     drift bound  float64 bits: bound of |true drift − drift|
+//	     +6     status       1 unsynchronized, 2 holdover, 3 synchronized
+//	     +7     published    CLOCK_MONOTONIC ns of the last publish (heartbeat)
+//	     +8     uncertainty  ns: how far the writer's monotonic readings may be off
+//	     +9-11  reserved
+//	         28-31 reserved
 //
 // Instants are on CLOCK_MONOTONIC, which every process of the host shares
 // and which no clock step moves, so a reader measures the age of an estimate
 // correctly even when the system clock was stepped after it was published.
 //
-// # Seqlock
+// # Seqlock with two copies
 //
-// The writer makes the sequence odd, stores the fields and makes it even
-// again; a reader reads the sequence, the fields and the sequence again,
-// and retries when the two differ or are odd. Every access is a 64-bit
-// atomic, so readers never see a torn word and never block the writer.
+// The writer fills the copy readers are not reading, then increments the
+// sequence so they read it (the Linux kernel's seqcount latch). A reader
+// reads the sequence, the copy it selects and the sequence again, and
+// retries if the two differ. Every access is a 64-bit atomic, so readers
+// never see a torn word, never block the writer, and never wait for it: a
+// writer that dies part way through an update leaves the readers on the
+// other, complete copy, whose age then tells them the agent is gone.
 package clockshm

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"sync/atomic"
 	"unsafe"
 )
@@ -23,19 +22,25 @@ const UnknownBound = math.MaxInt64
 
 // Word indices of the layout; see the package documentation.
 const (
-	wordMagic = iota
-	wordVersion
-	wordSequence
-	wordMonotonic
-	wordLocal
-	wordOffset
-	wordErrorBound
-	wordDrift
-	wordDriftBound
-	wordStatus
-	wordPublished
-	wordUncertainty
-	words = 16
+	wordMagic    = 0
+	wordVersion  = 1
+	wordSequence = 2
+	copyWords    = 12 // words per copy of the record, 3 of them reserved
+	firstCopy    = 4  // the copies start here
+	words        = 32
+)
+
+// Field indices within a copy of the record.
+const (
+	fieldMonotonic = iota
+	fieldLocal
+	fieldOffset
+	fieldErrorBound
+	fieldDrift
+	fieldDriftBound
+	fieldStatus
+	fieldPublished
+	fieldUncertainty
 )
 
 // Status is the agent's synchronization status.
@@ -78,13 +83,13 @@ type Record struct {
 var (
 	ErrNotPublished = errors.New("the agent has not published an estimate yet")
 	ErrNotClockFile = errors.New("not a clockwatch shared memory clock file")
-	ErrBusy         = errors.New("the writer stopped in the middle of an update (restart the agent)")
+	ErrBusy         = errors.New("the record changed during every read (is more than one agent writing to the file?)")
 )
 
-// readRetries bounds how often Read retries while the writer is updating;
-// an update takes well under a microsecond, so running out means the writer
-// died in the middle of one.
-const readRetries = 10000
+// maxReadTries bounds the retries of Read. A retry needs the writer to
+// publish during the read, which at ten publishes a second almost never
+// happens twice in a row.
+const maxReadTries = 1000
 
 // Region is the file's contents viewed as 64-bit words, usually a memory
 // mapping.
@@ -111,72 +116,72 @@ func NewMemoryRegion() *Region {
 }
 
 // Claimable reports whether a writer may take the region: it is all zero,
-// or holds a clock file of any version. The magic is checked alone, so a
-// file left by a writer that died mid-update is claimable.
+// or holds a clock file of any version.
 func (g *Region) Claimable() bool {
 	magic := atomic.LoadUint64(&g.words[wordMagic])
 	return magic == Magic || magic == 0 && atomic.LoadUint64(&g.words[wordSequence]) == 0
 }
 
-// Publish stores r. Only one goroutine of one process may publish to a
-// region; it recovers from a previous writer that died mid-update.
+// Publish stores r: it fills the copy readers are not reading, then flips
+// the sequence so they read it. Only one goroutine of one process may
+// publish to a region. A writer that dies part way leaves readers on the
+// other, complete copy.
 func (g *Region) Publish(r Record) {
-	seq := g.load(wordSequence)
-	seq += seq & 1
-	g.store(wordSequence, seq+1)
-	g.store(wordMagic, Magic)
-	g.store(wordVersion, Version)
-	g.store(wordMonotonic, uint64(r.Monotonic))
-	g.store(wordLocal, uint64(r.Local))
-	g.store(wordOffset, uint64(r.Offset))
-	g.store(wordErrorBound, uint64(r.ErrorBound))
-	g.store(wordDrift, math.Float64bits(r.Drift))
-	g.store(wordDriftBound, math.Float64bits(r.DriftBound))
-	g.store(wordStatus, uint64(r.Status))
-	g.store(wordPublished, uint64(r.Published))
-	g.store(wordUncertainty, uint64(r.Uncertainty))
-	g.store(wordSequence, seq+2)
+	seq := atomic.LoadUint64(&g.words[wordSequence])
+	c := g.copy(seq + 1)
+	atomic.StoreUint64(&c[fieldMonotonic], uint64(r.Monotonic))
+	atomic.StoreUint64(&c[fieldLocal], uint64(r.Local))
+	atomic.StoreUint64(&c[fieldOffset], uint64(r.Offset))
+	atomic.StoreUint64(&c[fieldErrorBound], uint64(r.ErrorBound))
+	atomic.StoreUint64(&c[fieldDrift], math.Float64bits(r.Drift))
+	atomic.StoreUint64(&c[fieldDriftBound], math.Float64bits(r.DriftBound))
+	atomic.StoreUint64(&c[fieldStatus], uint64(r.Status))
+	atomic.StoreUint64(&c[fieldPublished], uint64(r.Published))
+	atomic.StoreUint64(&c[fieldUncertainty], uint64(r.Uncertainty))
+	atomic.StoreUint64(&g.words[wordSequence], seq+1)
+	atomic.StoreUint64(&g.words[wordVersion], Version)
+	atomic.StoreUint64(&g.words[wordMagic], Magic)
 }
 
-// Read fills r with a consistent copy of the record, without allocating.
-// It fails with ErrNotPublished, ErrNotClockFile, ErrBusy or an error
-// naming an unsupported version or a corrupt field.
+// Read fills r with a consistent copy of the record, without allocating or
+// waiting for the writer. It fails with ErrNotPublished, ErrNotClockFile,
+// ErrBusy or an error naming an unsupported version or a corrupt field.
 func (g *Region) Read(r *Record) error {
 	w := g.words[:words]
-	if magic := atomic.LoadUint64(&w[wordMagic]); magic != Magic {
-		return validate(magic, 0, r)
+	magic, version := atomic.LoadUint64(&w[wordMagic]), atomic.LoadUint64(&w[wordVersion])
+	if magic != Magic || version != Version {
+		return validate(magic, version, r)
 	}
-	for try := 0; try < readRetries; try++ {
+	for range maxReadTries {
 		seq := atomic.LoadUint64(&w[wordSequence])
-		if seq&1 == 0 {
-			magic, version := atomic.LoadUint64(&w[wordMagic]), atomic.LoadUint64(&w[wordVersion])
-			r.Monotonic = int64(atomic.LoadUint64(&w[wordMonotonic]))
-			r.Local = int64(atomic.LoadUint64(&w[wordLocal]))
-			r.Offset = int64(atomic.LoadUint64(&w[wordOffset]))
-			r.ErrorBound = int64(atomic.LoadUint64(&w[wordErrorBound]))
-			r.Drift = math.Float64frombits(atomic.LoadUint64(&w[wordDrift]))
-			r.DriftBound = math.Float64frombits(atomic.LoadUint64(&w[wordDriftBound]))
-			r.Status = Status(atomic.LoadUint64(&w[wordStatus]))
-			r.Published = int64(atomic.LoadUint64(&w[wordPublished]))
-			r.Uncertainty = int64(atomic.LoadUint64(&w[wordUncertainty]))
-			if atomic.LoadUint64(&w[wordSequence]) == seq {
-				if magic == Magic && version == Version && r.valid() {
-					return nil
-				}
-				return validate(magic, version, r)
+		c := g.copy(seq)
+		r.Monotonic = int64(atomic.LoadUint64(&c[fieldMonotonic]))
+		r.Local = int64(atomic.LoadUint64(&c[fieldLocal]))
+		r.Offset = int64(atomic.LoadUint64(&c[fieldOffset]))
+		r.ErrorBound = int64(atomic.LoadUint64(&c[fieldErrorBound]))
+		r.Drift = math.Float64frombits(atomic.LoadUint64(&c[fieldDrift]))
+		r.DriftBound = math.Float64frombits(atomic.LoadUint64(&c[fieldDriftBound]))
+		r.Status = Status(atomic.LoadUint64(&c[fieldStatus]))
+		r.Published = int64(atomic.LoadUint64(&c[fieldPublished]))
+		r.Uncertainty = int64(atomic.LoadUint64(&c[fieldUncertainty]))
+		if atomic.LoadUint64(&w[wordSequence]) == seq {
+			if r.valid() {
+				return nil
 			}
-		}
-		if try >= 100 {
-			runtime.Gosched()
+			return r.Validate()
 		}
 	}
 	return ErrBusy
 }
 
-func (g *Region) load(i int) uint64     { return atomic.LoadUint64(&g.words[i]) }
-func (g *Region) store(i int, v uint64) { atomic.StoreUint64(&g.words[i], v) }
+// copy returns the copy of the record readers read while the sequence is
+// seq.
+func (g *Region) copy(seq uint64) []uint64 {
+	start := firstCopy + int(seq&1)*copyWords
+	return g.words[start : start+copyWords : start+copyWords]
+}
 
-// validate explains what is wrong with a consistent read.
+// validate explains what is wrong with the header.
 func validate(magic, version uint64, r *Record) error {
 	switch {
 	case magic == 0:
