@@ -1,11 +1,14 @@
 package estimator
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // driftFit is what one source's samples say about the local clock's drift.
 type driftFit struct {
-	// rate is the weighted least-squares slope of offset over time, clamped
-	// into feasible.
+	// rate is the least-squares slope of offset over time, the samples
+	// weighted by their noise, clamped into feasible.
 	rate float64
 	// feasible holds every drift for which one straight line of offset over
 	// time passes through all the samples' intervals. It contains the true
@@ -19,71 +22,99 @@ type driftFit struct {
 // frequency error a clock may have.
 var unknownDrift = interval{-MaxFrequencyTolerance, MaxFrequencyTolerance}
 
+// fitBuffers are reused between the fits of one source.
+type fitBuffers struct {
+	xs            []float64
+	tops, bottoms []point
+}
+
 // fitDrift fits the drift of the local clock against one source. samples are
 // ordered oldest first. Only the longest run of newest samples that a single
 // straight line can pass through is used, so a step or a change of drift
 // ends the run instead of corrupting the fit.
-func fitDrift(samples []Sample) driftFit {
+func fitDrift(samples []record, buf *fitBuffers) driftFit {
 	n := len(samples)
 	if n < 2 {
 		return driftFit{feasible: unknownDrift, used: n}
 	}
-	ref := samples[n-1].Time
-	x := func(i int) float64 { return float64(samples[i].Time.Sub(ref)) }
-	y := func(i int) float64 { return float64(samples[i].Offset) }
-	e := func(i int) float64 { return float64(samples[i].ErrorBound()) }
-
-	feasible := unknownDrift
-	first := n - 1
-	for i := n - 2; i >= 0; i-- {
-		next := feasible
-		for j := i + 1; j < n; j++ {
-			dt := x(j) - x(i)
-			if dt <= 0 {
-				continue
-			}
-			pair := interval{(y(j) - e(j) - y(i) - e(i)) / dt, (y(j) + e(j) - y(i) + e(i)) / dt}
-			next = next.intersect(pair)
-		}
-		if next.empty() {
-			break
-		}
-		feasible, first = next, i
+	buf.xs = slices.Grow(buf.xs[:0], n)[:n]
+	xs := buf.xs
+	for i := range samples {
+		xs[i] = float64(samples[i].at - samples[n-1].at)
 	}
+	feasible, first := feasibleRun(samples, xs, buf)
 	used := n - first
 	if used < 2 {
 		return driftFit{feasible: unknownDrift, used: used}
 	}
-	rate := weightedSlope(samples[first:], x, y, e, first)
+	rate := weightedSlope(samples[first:], xs[first:])
 	if math.IsNaN(rate) {
 		rate = feasible.mid()
 	}
 	return driftFit{rate: feasible.clamp(rate), feasible: feasible, used: used}
 }
 
-// weightedSlope is the least-squares slope of y over x with weights 1/e²;
-// offset shifts the index into the accessors. It is NaN when all samples
-// share one time.
-func weightedSlope(s []Sample, x, y, e func(int) float64, offset int) float64 {
+// feasibleRun grows a run of samples from the newest backwards while a
+// straight line can pass through all their intervals, and returns the
+// slopes such lines can have and the index of the run's oldest sample. A
+// line of slope k passes through intervals i and j (xᵢ < xⱼ) exactly when
+// (yⱼ−eⱼ−yᵢ−eᵢ)/(xⱼ−xᵢ) ≤ k ≤ (yⱼ+eⱼ−yᵢ+eᵢ)/(xⱼ−xᵢ), so the pairs decide.
+// For each new (older) sample only the extreme pairs matter, and they are
+// tangents to the convex hulls of the newer samples' interval ends, which
+// keeps a fit at O(n log n).
+func feasibleRun(samples []record, xs []float64, buf *fitBuffers) (interval, int) {
+	n := len(samples)
+	feasible, first := unknownDrift, n-1
+	tops := chain{lower: true, pts: buf.tops[:0]}
+	bottoms := chain{lower: false, pts: buf.bottoms[:0]}
+	defer func() { buf.tops, buf.bottoms = tops.pts, bottoms.pts }()
+	for i := n - 1; i >= 0; i-- {
+		top := point{xs[i], samples[i].offset + samples[i].half()}
+		bottom := point{xs[i], samples[i].offset - samples[i].half()}
+		if i < n-1 {
+			if xs[i] >= xs[i+1] {
+				break
+			}
+			next := feasible.intersect(interval{bottoms.tangent(top), tops.tangent(bottom)})
+			if next.empty() {
+				break
+			}
+			feasible, first = next, i
+		}
+		tops.prepend(top)
+		bottoms.prepend(bottom)
+	}
+	return feasible, first
+}
+
+// weightedSlope is the least-squares slope of offset over xs, each sample
+// weighted by the inverse square of its noise scale. It is NaN when all
+// samples share one time.
+func weightedSlope(samples []record, xs []float64) float64 {
 	var sw, sx, sy float64
-	for k := range s {
-		i := k + offset
-		w := 1 / math.Max(e(i)*e(i), 1)
+	for i, r := range samples {
+		w := weight(r.scale)
 		sw += w
-		sx += w * x(i)
-		sy += w * y(i)
+		sx += w * xs[i]
+		sy += w * r.offset
 	}
 	mx, my := sx/sw, sy/sw
 	var sxy, sxx float64
-	for k := range s {
-		i := k + offset
-		w := 1 / math.Max(e(i)*e(i), 1)
-		dx := x(i) - mx
-		sxy += w * dx * (y(i) - my)
+	for i, r := range samples {
+		w := weight(r.scale)
+		dx := xs[i] - mx
+		sxy += w * dx * (r.offset - my)
 		sxx += w * dx * dx
 	}
 	if sxx == 0 {
 		return math.NaN()
 	}
 	return sxy / sxx
+}
+
+// weight is the inverse-variance weight of a value with the given scale in
+// nanoseconds (at least 1 ns, so a perfect sample cannot divide by zero).
+func weight(scale float64) float64 {
+	s := max(scale, 1)
+	return 1 / (s * s)
 }

@@ -47,6 +47,8 @@ type Estimate struct {
 	// ErrorBound bounds |true offset − Offset|; UnknownBound when nothing
 	// is known.
 	ErrorBound time.Duration
+	// BoundParts says where ErrorBound comes from; the parts add up to it.
+	BoundParts BoundParts
 	// Drift is the rate of change of Offset (positive: the local clock runs
 	// fast); DriftBound bounds |true drift − Drift|.
 	Drift      float64
@@ -55,8 +57,12 @@ type Estimate struct {
 	// source.
 	LastSample time.Time
 	// Steps counts the times the offset moved further than its bound
-	// allowed: the local clock or the reference stepped.
+	// allowed: the local clock or the reference stepped. A step is counted
+	// once every source has answered since it (usually one poll later);
+	// until then the bound spans the offset before and after it.
 	Steps uint64
+	// LastStep is the most recent step counted; zero if none.
+	LastStep StepEvent
 	// Sources lists every configured source, in configuration order.
 	Sources []SourceEstimate
 }
@@ -73,6 +79,8 @@ type SourceEstimate struct {
 	// sample.
 	Offset     time.Duration
 	ErrorBound time.Duration
+	// BoundParts says where this source's ErrorBound comes from.
+	BoundParts BoundParts
 	Delay      time.Duration
 	Stratum    uint8
 	// LastSample is the local time of the newest sample; zero if none.
@@ -81,7 +89,8 @@ type SourceEstimate struct {
 	LastOffset time.Duration
 	// Timestamping of the newest sample: "hardware", "kernel" or "user".
 	Timestamping string
-	// Results counts polls by outcome ("ok", "timeout", "kod", ...).
+	// Results counts polls by outcome ("ok", "timeout", "kod", ...). The
+	// map is shared between estimates: read it, never change it.
 	Results map[string]uint64
 	// Reason explains a kod or unreachable status in words.
 	Reason string
@@ -99,8 +108,10 @@ func (e Estimate) At(t time.Time) Estimate {
 		return e
 	}
 	dt := float64(t.Sub(e.Time))
+	growth := time.Duration(math.Ceil(e.DriftBound * math.Abs(dt)))
 	e.Offset += time.Duration(math.Round(e.Drift * dt))
-	e.ErrorBound = addSaturating(e.ErrorBound, time.Duration(math.Ceil(e.DriftBound*math.Abs(dt))))
+	e.ErrorBound = addSaturating(e.ErrorBound, growth)
+	e.BoundParts.DriftGrowth = addSaturating(e.BoundParts.DriftGrowth, growth)
 	e.Time = t
 	return e
 }

@@ -21,7 +21,7 @@ type Config struct {
 	HoldoverMax time.Duration
 	// Wander is the allowance, as a ratio, for the drift changing between
 	// the samples it was fitted on and now (default 1e-6: 1 ppm, chrony's
-	// maxclockerror).
+	// maxclockerror). Bounds grow by it in holdover.
 	Wander float64
 	// WarmDriftUncertainty is how far a warm-started drift may be from the
 	// truth (default 10e-6: 10 ppm).
@@ -40,12 +40,14 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxSampleAge, 2*time.Hour)
 	def(&c.StaleAfter, 5*time.Minute)
 	def(&c.HoldoverMax, 30*time.Minute)
-	if c.Wander <= 0 {
+	if !(c.Wander > 0) {
 		c.Wander = 1e-6
 	}
-	if c.WarmDriftUncertainty <= 0 {
+	if !(c.WarmDriftUncertainty > 0) {
 		c.WarmDriftUncertainty = 10e-6
 	}
+	c.Wander = min(c.Wander, MaxFrequencyTolerance)
+	c.WarmDriftUncertainty = min(c.WarmDriftUncertainty, 2*MaxFrequencyTolerance)
 	return c
 }
 
@@ -54,14 +56,38 @@ func (c Config) withDefaults() Config {
 type Estimator struct {
 	cfg     Config
 	sources map[string]*sourceState
-	order   []string
+	// list holds the sources in configuration order.
+	list []*sourceState
 
-	// warm is the drift interval from a warm start, used until the
-	// measured one is narrower.
-	warm *interval
-	// prev is the last estimate with an offset, to detect steps.
-	prev  *Estimate
-	steps uint64
+	// anchor is the local time records count from: the first sample's.
+	anchor time.Time
+	// seq counts the samples added.
+	seq uint64
+	// measured caches what the sources' drift fits agree on.
+	measured struct {
+		region interval
+		rate   float64
+		ok     bool
+		valid  bool
+	}
+	// prior is a drift interval known without the current samples: from a
+	// warm start, or kept across a step.
+	prior *driftPrior
+	// transition is set while sources disagree after a step.
+	transition *transition
+	steps      uint64
+	lastStep   StepEvent
+}
+
+// driftPrior is a drift interval trusted until a time (forever if zero)
+// when the measured one is wider.
+type driftPrior struct {
+	iv    interval
+	until time.Time
+}
+
+func (p *driftPrior) activeAt(now time.Time) bool {
+	return p != nil && (p.until.IsZero() || now.Before(p.until))
 }
 
 // New returns an Estimator with no sources.
@@ -73,7 +99,7 @@ func New(cfg Config) *Estimator {
 // samples and counters; new ones start empty; missing ones are forgotten.
 func (e *Estimator) SetSources(infos []SourceInfo) {
 	next := make(map[string]*sourceState, len(infos))
-	e.order = e.order[:0]
+	e.list = e.list[:0]
 	for _, info := range infos {
 		if _, dup := next[info.Name]; dup {
 			continue
@@ -84,9 +110,10 @@ func (e *Estimator) SetSources(infos []SourceInfo) {
 		}
 		s.info = info
 		next[info.Name] = s
-		e.order = append(e.order, info.Name)
+		e.list = append(e.list, s)
 	}
 	e.sources = next
+	e.measured.valid = false
 }
 
 // WarmStart seeds the drift from an earlier run (the state file). It is
@@ -96,7 +123,7 @@ func (e *Estimator) WarmStart(drift float64) {
 		return
 	}
 	iv := around(drift, e.cfg.WarmDriftUncertainty).intersect(unknownDrift)
-	e.warm = &iv
+	e.prior = &driftPrior{iv: iv}
 }
 
 // Add records a usable sample. It returns an error, and changes nothing, for
@@ -110,9 +137,50 @@ func (e *Estimator) Add(s Sample) error {
 		return fmt.Errorf("estimator: sample from unknown source %q", s.Source)
 	}
 	src.record(ResultOK)
-	d, rate := e.drift()
-	src.add(s, d, rate, e.cfg.MaxSamples, e.cfg.MaxSampleAge)
+	if e.anchor.IsZero() {
+		e.anchor = s.Time
+	}
+	d, rate := e.drift(s.Time)
+	if src.contradicts(s, e.since(s.Time), d, rate) {
+		if src.timeKeeper() {
+			e.beginTransition(s.Time, d)
+		}
+		src.reset()
+	}
+	e.seq++
+	src.add(s, newRecord(s, e.anchor, e.seq), e.cfg.MaxSamples, e.cfg.MaxSampleAge)
+	e.measured.valid = false
+	e.endTransition(s.Time)
 	return nil
+}
+
+// since returns local time t in nanoseconds since the anchor.
+func (e *Estimator) since(t time.Time) int64 { return int64(t.Sub(e.anchor)) }
+
+// beginTransition starts a transition at local time at, remembering the
+// estimate before it and the drift d, which a step does not change.
+func (e *Estimator) beginTransition(at time.Time, d interval) {
+	if !e.prior.activeAt(at) || d.width() < e.prior.iv.width() {
+		e.prior = &driftPrior{iv: d, until: at.Add(e.cfg.MaxSampleAge)}
+	}
+	if e.transition != nil {
+		return
+	}
+	e.transition = &transition{seq: e.seq + 1, at: at, before: e.Estimate(at)}
+}
+
+// endTransition ends the transition once every source has answered since
+// it began, and counts a step if the offset moved beyond its bound.
+func (e *Estimator) endTransition(now time.Time) {
+	t := e.transition
+	if t == nil || !t.settledAt(now, e.list, e.cfg.StaleAfter) {
+		return
+	}
+	e.transition = nil
+	if size, ok := t.stepped(e.Estimate(now)); ok {
+		e.steps++
+		e.lastStep = StepEvent{At: t.at, Size: size}
+	}
 }
 
 // Fail records a poll of source that produced no usable sample; result names
@@ -128,210 +196,51 @@ func (e *Estimator) Fail(source, result string) {
 func (e *Estimator) Stop(source, reason string) {
 	if src, ok := e.sources[source]; ok {
 		src.stopped, src.reason = true, reason
+		e.measured.valid = false
 	}
-}
-
-// Estimate computes the estimate at local time now.
-func (e *Estimator) Estimate(now time.Time) Estimate {
-	d, rate := e.drift()
-	out := Estimate{Time: now, Status: StatusUnsynchronized, ErrorBound: UnknownBound, Steps: e.steps}
-
-	names, views := e.views(now, d, rate)
-	ivs := make([]interval, len(views))
-	for i, v := range views {
-		ivs[i] = v.iv
-	}
-	a := agree(ivs)
-	selected := map[string]bool{}
-	if a.ok {
-		out.Offset, out.ErrorBound = combine(views, a)
-		out.Drift, out.DriftBound = rate, math.Max(rate-d.lo, d.hi-rate)
-		for i, name := range names {
-			selected[name] = a.truechimers[i]
-		}
-		out.LastSample = e.newestSelected(selected)
-		out.Status = e.statusAt(now, out.LastSample)
-		out.Synchronized = out.Status != StatusUnsynchronized
-	} else if len(views) > 0 {
-		// No majority: the truth is still within the hull of all intervals
-		// if any source is honest.
-		h := hull(ivs)
-		out.Offset, out.ErrorBound = toDuration(h.mid()), toBound(h.width()/2)
-		out.Drift, out.DriftBound = rate, math.Max(rate-d.lo, d.hi-rate)
-	}
-	out.Sources = e.sourceEstimates(now, d, rate, selected, a.ok)
-	e.noteStep(out)
-	out.Steps = e.steps
-	return out
-}
-
-// views returns the names and views of the sources that have data.
-func (e *Estimator) views(now time.Time, d interval, rate float64) ([]string, []view) {
-	var names []string
-	var views []view
-	for _, name := range e.order {
-		src := e.sources[name]
-		if src.stopped || !definesTime(src.info.Kind) {
-			continue
-		}
-		if v, ok := src.viewAt(now, d, rate); ok {
-			names = append(names, name)
-			views = append(views, v)
-		}
-	}
-	return names, views
-}
-
-// definesTime reports whether sources of a kind define true time. Peers do
-// not: they measure skew between agents.
-func definesTime(kind string) bool { return kind != KindPeer }
-
-// combine weights the truechimers' point estimates by their bounds and
-// clamps the result into the agreed region; the bound reaches the far end
-// of the region.
-func combine(views []view, a agreement) (time.Duration, time.Duration) {
-	var sw, swp float64
-	for i, v := range views {
-		if !a.truechimers[i] {
-			continue
-		}
-		r := math.Max(v.iv.radiusFrom(v.point), 1)
-		w := 1 / (r * r)
-		sw += w
-		swp += w * v.point
-	}
-	p := a.region.clamp(swp / sw)
-	return toDuration(p), toBound(a.region.radiusFrom(p))
 }
 
 // drift returns the system drift interval and estimate: the agreement of
-// the sources' feasible drifts, narrowed by a warm start, widened by the
-// wander allowance.
-func (e *Estimator) drift() (interval, float64) {
-	var ivs []interval
-	var rates []float64
-	for _, name := range e.order {
-		src := e.sources[name]
-		if src.drift.used >= 2 && !src.stopped && definesTime(src.info.Kind) {
-			ivs = append(ivs, src.drift.feasible)
-			rates = append(rates, src.drift.rate)
+// the sources' feasible drifts, narrowed by a prior, widened by the wander
+// allowance.
+func (e *Estimator) drift(now time.Time) (interval, float64) {
+	region, rate, measured := e.measuredDrift()
+	if p := e.prior; p.activeAt(now) && p.iv.width() < region.width() && p.iv.overlaps(region) {
+		region = region.intersect(p.iv)
+		if !measured {
+			rate = region.mid()
 		}
-	}
-	region, rate := unknownDrift, 0.0
-	if a := agree(ivs); a.ok {
-		region = a.region
-		var sw, swr float64
-		for i, iv := range ivs {
-			if a.truechimers[i] {
-				w := 1 / math.Max(iv.width()*iv.width(), 1e-24)
-				sw += w
-				swr += w * rates[i]
-			}
-		}
-		rate = swr / sw
-	}
-	if e.warm != nil && e.warm.width() < region.width() && e.warm.overlaps(region) {
-		region = region.intersect(*e.warm)
 	}
 	rate = region.clamp(rate)
-	region = interval{region.lo - e.cfg.Wander, region.hi + e.cfg.Wander}
-	return region, rate
+	return interval{region.lo - e.cfg.Wander, region.hi + e.cfg.Wander}, rate
 }
 
-// newestSelected returns the time of the newest sample of a selected source.
-func (e *Estimator) newestSelected(selected map[string]bool) time.Time {
-	var t time.Time
-	for name, sel := range selected {
-		if s, ok := e.sources[name].newest(); ok && sel && s.Time.After(t) {
-			t = s.Time
+// measuredDrift returns what the sources' drift fits agree on, computed
+// once per change of the fits.
+func (e *Estimator) measuredDrift() (interval, float64, bool) {
+	if m := e.measured; m.valid {
+		return m.region, m.rate, m.ok
+	}
+	var fits []driftFit
+	for _, src := range e.list {
+		if src.drift.used >= 2 && src.timeKeeper() {
+			fits = append(fits, src.drift)
 		}
 	}
-	return t
+	m := &e.measured
+	m.region, m.rate, m.ok = driftChoice(fits)
+	m.valid = true
+	return m.region, m.rate, m.ok
 }
 
-// statusAt classifies an estimate whose newest selected sample is at last.
-func (e *Estimator) statusAt(now, last time.Time) string {
-	age := now.Sub(last)
-	switch {
-	case age > e.cfg.HoldoverMax:
-		return StatusUnsynchronized
-	case age > e.cfg.StaleAfter:
-		return StatusHoldover
-	default:
-		return StatusSynchronized
-	}
-}
-
-// noteStep counts a step when the new estimate's interval misses the
-// previous one carried forward.
-func (e *Estimator) noteStep(out Estimate) {
-	if !out.HasOffset() || out.Status == StatusUnsynchronized {
-		return
-	}
-	if e.prev != nil && !out.Time.Before(e.prev.Time) {
-		p := e.prev.At(out.Time)
-		before := around(float64(p.Offset), float64(p.ErrorBound))
-		now := around(float64(out.Offset), float64(out.ErrorBound))
-		if !before.overlaps(now) {
-			e.steps++
+// live counts the sources that define time and could answer: not stopped,
+// and either answering, holding data, or not polled yet.
+func (e *Estimator) live() int {
+	n := 0
+	for _, src := range e.list {
+		if src.timeKeeper() && (len(src.samples) > 0 || src.reach != 0 || src.polls == 0) {
+			n++
 		}
 	}
-	prev := out
-	prev.Sources = nil
-	e.prev = &prev
-}
-
-// sourceEstimates reports every source's state at now.
-func (e *Estimator) sourceEstimates(now time.Time, d interval, rate float64, selected map[string]bool, majority bool) []SourceEstimate {
-	out := make([]SourceEstimate, 0, len(e.order))
-	for _, name := range e.order {
-		src := e.sources[name]
-		se := SourceEstimate{SourceInfo: src.info, Reachable: src.reach != 0, ErrorBound: UnknownBound, Reason: src.reason}
-		se.Results = make(map[string]uint64, len(src.results))
-		for k, v := range src.results {
-			se.Results[k] = v
-		}
-		if last, ok := src.newest(); ok {
-			se.Delay, se.Stratum, se.LastSample, se.LastOffset, se.Timestamping = last.Delay, last.Stratum, last.Time, last.Offset, last.Timestamping
-		}
-		if v, ok := src.viewAt(now, d, rate); ok {
-			se.Offset, se.ErrorBound = toDuration(v.point), toBound(v.iv.radiusFrom(v.point))
-		}
-		se.Selected = selected[name]
-		se.Status = sourceStatus(src, se.Selected, majority)
-		out = append(out, se)
-	}
-	return out
-}
-
-// sourceStatus classifies one source for humans.
-func sourceStatus(src *sourceState, selected, majority bool) string {
-	_, hasData := src.newest()
-	switch {
-	case src.stopped:
-		return SourceKoD
-	case src.polls == 0 && !hasData:
-		return SourceInit
-	case src.reach == 0:
-		return SourceUnreachable
-	case !hasData:
-		return SourceInit
-	case selected:
-		return SourceSelected
-	case !majority || !definesTime(src.info.Kind):
-		return SourceCandidate
-	default:
-		return SourceFalseticker
-	}
-}
-
-// toDuration rounds nanoseconds to a Duration.
-func toDuration(ns float64) time.Duration { return time.Duration(math.Round(ns)) }
-
-// toBound rounds a bound up so rounding never makes it lie.
-func toBound(ns float64) time.Duration {
-	if ns >= float64(UnknownBound) || math.IsNaN(ns) {
-		return UnknownBound
-	}
-	return time.Duration(math.Ceil(ns))
+	return n
 }

@@ -3,6 +3,7 @@ package estimator
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -199,14 +200,25 @@ func TestStepResetsHistoryAndIsCounted(t *testing.T) {
 }
 
 func TestSourceStatus(t *testing.T) {
-	e := newTestEstimator([]server{{name: "ok"}, {name: "down"}, {name: "denied"}, {name: "new"}})
-	if err := e.Add(Sample{Source: "ok", Time: epoch, Delay: time.Millisecond}); err != nil {
-		t.Fatal(err)
+	e := newTestEstimator([]server{{name: "ok"}, {name: "ok2"}, {name: "liar"}, {name: "down"}, {name: "denied"}, {name: "new"}})
+	for name, off := range map[string]time.Duration{"ok": 0, "ok2": 0, "liar": time.Second} {
+		if err := e.Add(Sample{Source: name, Time: epoch, Offset: off, Delay: time.Millisecond}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.Fail("down", "timeout")
 	e.Fail("denied", "kod")
 	e.Stop("denied", "kiss-o'-death DENY")
-	want := map[string]string{"ok": SourceSelected, "down": SourceUnreachable, "denied": SourceKoD, "new": SourceInit}
+	// Live: ok, ok2, liar and new (not polled yet); two of four agreeing
+	// is not a majority until new answers or fails.
+	want := map[string]string{"ok": SourceCandidate, "ok2": SourceCandidate, "liar": SourceCandidate, "down": SourceUnreachable, "denied": SourceKoD, "new": SourceInit}
+	for _, se := range e.Estimate(epoch).Sources {
+		if se.Status != want[se.Name] {
+			t.Errorf("%s: status %s, want %s", se.Name, se.Status, want[se.Name])
+		}
+	}
+	e.Fail("new", "timeout")
+	want = map[string]string{"ok": SourceSelected, "ok2": SourceSelected, "liar": SourceFalseticker, "down": SourceUnreachable, "denied": SourceKoD, "new": SourceUnreachable}
 	for _, se := range e.Estimate(epoch).Sources {
 		if se.Status != want[se.Name] {
 			t.Errorf("%s: status %s, want %s", se.Name, se.Status, want[se.Name])
@@ -229,23 +241,35 @@ func TestAddRejectsBadSamples(t *testing.T) {
 }
 
 func TestAgree(t *testing.T) {
+	honest := interval{-150, 150}
 	tests := []struct {
-		name   string
-		ivs    []interval
-		ok     bool
-		region interval
+		name        string
+		ivs         []interval
+		n           int
+		ok          bool
+		region      interval
+		truechimers []bool
 	}{
-		{"one", []interval{{0, 2}}, true, interval{0, 2}},
-		{"all overlap", []interval{{0, 4}, {1, 5}, {2, 6}}, true, interval{2, 4}},
-		{"one falseticker", []interval{{0, 4}, {1, 5}, {10, 11}}, true, interval{1, 4}},
-		{"two disagree", []interval{{0, 1}, {2, 3}}, false, interval{}},
-		{"touching", []interval{{0, 1}, {1, 2}}, true, interval{1, 1}},
+		{"one", []interval{{0, 2}}, 1, true, interval{0, 2}, []bool{true}},
+		{"all overlap", []interval{{0, 4}, {1, 5}, {2, 6}}, 3, true, interval{1, 5}, []bool{true, true, true}},
+		{"one falseticker", []interval{{0, 4}, {1, 5}, {10, 11}}, 3, true, interval{1, 4}, []bool{true, true, false}},
+		{"two disagree", []interval{{0, 1}, {2, 3}}, 2, false, interval{}, nil},
+		{"touching", []interval{{0, 1}, {1, 2}}, 2, true, interval{1, 1}, []bool{true, true}},
+		{"silent sources count against", []interval{{0, 2}}, 3, false, interval{}, nil},
+		{"majority of live answered", []interval{{0, 2}, {1, 3}}, 3, true, interval{1, 2}, []bool{true, true}},
+		// A falseticker overlapping the honest intervals must not pull the
+		// region away from the truth (0): the region assumes the most
+		// falsetickers a majority outvotes, not the fewest that fit.
+		{"overlapping liar", []interval{honest, honest, honest, honest, {100, 400}}, 5, true, honest, []bool{true, true, true, true, true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := agree(tc.ivs)
+			a := agree(tc.ivs, tc.n)
 			if a.ok != tc.ok || (a.ok && a.region != tc.region) {
-				t.Errorf("agree(%v) = %v %v, want %v %v", tc.ivs, a.ok, a.region, tc.ok, tc.region)
+				t.Fatalf("agree(%v, %d) = %v %v, want %v %v", tc.ivs, tc.n, a.ok, a.region, tc.ok, tc.region)
+			}
+			if a.ok && !slices.Equal(a.truechimers, tc.truechimers) {
+				t.Errorf("truechimers %v, want %v", a.truechimers, tc.truechimers)
 			}
 		})
 	}

@@ -49,9 +49,15 @@ func hull(ivs []interval) interval {
 
 // agreement is the outcome of selecting intervals that agree.
 type agreement struct {
-	region      interval // hull of the points covered by enough intervals
-	truechimers []bool   // truechimers[i]: interval i reaches the region
-	ok          bool     // a strict majority agrees
+	// region contains the truth whenever fewer than half of the n sources
+	// are wrong: it is the hull of the points covered by at least n−F
+	// intervals, F being the most falsetickers a majority outvotes.
+	region interval
+	// truechimers[i]: interval i reaches the points covered by the most
+	// intervals (NTP's selection with the fewest falsetickers that works).
+	truechimers []bool
+	// ok: a majority of the n sources agrees.
+	ok bool
 }
 
 // edge is one end of an interval, for the sweeps of agree.
@@ -61,17 +67,45 @@ type edge struct {
 }
 
 // agree runs the NTP intersection algorithm (Marzullo's algorithm, RFC 5905
-// section 11.2.1): for the smallest number of falsetickers f that works, it
-// finds the hull of all points covered by at least n−f intervals. f must
-// stay below n/2 so that a majority always vouches for the region; the
-// truth lies in the region whenever at most f of the intervals are wrong.
-func agree(ivs []interval) agreement {
-	n := len(ivs)
-	edges := make([]edge, 0, 2*n)
+// section 11.2.1) over the intervals of the sources that answered, out of n
+// sources that should have (n ≥ len(ivs); the missing ones count as
+// possibly wrong).
+//
+// The region it returns is a bound, so it assumes the worst the majority
+// rule allows, F = ⌊(n−1)/2⌋ falsetickers, rather than the fewest the data
+// allow: a falseticker whose interval overlaps the honest ones then cannot
+// pull the region away from the truth. The truechimers are chosen as NTP
+// does, with the fewest falsetickers that leave a non-empty intersection.
+func agree(ivs []interval, n int) agreement {
+	n = max(n, len(ivs))
+	if len(ivs) == 0 {
+		return agreement{}
+	}
+	edges := sortedEdges(ivs)
+	most := (n - 1) / 2
+	region, ok := covered(edges, n-most)
+	if !ok {
+		return agreement{}
+	}
+	a := agreement{region: region, truechimers: make([]bool, len(ivs)), ok: true}
+	for f := 0; f <= most; f++ {
+		if best, ok := covered(edges, n-f); ok {
+			for i, iv := range ivs {
+				a.truechimers[i] = iv.overlaps(best)
+			}
+			break
+		}
+	}
+	return a
+}
+
+// sortedEdges returns the ends of ivs sorted upwards; at equal values a
+// start comes before an end, as the intervals are closed.
+func sortedEdges(ivs []interval) []edge {
+	edges := make([]edge, 0, 2*len(ivs))
 	for _, iv := range ivs {
 		edges = append(edges, edge{iv.lo, true}, edge{iv.hi, false})
 	}
-	// Closed intervals: at equal values a start comes before an end.
 	slices.SortFunc(edges, func(a, b edge) int {
 		if c := cmp.Compare(a.at, b.at); c != 0 {
 			return c
@@ -85,18 +119,15 @@ func agree(ivs []interval) agreement {
 			return 1
 		}
 	})
-	for f := 0; 2*f < n; f++ {
-		lo, okLo := firstCovered(edges, n-f)
-		hi, okHi := lastCovered(edges, n-f)
-		if okLo && okHi && lo <= hi {
-			a := agreement{region: interval{lo, hi}, truechimers: make([]bool, n), ok: true}
-			for i, iv := range ivs {
-				a.truechimers[i] = iv.overlaps(a.region)
-			}
-			return a
-		}
-	}
-	return agreement{}
+	return edges
+}
+
+// covered returns the hull of the points covered by at least need
+// intervals; ok is false when there are none.
+func covered(edges []edge, need int) (interval, bool) {
+	lo, okLo := firstCovered(edges, need)
+	hi, okHi := lastCovered(edges, need)
+	return interval{lo, hi}, okLo && okHi && lo <= hi
 }
 
 // firstCovered sweeps sorted edges upwards and returns the first value

@@ -43,11 +43,13 @@ type Sample struct {
 }
 
 // MeasurementError is the half-width the exchange itself contributes: half
-// the delay, timestamp precision, and the frequency error of the two clocks
-// over the exchange.
+// the delay, one and a half times the timestamp precision (rounding the four
+// timestamps moves the offset by up to one precision and hides up to one in
+// the delay, half of which counts), and the frequency error of the two
+// clocks over the exchange.
 func (s Sample) MeasurementError() time.Duration {
 	freq := time.Duration(math.Ceil(float64(s.Delay) * MaxFrequencyTolerance))
-	return s.Delay/2 + s.Precision + freq
+	return (s.Delay+1)/2 + s.Precision + (s.Precision+1)/2 + freq
 }
 
 // RootDistance is the reference's own error bound: root delay/2 + root

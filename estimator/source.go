@@ -1,7 +1,7 @@
 package estimator
 
 import (
-	"math"
+	"slices"
 	"time"
 )
 
@@ -28,22 +28,64 @@ type SourceInfo struct {
 	Address string
 }
 
+// definesTime reports whether sources of a kind define true time. Peers do
+// not: they measure skew between agents.
+func definesTime(kind string) bool { return kind != KindPeer }
+
+// record is a sample as a source keeps it: only the numbers every estimate
+// needs, worked out once, in nanoseconds. Records are small so that a
+// source's window stays in cache.
+type record struct {
+	// at is the sample's local time since the estimator's anchor.
+	at int64
+	// seq orders the samples of all sources by arrival.
+	seq uint64
+	// offset, delay, meas and root are the sample's offset, delay,
+	// measurement error and root distance.
+	offset, delay, meas, root float64
+	// scale is the noise model's scale for this sample.
+	scale float64
+}
+
+func newRecord(s Sample, anchor time.Time, seq uint64) record {
+	return record{
+		at: int64(s.Time.Sub(anchor)), seq: seq,
+		offset: float64(s.Offset), delay: float64(s.Delay),
+		meas: float64(s.MeasurementError()), root: float64(s.RootDistance()),
+	}
+}
+
+// half is the half-width of the record's interval when it was measured.
+func (r record) half() float64 { return r.meas + r.root }
+
 // sourceState is everything the estimator keeps about one source.
 type sourceState struct {
 	info SourceInfo
 	// samples are the recent usable samples, oldest first.
-	samples []Sample
-	// drift is fitted from samples on every Add.
-	drift driftFit
+	samples []record
+	// last is the newest sample as it came in; zero if none.
+	last Sample
+	// noise weighs the samples by how much queueing they suffered.
+	noise noiseModel
+	// drift is fitted from the samples; unfitted counts the samples added
+	// since.
+	drift    driftFit
+	unfitted int
 	// reach is NTP's reachability register: one bit per poll, newest in
 	// bit 0, set when the poll produced a usable sample.
 	reach uint8
 	polls uint64
-	// results counts polls by outcome.
+	// results counts polls by outcome. It is replaced, never changed, so
+	// estimates can share it.
 	results map[string]uint64
 	// stopped is set when the source gave up for good (kiss-o'-death DENY).
 	stopped bool
 	reason  string
+	// cache holds the view at the newest sample.
+	cache viewCache
+	// buf is reused by the fits, ends by project.
+	buf  fitBuffers
+	ends []float64
 }
 
 func newSourceState(info SourceInfo) *sourceState {
@@ -53,121 +95,106 @@ func newSourceState(info SourceInfo) *sourceState {
 // record notes the outcome of one poll.
 func (s *sourceState) record(result string) {
 	s.polls++
-	s.results[result]++
+	results := make(map[string]uint64, len(s.results)+1)
+	for k, n := range s.results {
+		results[k] = n
+	}
+	results[result]++
+	s.results = results
 	s.reach <<= 1
 	if result == ResultOK {
 		s.reach |= 1
 	}
 }
 
-// newest returns the newest sample; ok is false when there is none.
-func (s *sourceState) newest() (Sample, bool) {
+// newest returns the newest sample and its record; ok is false when there
+// is none.
+func (s *sourceState) newest() (Sample, record, bool) {
 	if len(s.samples) == 0 {
-		return Sample{}, false
+		return Sample{}, record{}, false
 	}
-	return s.samples[len(s.samples)-1], true
+	return s.last, s.samples[len(s.samples)-1], true
 }
 
-// projected is a sample's interval and centre moved to local time now with
-// the drift interval d and drift estimate rate.
-func projected(smp Sample, now time.Time, d interval, rate float64) (interval, float64) {
-	dt := float64(now.Sub(smp.Time))
-	y, e := float64(smp.Offset), float64(smp.ErrorBound())
-	lo := y - e + math.Min(d.lo*dt, d.hi*dt)
-	hi := y + e + math.Max(d.lo*dt, d.hi*dt)
-	return interval{lo, hi}, y + rate*dt
-}
-
-// view is one source's interval and point estimate at an instant.
-type view struct {
-	iv    interval
-	point float64
-}
-
-// viewAt intersects the source's samples moved to now and takes a point
-// estimate weighted towards samples with small intervals (low delay, recent).
-// ok is false when the source has no samples or they disagree.
-func (s *sourceState) viewAt(now time.Time, d interval, rate float64) (view, bool) {
-	if len(s.samples) == 0 {
-		return view{}, false
-	}
-	iv := interval{math.Inf(-1), math.Inf(1)}
-	var sw, swp float64
-	for _, smp := range s.samples {
-		piv, p := projected(smp, now, d, rate)
-		iv = iv.intersect(piv)
-		half := math.Max(piv.width()/2, 1)
-		w := 1 / (half * half)
-		sw += w
-		swp += w * p
-	}
-	if iv.empty() {
-		return view{}, false
-	}
-	return view{iv: iv, point: iv.clamp(swp / sw)}, true
-}
-
-// add appends a sample, dropping the oldest beyond max samples or max age
-// (the newest always stays). If the new sample contradicts the source's
-// history under the drift interval d, the history is dropped and true is
-// returned: the reference or the local clock stepped.
-func (s *sourceState) add(smp Sample, d interval, rate float64, maxSamples int, maxAge time.Duration) (stepped bool) {
-	if s.contradicts(smp, d, rate) {
-		s.samples = s.samples[:0]
-		stepped = true
-	}
-	s.samples = append(s.samples, smp)
-	s.samples = thin(s.samples, smp.Time, maxSamples, maxAge)
-	s.drift = fitDrift(s.samples)
-	return stepped
-}
+// timeKeeper reports whether the source takes part in defining true time.
+func (s *sourceState) timeKeeper() bool { return !s.stopped && definesTime(s.info.Kind) }
 
 // contradicts reports whether smp cannot be true together with the source's
 // history: its interval misses the history's, or its time is not after the
 // newest sample's (the local clock went back).
-func (s *sourceState) contradicts(smp Sample, d interval, rate float64) bool {
-	last, ok := s.newest()
+func (s *sourceState) contradicts(smp Sample, at int64, d interval, rate float64) bool {
+	last, _, ok := s.newest()
 	if !ok {
 		return false
 	}
 	if !smp.Time.After(last.Time) {
 		return true
 	}
-	v, ok := s.viewAt(smp.Time, d, rate)
+	v, ok := s.viewAt(at, d, rate)
 	return !ok || !around(float64(smp.Offset), float64(smp.ErrorBound())).overlaps(v.iv)
+}
+
+// reset forgets the history after a step.
+func (s *sourceState) reset() {
+	s.samples = s.samples[:0]
+	s.drift, s.unfitted = driftFit{feasible: unknownDrift}, 0
+}
+
+// refitShare sets how often the drift and the noise floor are refitted:
+// once the samples added since the last fit are this share of the window.
+// One more sample changes a long window's fit very little, and an older
+// drift fit stays correct.
+const refitShare = 1.0 / 16
+
+// add appends a sample, drops the oldest beyond maxSamples or maxAge (the
+// newest always stays) and refits the noise model and, when due, the drift.
+func (s *sourceState) add(smp Sample, r record, maxSamples int, maxAge time.Duration) {
+	s.last = smp
+	s.samples = append(s.samples, r)
+	s.samples = thin(s.samples, maxSamples, int64(maxAge))
+	s.unfitted++
+	refit := float64(s.unfitted) >= refitShare*float64(len(s.samples))
+	s.buf.xs = s.noise.fit(s.samples, refit, s.buf.xs)
+	for i := range s.samples {
+		s.samples[i].scale = s.noise.scale(s.samples[i])
+	}
+	if refit {
+		s.drift, s.unfitted = fitDrift(s.samples, &s.buf), 0
+	}
 }
 
 // recentSamples is how many of the newest samples thin always keeps.
 const recentSamples = 16
 
-// thin keeps at most max samples, none older than maxAge before now
-// (except the newest). Beyond the newest recentSamples it keeps the history
-// spread out in time and prefers small error bounds: of the two closest
-// older samples it drops the one with the wider interval. A long, sparse
-// history of good samples is what pins the drift down.
-func thin(samples []Sample, now time.Time, max int, maxAge time.Duration) []Sample {
+// thin keeps at most max samples, none older than maxAge before the newest
+// (which always stays). Beyond the newest recentSamples it keeps the history
+// spread out in time and prefers tight samples: of the two closest older
+// samples it drops the one with the wider interval. A long, sparse history
+// of good samples is what pins the drift down.
+func thin(samples []record, max int, maxAge int64) []record {
+	now := samples[len(samples)-1].at
 	drop := 0
-	for drop < len(samples)-1 && now.Sub(samples[drop].Time) > maxAge {
+	for drop < len(samples)-1 && now-samples[drop].at > maxAge {
 		drop++
 	}
-	samples = append(samples[:0], samples[drop:]...)
+	samples = slices.Delete(samples, 0, drop)
 	for len(samples) > max {
 		old := len(samples) - recentSamples
 		if old < 2 {
-			samples = append(samples[:0], samples[1:]...)
+			samples = slices.Delete(samples, 0, 1)
 			continue
 		}
 		closest := 0
 		for i := 1; i < old-1; i++ {
-			if samples[i+1].Time.Sub(samples[i].Time) < samples[closest+1].Time.Sub(samples[closest].Time) {
+			if samples[i+1].at-samples[i].at < samples[closest+1].at-samples[closest].at {
 				closest = i
 			}
 		}
 		victim := closest
-		if samples[closest+1].ErrorBound() > samples[closest].ErrorBound() {
+		if samples[closest+1].half() > samples[closest].half() {
 			victim = closest + 1
 		}
-		samples = append(samples[:victim], samples[victim+1:]...)
+		samples = slices.Delete(samples, victim, victim+1)
 	}
 	return samples
 }

@@ -56,12 +56,16 @@ type run struct {
 	watch  func(Point)
 	// newestSent is the latest start of an exchange that produced a sample.
 	newestSent time.Duration
+	// fresh is set when an estimate was scored since the last tick of the
+	// EvalEvery grid, which then has nothing new to score.
+	fresh bool
 }
 
 // Run simulates the scenario with the given seed and scores the estimator
-// every Scenario.EvalEvery and right after every observation (that is when
-// the agent publishes a new estimate). watch, if not nil, sees every scored point. The
-// same scenario and seed always give the same score.
+// right after every observation (that is when the agent publishes a new
+// estimate) and at every tick of Scenario.EvalEvery that had none (as in
+// holdover). watch, if not nil, sees every scored point. The same scenario
+// and seed always give the same score.
 func Run(sc Scenario, seed uint64, watch func(Point)) (Score, error) {
 	return RunWith(estimator.New(sc.Config), sc, seed, watch)
 }
@@ -121,7 +125,10 @@ func (r *run) loop() error {
 		case e.server >= 0:
 			r.launch(e)
 		default:
-			r.evaluate(e.at)
+			if !r.fresh {
+				r.evaluate(e.at)
+			}
+			r.fresh = false
 			r.push(event{at: e.at + r.sc.EvalEvery, server: -1})
 		}
 	}
@@ -152,6 +159,7 @@ func (r *run) deliver(x exchange) error {
 		r.newestSent = max(r.newestSent, x.sent)
 	}
 	r.evaluate(x.ready)
+	r.fresh = true
 	return nil
 }
 

@@ -26,7 +26,8 @@ type Scenario struct {
 	Timeout time.Duration
 	// Precision is the resolution of the local clock's timestamps.
 	Precision time.Duration
-	// EvalEvery is how often the estimate is scored (default 1 s).
+	// EvalEvery is the grid on which the estimate is scored when no
+	// observation came in since the last tick (default 1 s).
 	EvalEvery time.Duration
 	// Clock is the local clock.
 	Clock LocalClock

@@ -1,0 +1,72 @@
+package estimator
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// feasibleRunPairs is feasibleRun by brute force over all pairs.
+func feasibleRunPairs(samples []record, xs []float64) (interval, int) {
+	n := len(samples)
+	feasible, first := unknownDrift, n-1
+	for i := n - 2; i >= 0; i-- {
+		next := feasible
+		for j := i + 1; j < n; j++ {
+			dt := xs[j] - xs[i]
+			yi, ei, yj, ej := samples[i].offset, samples[i].half(), samples[j].offset, samples[j].half()
+			next = next.intersect(interval{(yj - ej - yi - ei) / dt, (yj + ej - yi + ei) / dt})
+		}
+		if next.empty() {
+			break
+		}
+		feasible, first = next, i
+	}
+	return feasible, first
+}
+
+func TestFeasibleRunMatchesPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for trial := range 2000 {
+		n := 2 + rng.IntN(70)
+		drift := (rng.Float64() - 0.5) * 1e-4
+		samples := make([]record, n)
+		xs := make([]float64, n)
+		at := epoch
+		for i := range samples {
+			at = at.Add(time.Duration(1 + rng.IntN(int(5*time.Second))))
+			off := time.Duration(drift*float64(at.Sub(epoch))) + time.Duration(rng.NormFloat64()*50e3)
+			if trial%5 == 0 && i == n/2 {
+				off += 10 * time.Millisecond // a step ends the run
+			}
+			samples[i] = newRecord(Sample{Source: "a", Time: at, Offset: off, Delay: time.Duration(100e3 + rng.IntN(300e3))}, epoch, 0)
+		}
+		for i := range samples {
+			xs[i] = float64(samples[i].at - samples[n-1].at)
+		}
+		gotIv, gotFirst := feasibleRun(samples, xs, &fitBuffers{})
+		wantIv, wantFirst := feasibleRunPairs(samples, xs)
+		if gotFirst != wantFirst || math.Abs(gotIv.lo-wantIv.lo) > 1e-12 || math.Abs(gotIv.hi-wantIv.hi) > 1e-12 {
+			t.Fatalf("trial %d (n=%d): hull %v from %d, pairs %v from %d", trial, n, gotIv, gotFirst, wantIv, wantFirst)
+		}
+	}
+}
+
+func TestNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for trial := range 500 {
+		n := 1 + rng.IntN(80)
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = float64(rng.IntN(20)) // many ties
+		}
+		sorted := slices.Clone(xs)
+		slices.Sort(sorted)
+		k := rng.IntN(n)
+		if got := nth(xs, k); got != sorted[k] {
+			t.Fatalf("trial %d: nth(%d) = %g, want %g", trial, k, got, sorted[k])
+		}
+	}
+}

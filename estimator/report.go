@@ -1,0 +1,107 @@
+package estimator
+
+import "time"
+
+// Estimate computes the estimate at local time now. It changes nothing, so
+// it may be called at any instant, in any order.
+func (e *Estimator) Estimate(now time.Time) Estimate {
+	d, rate := e.drift(now)
+	out := Estimate{
+		Time: now, Status: StatusUnsynchronized, ErrorBound: UnknownBound,
+		Drift: rate, DriftBound: max(rate-d.lo, d.hi-rate),
+		Steps: e.steps, LastStep: e.lastStep,
+	}
+	views, oks := make([]view, len(e.list)), make([]bool, len(e.list))
+	var keepers []int
+	var keeperViews []view
+	at := e.since(now)
+	for i, src := range e.list {
+		views[i], oks[i] = src.viewAt(at, d, rate)
+		if oks[i] && src.timeKeeper() {
+			keepers = append(keepers, i)
+			keeperViews = append(keeperViews, views[i])
+		}
+	}
+	transition := e.transition != nil && !e.transition.settledAt(now, e.list, e.cfg.StaleAfter)
+	c := choose(keeperViews, e.live(), transition)
+	selected := make([]bool, len(e.list))
+	if c.known {
+		out.Offset, out.ErrorBound = toDuration(c.point), toBound(c.bounds.radiusFrom(c.point))
+		out.BoundParts = partsOf(c.bounds, c.lo, c.hi, c.point)
+		for k, i := range keepers {
+			selected[i] = c.selected[k]
+		}
+	}
+	if c.majority {
+		out.LastSample = e.newestSelected(selected)
+		out.Status = e.statusAt(now, out.LastSample)
+		out.Synchronized = out.Status != StatusUnsynchronized
+	}
+	out.Sources = make([]SourceEstimate, len(e.list))
+	for i, src := range e.list {
+		out.Sources[i] = src.estimate(views[i], oks[i], selected[i], c.majority)
+	}
+	return out
+}
+
+// newestSelected returns the time of the newest sample of a selected source.
+func (e *Estimator) newestSelected(selected []bool) time.Time {
+	var t time.Time
+	for i, src := range e.list {
+		if s, _, ok := src.newest(); ok && selected[i] && s.Time.After(t) {
+			t = s.Time
+		}
+	}
+	return t
+}
+
+// statusAt classifies an estimate whose newest selected sample is at last.
+func (e *Estimator) statusAt(now, last time.Time) string {
+	age := now.Sub(last)
+	switch {
+	case age > e.cfg.HoldoverMax:
+		return StatusUnsynchronized
+	case age > e.cfg.StaleAfter:
+		return StatusHoldover
+	default:
+		return StatusSynchronized
+	}
+}
+
+// estimate reports the source's state given its view (ok: it has one).
+func (s *sourceState) estimate(v view, ok, selected, majority bool) SourceEstimate {
+	se := SourceEstimate{
+		SourceInfo: s.info, Reachable: s.reach != 0, ErrorBound: UnknownBound,
+		Reason: s.reason, Selected: selected, Results: s.results,
+	}
+	if last, _, ok := s.newest(); ok {
+		se.Delay, se.Stratum, se.LastSample, se.LastOffset, se.Timestamping = last.Delay, last.Stratum, last.Time, last.Offset, last.Timestamping
+	}
+	if ok {
+		se.Offset, se.ErrorBound = toDuration(v.point), toBound(v.iv.radiusFrom(v.point))
+		se.BoundParts = partsOf(v.iv, v.lo, v.hi, v.point)
+	}
+	se.Status = s.status(selected, majority)
+	return se
+}
+
+// status classifies the source for humans.
+func (s *sourceState) status(selected, majority bool) string {
+	_, _, hasData := s.newest()
+	switch {
+	case s.stopped:
+		return SourceKoD
+	case s.polls == 0 && !hasData:
+		return SourceInit
+	case s.reach == 0:
+		return SourceUnreachable
+	case !hasData:
+		return SourceInit
+	case selected:
+		return SourceSelected
+	case !majority || !definesTime(s.info.Kind):
+		return SourceCandidate
+	default:
+		return SourceFalseticker
+	}
+}

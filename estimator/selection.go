@@ -1,0 +1,111 @@
+package estimator
+
+import "math"
+
+// choice is the combined knowledge of the sources at an instant.
+type choice struct {
+	// known is false when too few sources answered for the bound to mean
+	// anything.
+	known bool
+	// majority is set when a majority of the live sources agrees.
+	majority bool
+	// bounds contains the true offset; lo and hi say which samples limit
+	// it.
+	bounds interval
+	lo, hi limit
+	// point is the estimate, inside bounds.
+	point float64
+	// selected[i] marks the sources combined into point.
+	selected []bool
+}
+
+// choose selects and combines the views of the sources that define time.
+// live is how many such sources could have answered. Normally the bound is
+// the region a majority agrees on; while sources disagree after a step
+// (transition) it is the hull of every view, so that it holds whichever
+// side is right. Without a majority the hull is still a bound when more
+// than half of the live sources answered (one of them must be honest);
+// otherwise nothing is known.
+func choose(views []view, live int, transition bool) choice {
+	if len(views) == 0 {
+		return choice{}
+	}
+	ivs := make([]interval, len(views))
+	for i, v := range views {
+		ivs[i] = v.iv
+	}
+	a := agree(ivs, live)
+	c := choice{known: true, majority: a.ok, selected: a.truechimers}
+	if a.ok {
+		c.bounds, c.lo, c.hi = a.region, lowLimit(views, a.region.lo), highLimit(views, a.region.hi)
+		c.point = combine(views, a.truechimers)
+	}
+	if transition || !a.ok {
+		h := hull(ivs)
+		c.bounds, c.lo, c.hi = h, lowLimit(views, h.lo), highLimit(views, h.hi)
+		if !a.ok {
+			c.point, c.known = h.mid(), 2*len(views) > live
+			c.selected = make([]bool, len(views))
+		}
+	}
+	c.point = c.bounds.clamp(c.point)
+	return c
+}
+
+// combine weighs the selected sources' point estimates by the inverse
+// square of their bounds: a source far away or with a loose bound could be
+// off by more, whether from queueing or from path asymmetry.
+func combine(views []view, selected []bool) float64 {
+	var sw, swp float64
+	for i, v := range views {
+		if selected[i] {
+			w := weight(v.iv.radiusFrom(v.point))
+			sw += w
+			swp += w * v.point
+		}
+	}
+	return swp / sw
+}
+
+// lowLimit returns the limit of the view whose interval starts at lo.
+func lowLimit(views []view, lo float64) limit {
+	for _, v := range views {
+		if v.iv.lo == lo {
+			return v.lo
+		}
+	}
+	return limit{centre: lo}
+}
+
+// highLimit returns the limit of the view whose interval ends at hi.
+func highLimit(views []view, hi float64) limit {
+	for _, v := range views {
+		if v.iv.hi == hi {
+			return v.hi
+		}
+	}
+	return limit{centre: hi}
+}
+
+// driftChoice combines the sources' drift fits: the region of drifts a
+// majority of them allows and the rate, weighted by how tight each fit is.
+// ok is false when no fits agree.
+func driftChoice(fits []driftFit) (interval, float64, bool) {
+	ivs := make([]interval, len(fits))
+	for i, f := range fits {
+		ivs[i] = f.feasible
+	}
+	a := agree(ivs, len(ivs))
+	if !a.ok {
+		return unknownDrift, 0, false
+	}
+	var sw, swr float64
+	for i, f := range fits {
+		if a.truechimers[i] {
+			w := 1 / math.Max(f.feasible.width()*f.feasible.width(), 1e-30)
+			sw += w
+			swr += w * f.rate
+		}
+	}
+	return a.region, a.region.clamp(swr / sw), true
+}

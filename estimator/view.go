@@ -1,0 +1,139 @@
+package estimator
+
+import (
+	"math"
+	"slices"
+)
+
+// limit describes the sample that limits one end of an interval: the end
+// lies meas+root+growth away from the sample's centre moved to the instant
+// of the interval.
+type limit struct {
+	centre, meas, root, growth float64
+}
+
+// view is what one source says about the offset at an instant.
+type view struct {
+	// iv contains the true offset if the source is honest.
+	iv interval
+	// point is the source's best estimate, inside iv.
+	point float64
+	// lo and hi say which samples limit iv.
+	lo, hi limit
+}
+
+// projection moves samples to one instant with a drift interval.
+type projection struct {
+	now  int64
+	rate float64
+	// below and above are how fast an interval grows under and over its
+	// centre per nanosecond of age.
+	below, above float64
+}
+
+func newProjection(now int64, d interval, rate float64) projection {
+	return projection{now: now, rate: rate, below: rate - d.lo, above: d.hi - rate}
+}
+
+// move returns a sample's centre at the projection's instant and how much
+// its interval grew under and over the centre since it was taken.
+func (p projection) move(r *record) (centre, under, over float64) {
+	dt := float64(p.now - r.at)
+	if dt < 0 {
+		return r.offset + p.rate*dt, -p.above * dt, -p.below * dt
+	}
+	return r.offset + p.rate*dt, p.below * dt, p.above * dt
+}
+
+// limit describes how the sample's moved interval reaches its upper end
+// (or lower, if not upper).
+func (p projection) limit(r *record, upper bool) limit {
+	centre, under, over := p.move(r)
+	if upper {
+		return limit{centre, r.meas, r.root, over}
+	}
+	return limit{centre, r.meas, r.root, under}
+}
+
+// viewCache is a source's view at its newest sample for one drift. Later
+// views follow from it exactly: every moved interval's ends move with the
+// ends of the drift interval, so the same samples stay the limiting ones.
+type viewCache struct {
+	valid bool
+	seq   uint64
+	d     interval
+	rate  float64
+	at    int64
+	v     view
+}
+
+// viewAt moves the source's samples to local time now (since the
+// estimator's anchor) with the drift interval d and the drift estimate
+// rate, intersects their intervals, and takes a point estimate weighted
+// towards samples that queued little and are recent. ok is false when the
+// source has no samples or they disagree.
+func (s *sourceState) viewAt(now int64, d interval, rate float64) (view, bool) {
+	if len(s.samples) == 0 {
+		return view{}, false
+	}
+	newest := s.samples[len(s.samples)-1]
+	if now < newest.at {
+		return s.project(now, d, rate).settle()
+	}
+	c := &s.cache
+	if !c.valid || c.seq != newest.seq || c.d != d || c.rate != rate {
+		*c = viewCache{valid: true, seq: newest.seq, d: d, rate: rate, at: newest.at, v: s.project(newest.at, d, rate)}
+	}
+	return c.v.later(float64(now-c.at), d, rate).settle()
+}
+
+// project computes the source's view at now; its interval may be empty and
+// its point is not clamped yet.
+func (s *sourceState) project(now int64, d interval, rate float64) view {
+	p := newProjection(now, d, rate)
+	driftError := max(p.below, p.above)
+	ends := slices.Grow(s.ends[:0], 2*len(s.samples))[:2*len(s.samples)]
+	iv := interval{math.Inf(-1), math.Inf(1)}
+	var sw, swp float64
+	for i := range s.samples {
+		r := &s.samples[i]
+		centre, under, over := p.move(r)
+		ends[2*i], ends[2*i+1] = centre-r.half()-under, centre+r.half()+over
+		iv.lo, iv.hi = max(iv.lo, ends[2*i]), min(iv.hi, ends[2*i+1])
+		w := weight(r.scale + driftError*math.Abs(float64(now-r.at)))
+		sw += w
+		swp += w * centre
+	}
+	s.ends = ends
+	ilo, ihi := 0, 0
+	for i := range s.samples {
+		if ends[2*i] == iv.lo {
+			ilo = i
+		}
+		if ends[2*i+1] == iv.hi {
+			ihi = i
+		}
+	}
+	return view{iv: iv, point: swp / sw, lo: p.limit(&s.samples[ilo], false), hi: p.limit(&s.samples[ihi], true)}
+}
+
+// later returns the view dt nanoseconds later (dt ≥ 0) under the same
+// drift.
+func (v view) later(dt float64, d interval, rate float64) view {
+	shift := rate * dt
+	v.iv = interval{v.iv.lo + d.lo*dt, v.iv.hi + d.hi*dt}
+	v.point += shift
+	v.lo.centre, v.lo.growth = v.lo.centre+shift, v.lo.growth+(rate-d.lo)*dt
+	v.hi.centre, v.hi.growth = v.hi.centre+shift, v.hi.growth+(d.hi-rate)*dt
+	return v
+}
+
+// settle clamps the point into the interval; ok is false when the
+// interval is empty (the samples disagree).
+func (v view) settle() (view, bool) {
+	if v.iv.empty() || math.IsNaN(v.point) {
+		return view{}, false
+	}
+	v.point = v.iv.clamp(v.point)
+	return v, true
+}
