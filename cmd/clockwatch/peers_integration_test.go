@@ -1,0 +1,107 @@
+package main
+
+import (
+	"math"
+	"net/http"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/ntp"
+)
+
+// peerShift is how far ahead the outlier agent's clock reads.
+const peerShift = 40 * time.Millisecond
+
+// TestPeerMeshFindsTheOutlier runs five agents in five network namespaces
+// on one bridge, each answering the others and measuring them. They share
+// the kernel clock, so the true offset between two agents is zero, except
+// for the last one, whose clock is shifted 40 ms ahead. Every other agent
+// must see it 40 ms ahead within its bound, and see the rest at zero; the
+// shifted agent must see everyone 40 ms behind and flag itself: /healthz
+// fails and clockwatch_peer_outlier is 1.
+func TestPeerMeshFindsTheOutlier(t *testing.T) {
+	lab := newBridgeLab(t, 5)
+	outlier := len(lab.namespaces) - 1
+	agents := make([]*nsAgent, len(lab.namespaces))
+	for i, ns := range lab.namespaces {
+		args := []string{"run", "--responder.listen-address", lab.addrs[i].String(),
+			"--poll.interval=1s", "--state.dir=", "--peers.max-offset=20ms"}
+		for _, peer := range lab.addrs {
+			args = append(args, "--peer", peer.String()) // itself too: it must leave itself out
+		}
+		if i == outlier {
+			args = append(args, "--test.clock-shift="+peerShift.String())
+		}
+		agents[i] = startAgentIn(t, ns, args...)
+	}
+
+	for i, a := range agents {
+		waitFor(t, 30*time.Second, "every agent to have measured its four peers", func() bool {
+			return measuredPeers(a.status(t)) == len(agents)-1
+		})
+		s := a.status(t)
+		for j, addr := range lab.addrs {
+			name := netip.AddrPortFrom(addr, ntp.DefaultResponderPort).String()
+			src, ok := sourceByName(s, name)
+			if i == j {
+				if ok {
+					t.Errorf("agent %d measures itself", i+1)
+				}
+				continue
+			}
+			checkPeerOffset(t, i, j, src, trueOffset(i, j, outlier))
+		}
+	}
+
+	for i, a := range agents {
+		code, body := a.fetch(t, "/healthz")
+		flagged := a.metric(t, "clockwatch_peer_outlier")
+		wantOutlier := i == outlier
+		if (code != http.StatusOK) != wantOutlier || (flagged == 1) != wantOutlier {
+			t.Errorf("agent %d: /healthz %d %q, clockwatch_peer_outlier %g; want outlier %v", i+1, code, body, flagged, wantOutlier)
+		}
+		if reachable := a.metric(t, "clockwatch_peers_reachable"); reachable != 4 {
+			t.Errorf("agent %d: clockwatch_peers_reachable %g, want 4", i+1, reachable)
+		}
+	}
+}
+
+// trueOffset is agent i's clock minus agent j's: zero on a shared kernel
+// clock, except across the shifted outlier.
+func trueOffset(i, j, outlier int) time.Duration {
+	switch outlier {
+	case i:
+		return peerShift
+	case j:
+		return -peerShift
+	}
+	return 0
+}
+
+// measuredPeers counts the reachable peers with at least three samples.
+func measuredPeers(s exporters.Status) int {
+	n := 0
+	for _, src := range s.Sources {
+		if src.Kind == "peer" && src.Reachable && src.Results["ok"] >= 3 {
+			n++
+		}
+	}
+	return n
+}
+
+// checkPeerOffset checks that agent i sees peer j at the true offset,
+// within its bound, and measured with kernel timestamps.
+func checkPeerOffset(t *testing.T, i, j int, src exporters.Source, truth time.Duration) {
+	t.Helper()
+	miss := math.Abs(src.OffsetSeconds - truth.Seconds())
+	t.Logf("agent %d sees peer %d: offset %+.3fms ± %.3fms (true %v), delay %.0fµs, %s timestamps",
+		i+1, j+1, src.OffsetSeconds*1e3, src.ErrorBoundSeconds*1e3, truth, src.DelaySeconds*1e6, src.Timestamping)
+	if miss > src.ErrorBoundSeconds {
+		t.Errorf("agent %d sees peer %d at %+.6fs ± %.6fs: the bound misses the true %v", i+1, j+1, src.OffsetSeconds, src.ErrorBoundSeconds, truth)
+	}
+	if src.Timestamping != ntp.StampKernel {
+		t.Errorf("agent %d measured peer %d with %q timestamps, want kernel", i+1, j+1, src.Timestamping)
+	}
+}

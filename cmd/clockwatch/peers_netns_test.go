@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clockwatch/clockwatch/exporters"
+	"golang.org/x/sys/unix"
+)
+
+// bridgeLab is n network namespaces, each with one interface on a common
+// bridge (which lives in a namespace of its own), addressed 198.18.0.1..n
+// of RFC 2544's benchmarking range. The test's own namespace is untouched.
+type bridgeLab struct {
+	namespaces []string
+	addrs      []netip.Addr
+}
+
+// newBridgeLab makes the lab and removes it when the test ends. It skips
+// the test unless it runs as root with iproute2 installed.
+func newBridgeLab(t *testing.T, n int) *bridgeLab {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root (make test runs as root in CI)")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("ip not installed (Debian package iproute2; make test installs it)")
+	}
+	prefix := fmt.Sprintf("cwpeer%d", os.Getpid())
+	bridge := prefix + "-br"
+	lab := &bridgeLab{}
+	ip(t, "netns", "add", bridge)
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", bridge).Run() })
+	ip(t, "-n", bridge, "link", "add", "br0", "type", "bridge")
+	ip(t, "-n", bridge, "link", "set", "br0", "up")
+	for i := 1; i <= n; i++ {
+		ns, port := fmt.Sprintf("%s-%d", prefix, i), fmt.Sprintf("port%d", i)
+		addr := netip.AddrFrom4([4]byte{198, 18, 0, byte(i)})
+		ip(t, "netns", "add", ns)
+		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+		ip(t, "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", port, "netns", bridge)
+		ip(t, "-n", ns, "addr", "add", addr.String()+"/24", "dev", "eth0")
+		ip(t, "-n", ns, "link", "set", "eth0", "up")
+		ip(t, "-n", ns, "link", "set", "lo", "up")
+		ip(t, "-n", bridge, "link", "set", port, "master", "br0", "up")
+		lab.namespaces = append(lab.namespaces, ns)
+		lab.addrs = append(lab.addrs, addr)
+	}
+	return lab
+}
+
+// ip runs one iproute2 command and fails the test if it fails.
+func ip(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// nsAgent is a clockwatch process running in a network namespace.
+type nsAgent struct {
+	*agentProcess
+	client *http.Client
+}
+
+// startAgentIn runs clockwatch with args in namespace ns, with JSON logs
+// and its HTTP API on the namespace's loopback, and waits until it serves.
+func startAgentIn(t *testing.T, ns string, args ...string) *nsAgent {
+	t.Helper()
+	args = append(args, "--log.format=json", "--log.level=debug", "--web.listen-address=127.0.0.1:0")
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, binary}, args...)...)
+	p := &agentProcess{cmd: cmd, stdout: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout = p.stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go p.scanLogs(stderr, addr)
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("clockwatch in %s logs:\n%s", ns, lastLines(p.logs.String(), 40))
+		}
+	})
+	select {
+	case a := <-addr:
+		p.url = "http://" + a
+	case err := <-p.done:
+		t.Fatalf("clockwatch in %s exited before serving: %v\n%s", ns, err, p.logs.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("clockwatch in %s did not start serving\n%s", ns, p.logs.String())
+	}
+	return &nsAgent{agentProcess: p, client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: dialIn(ns)}}}
+}
+
+// fetch gets a path of the agent's API and returns the status code and body.
+func (a *nsAgent) fetch(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	resp, err := a.client.Get(a.url + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
+// status reads /api/v1/status.
+func (a *nsAgent) status(t *testing.T) exporters.Status {
+	t.Helper()
+	code, body := a.fetch(t, "/api/v1/status")
+	var s exporters.Status
+	if err := json.Unmarshal(body, &s); code != http.StatusOK || err != nil {
+		t.Fatalf("status: %d %v: %s", code, err, body)
+	}
+	return s
+}
+
+// metric reads one unlabelled gauge from /metrics.
+func (a *nsAgent) metric(t *testing.T, name string) float64 {
+	t.Helper()
+	_, body := a.fetch(t, "/metrics")
+	families := parseMetrics(t, body)
+	f, ok := families[name]
+	if !ok || len(f.GetMetric()) != 1 {
+		t.Fatalf("/metrics has no single %s", name)
+	}
+	return f.GetMetric()[0].GetGauge().GetValue()
+}
+
+// dialIn returns a dialer whose connections are made inside network
+// namespace ns: the socket is created by a thread that entered ns and is
+// then thrown away, and a socket stays in the namespace it was made in.
+func dialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		type result struct {
+			conn net.Conn
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			// Never unlocked: the thread ends with the goroutine.
+			runtime.LockOSThread()
+			f, err := os.Open(filepath.Join("/var/run/netns", ns))
+			if err != nil {
+				done <- result{err: err}
+				return
+			}
+			defer f.Close()
+			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+				done <- result{err: fmt.Errorf("enter namespace %s: %w", ns, err)}
+				return
+			}
+			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			done <- result{conn, err}
+		}()
+		r := <-done
+		return r.conn, r.err
+	}
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
