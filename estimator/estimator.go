@@ -26,6 +26,9 @@ type Config struct {
 	// WarmDriftUncertainty is how far a warm-started drift may be from the
 	// truth (default 10e-6: 10 ppm).
 	WarmDriftUncertainty float64
+	// PeersDefineTime lets peer agents define time like upstream
+	// references: fleet consensus time when there is no upstream.
+	PeersDefineTime bool
 }
 
 func (c Config) withDefaults() Config {
@@ -109,6 +112,7 @@ func (e *Estimator) SetSources(infos []SourceInfo) {
 			s = newSourceState(info)
 		}
 		s.info = info
+		s.keepsTime = definesTime(info.Kind) || e.cfg.PeersDefineTime
 		next[info.Name] = s
 		e.list = append(e.list, s)
 	}

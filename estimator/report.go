@@ -99,7 +99,7 @@ func (s *sourceState) status(selected, majority bool) string {
 		return SourceInit
 	case selected:
 		return SourceSelected
-	case !majority || !definesTime(s.info.Kind):
+	case !majority || !s.keepsTime:
 		return SourceCandidate
 	default:
 		return SourceFalseticker

@@ -61,6 +61,8 @@ func (r record) half() float64 { return r.meas + r.root }
 // sourceState is everything the estimator keeps about one source.
 type sourceState struct {
 	info SourceInfo
+	// keepsTime is set when the source takes part in defining true time.
+	keepsTime bool
 	// samples are the recent usable samples, oldest first.
 	samples []record
 	// last is the newest sample as it came in; zero if none.
@@ -117,7 +119,7 @@ func (s *sourceState) newest() (Sample, record, bool) {
 }
 
 // timeKeeper reports whether the source takes part in defining true time.
-func (s *sourceState) timeKeeper() bool { return !s.stopped && definesTime(s.info.Kind) }
+func (s *sourceState) timeKeeper() bool { return !s.stopped && s.keepsTime }
 
 // contradicts reports whether smp cannot be true together with the source's
 // history: its interval misses the history's, or its time is not after the
