@@ -26,7 +26,8 @@ import (
 //	peers:
 //	  dns: [clockwatch.monitoring.svc.cluster.local]
 //
-// The peers section is described at filePeers.
+// The peers section is described at filePeers, ptp at filePTP, chrony at
+// fileChrony.
 type fileConfig struct {
 	NTP struct {
 		Servers []string `yaml:"servers"`
@@ -37,7 +38,9 @@ type fileConfig struct {
 	Holdover struct {
 		Max model.Duration `yaml:"max"`
 	} `yaml:"holdover"`
-	Peers filePeers `yaml:"peers"`
+	Peers  filePeers  `yaml:"peers"`
+	PTP    filePTP    `yaml:"ptp"`
+	Chrony fileChrony `yaml:"chrony"`
 }
 
 // sourceFlags are the flags that choose sources and how they are polled,
@@ -50,6 +53,7 @@ type sourceFlags struct {
 	holdoverMax     time.Duration
 	holdoverMaxSet  bool
 	peers           *peerFlags
+	ptpChrony       *ptpChronyFlags
 }
 
 // addSourceFlags registers the source flags on cmd.
@@ -60,6 +64,7 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 	cmd.Flag("poll.interval", "Time between queries of each source; each interval is randomized by ±10% so a fleet does not poll in lock-step.").Default("16s").IsSetByUser(&f.pollIntervalSet).DurationVar(&f.pollInterval)
 	cmd.Flag("holdover.max", "How long to carry the estimate forward with a growing bound after every source is lost, before reporting unsynchronized.").Default("30m").IsSetByUser(&f.holdoverMaxSet).DurationVar(&f.holdoverMax)
 	f.peers = addPeerFlags(cmd)
+	f.ptpChrony = addPTPChronyFlags(cmd)
 	return f
 }
 
@@ -69,6 +74,7 @@ type config struct {
 	pollInterval time.Duration
 	holdoverMax  time.Duration
 	peers        peerConfig
+	ptpChrony    ptpChronyConfig
 }
 
 // load reads the configuration file (if any) and merges the flags into it.
@@ -85,6 +91,7 @@ func (f *sourceFlags) load() (config, error) {
 		pollInterval: pick(f.pollIntervalSet, f.pollInterval, time.Duration(file.Poll.Interval)),
 		holdoverMax:  pick(f.holdoverMaxSet, f.holdoverMax, time.Duration(file.Holdover.Max)),
 		peers:        f.peers.merge(file.Peers),
+		ptpChrony:    f.ptpChrony.merge(file.PTP, file.Chrony),
 	}
 	return c, c.validate()
 }
@@ -115,10 +122,13 @@ func readConfigFile(path string) (fileConfig, error) {
 
 // validate checks the merged configuration.
 func (c config) validate() error {
-	if len(c.servers) == 0 && !c.peers.enabled() {
-		return errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file, or peers (--peer, --peers.dns, --peers.srv)")
+	if len(c.servers) == 0 && !c.peers.enabled() && !c.ptpChrony.enabled() {
+		return errNoSources
 	}
 	if err := c.peers.validate(); err != nil {
+		return err
+	}
+	if err := c.ptpChrony.validate(); err != nil {
 		return err
 	}
 	seen := map[string]bool{}

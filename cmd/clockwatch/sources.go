@@ -19,7 +19,11 @@ func buildSources(cfg config, client *ntp.Client, logger *slog.Logger) ([]source
 		}
 		out = append(out, s)
 	}
-	return out, nil
+	local, err := ptpChronySources(cfg.ptpChrony, cfg.pollInterval, logger)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, local...), nil
 }
 
 // peerSources makes a source for every peer of the current sample.
