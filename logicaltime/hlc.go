@@ -62,7 +62,8 @@ func NewHLC(opts ...Option) *HLC {
 	}
 	c.limit.Store(math.MaxUint64)
 	if cfg.upperBound != nil {
-		c.upper = &upperBoundKeeper{file: cfg.upperBound, window: uint64(max(cfg.upperBoundWindow, Tick))}
+		window := (max(cfg.upperBoundWindow, Tick) + Tick - 1) / Tick * Tick
+		c.upper = &upperBoundKeeper{file: cfg.upperBound, window: uint64(window)}
 		start := cfg.upperBound.Bound().bits
 		c.last.Store(start)
 		c.limit.Store(start)
