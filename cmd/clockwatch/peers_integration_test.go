@@ -23,24 +23,8 @@ const peerShift = 40 * time.Millisecond
 // fails and clockwatch_peer_outlier is 1.
 func TestPeerMeshFindsTheOutlier(t *testing.T) {
 	lab := newBridgeLab(t, 5)
-	outlier := len(lab.namespaces) - 1
-	agents := make([]*nsAgent, len(lab.namespaces))
-	for i, ns := range lab.namespaces {
-		args := []string{"run", "--responder.listen-address", lab.addrs[i].String(),
-			"--poll.interval=1s", "--state.dir=", "--peers.max-offset=20ms"}
-		for _, peer := range lab.addrs {
-			args = append(args, "--peer", peer.String()) // itself too: it must leave itself out
-		}
-		if i == outlier {
-			args = append(args, "--test.clock-shift="+peerShift.String())
-		}
-		agents[i] = startAgentIn(t, ns, args...)
-	}
-
+	agents, outlier := startMesh(t, lab)
 	for i, a := range agents {
-		waitFor(t, 30*time.Second, "every agent to have measured its four peers", func() bool {
-			return measuredPeers(a.status(t)) == len(agents)-1
-		})
 		s := a.status(t)
 		for j, addr := range lab.addrs {
 			name := netip.AddrPortFrom(addr, ntp.DefaultResponderPort).String()
@@ -66,6 +50,61 @@ func TestPeerMeshFindsTheOutlier(t *testing.T) {
 			t.Errorf("agent %d: clockwatch_peers_reachable %g, want 4", i+1, reachable)
 		}
 	}
+}
+
+// TestPeerConsensusOutvotesTheOutlier runs the same mesh with no upstream
+// in --peers.mode=consensus: the four agents that agree form consensus
+// time and mark the shifted one a falseticker; the shifted agent finds
+// itself 40 ms ahead of consensus.
+func TestPeerConsensusOutvotesTheOutlier(t *testing.T) {
+	lab := newBridgeLab(t, 5)
+	agents, outlier := startMesh(t, lab, "--peers.mode=consensus")
+	shifted := netip.AddrPortFrom(lab.addrs[outlier], ntp.DefaultResponderPort).String()
+	for i, a := range agents {
+		var s exporters.Status
+		waitFor(t, 30*time.Second, "consensus", func() bool {
+			s = a.status(t)
+			return s.Synchronized
+		})
+		truth := trueOffset(i, -1, outlier)
+		t.Logf("agent %d: offset %+.3fms ± %.3fms from consensus (true %v)", i+1, s.OffsetSeconds*1e3, s.ErrorBoundSeconds*1e3, truth)
+		if math.Abs(s.OffsetSeconds-truth.Seconds()) > s.ErrorBoundSeconds {
+			t.Errorf("agent %d: offset %+.6fs ± %.6fs misses the true %v", i+1, s.OffsetSeconds, s.ErrorBoundSeconds, truth)
+		}
+		if i == outlier {
+			continue
+		}
+		if src, _ := sourceByName(s, shifted); src.Status != "falseticker" {
+			t.Errorf("agent %d: the shifted peer is %q, want falseticker", i+1, src.Status)
+		}
+	}
+}
+
+// startMesh starts an agent in every namespace of the lab, each answering
+// peers and measuring all of them, the last one 40 ms ahead, and waits
+// until each has measured its four peers. It returns the agents and the
+// index of the shifted one.
+func startMesh(t *testing.T, lab *bridgeLab, extra ...string) ([]*nsAgent, int) {
+	t.Helper()
+	outlier := len(lab.namespaces) - 1
+	agents := make([]*nsAgent, len(lab.namespaces))
+	for i, ns := range lab.namespaces {
+		args := append([]string{"run", "--responder.listen-address", lab.addrs[i].String(),
+			"--poll.interval=1s", "--state.dir=", "--peers.max-offset=20ms"}, extra...)
+		for _, peer := range lab.addrs {
+			args = append(args, "--peer", peer.String()) // itself too: it must leave itself out
+		}
+		if i == outlier {
+			args = append(args, "--test.clock-shift="+peerShift.String())
+		}
+		agents[i] = startAgentIn(t, ns, args...)
+	}
+	for _, a := range agents {
+		waitFor(t, 30*time.Second, "every agent to have measured its four peers", func() bool {
+			return measuredPeers(a.status(t)) == len(agents)-1
+		})
+	}
+	return agents, outlier
 }
 
 // trueOffset is agent i's clock minus agent j's: zero on a shared kernel
