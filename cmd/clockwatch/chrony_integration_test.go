@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/clockwatch/clockwatch/exporters"
+)
+
+// startMeasuringChronyd runs a real chronyd that only measures (-x) and
+// polls server; it answers commands on a UDP port of loopback, returned as
+// the address for --chrony.address.
+func startMeasuringChronyd(t *testing.T, server string) string {
+	t.Helper()
+	path, err := exec.LookPath("chronyd")
+	if err != nil {
+		t.Skip("chronyd not installed (Debian package chrony; make test installs it)")
+	}
+	dir := shortTempDir(t)
+	host, port, err := net.SplitHostPort(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdPort := freeUDPPort(t)
+	conf := fmt.Sprintf("server %s port %s iburst minpoll -2 maxpoll -2\nport 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\npidfile %s\n",
+		host, port, cmdPort, filepath.Join(dir, "chronyd.sock"), filepath.Join(dir, "chronyd.pid"))
+	confPath := filepath.Join(dir, "chrony.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(path, "-x", "-u", "root", "-d", "-f", confPath)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("measuring chronyd logs:\n%s", logs.String())
+		}
+	})
+	return fmt.Sprintf("udp://127.0.0.1:%d", cmdPort)
+}
+
+// TestRunAgainstLocalChronyd has the agent read a real measure-only
+// chronyd that polls another chronyd on loopback. The chrony source must
+// report chronyd's own offset and bound, with the true offset, 0, inside;
+// /metrics must show chronyd's tracking and its source.
+func TestRunAgainstLocalChronyd(t *testing.T) {
+	server := startChronyd(t)
+	address := startMeasuringChronyd(t, server)
+	agent := startAgent(t, "run", "--chrony.address", address, "--poll.interval=1s", "--state.dir", "")
+	name := "chrony:" + address
+	var src exporters.Source
+	waitFor(t, 30*time.Second, "the chrony source reporting", func() bool {
+		var ok bool
+		src, ok = sourceByName(agent.status(t), name)
+		return ok && src.Results["ok"] >= 3
+	})
+	if src.Kind != "chrony" || math.Abs(src.LastOffsetSeconds) > src.ErrorBoundSeconds || src.ErrorBoundSeconds > 1e-3 {
+		t.Errorf("chrony source: kind %s offset %.3gs ± %.3gs; the true offset is 0", src.Kind, src.LastOffsetSeconds, src.ErrorBoundSeconds)
+	}
+	t.Logf("chronyd: offset %.2fµs ± %.2fµs", src.LastOffsetSeconds*1e6, src.ErrorBoundSeconds*1e6)
+
+	families := parseMetrics(t, agent.get(t, "/metrics"))
+	info := families["clockwatch_chrony_source_info"].GetMetric()
+	if len(info) != 1 {
+		t.Fatalf("clockwatch_chrony_source_info has %d series, want chronyd's one source", len(info))
+	}
+	labels := map[string]string{}
+	for _, l := range info[0].GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	if labels["address"] != "127.0.0.1" || labels["mode"] != "client" || labels["source"] != name {
+		t.Errorf("chronyd's source: %v", labels)
+	}
+	for _, metric := range []string{"clockwatch_chrony_up", "clockwatch_chrony_tracking_system_time_seconds",
+		"clockwatch_chrony_tracking_root_dispersion_seconds", "clockwatch_chrony_source_reachability_ratio"} {
+		if len(families[metric].GetMetric()) != 1 {
+			t.Errorf("/metrics lacks %s", metric)
+		}
+	}
+}
