@@ -85,3 +85,33 @@ func cloneTraces(td ptrace.Traces) ptrace.Traces {
 	td.CopyTo(out)
 	return out
 }
+
+// TestCausalityAlonePointsTheWrongWay runs fire-and-forget messages between
+// hosts whose clocks are right: the recorded times are true, the baseline
+// pulls consumers that ran after their producer back into it, and
+// clockwatch keeps every span within the measurements' bound.
+func TestCausalityAlonePointsTheWrongWay(t *testing.T) {
+	const bound = 20 * time.Microsecond
+	sc := tracegen.Scenario{Name: "true-clocks", Seed: 9, Traces: 200, AsyncShare: 0.6, Hosts: []tracegen.Host{
+		{Name: "orders", ErrorBound: bound}, {Name: "billing", ErrorBound: bound}, {Name: "mailer", ErrorBound: bound},
+	}}
+	res, err := tracegen.Generate(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrected, baseline := cloneTraces(res.Traces), cloneTraces(res.Traces)
+	c, err := tracecorrect.NewCorrector(res.Offsets, tracecorrect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Correct(corrected)
+	tracecorrect.AdjustCausalityOnly("", baseline)
+	ours, theirs := meanAbsError(t, res.Truth, corrected), meanAbsError(t, res.Truth, baseline)
+	t.Logf("mean |error|: recorded 0, clockwatch %v, baseline %v", ours, theirs)
+	if ours > bound {
+		t.Errorf("clockwatch's mean error %v exceeds the bound %v", ours, bound)
+	}
+	if theirs < 10*bound {
+		t.Errorf("baseline's mean error %v: expected it misled by asynchronous children", theirs)
+	}
+}
