@@ -38,6 +38,9 @@ type transport interface {
 // when half of it is left.
 const grantDuration = 60 * time.Second
 
+// grantRetry is how long to wait for a grant before asking again.
+const grantRetry = 2 * time.Second
+
 // unicastServices are the messages a unicast client asks the grandmaster
 // for, in the order IEEE 1588 negotiation expects.
 var unicastServices = []protocol.MessageType{protocol.MessageAnnounce, protocol.MessageSync, protocol.MessageDelayResp}
@@ -235,8 +238,9 @@ func (s *session) renewGrants() error {
 		if err := s.requestService(kind); err != nil {
 			return err
 		}
-		// Ask once per half grant; the grant arrives with the messages.
-		s.grants[kind] = now.Add(grantDuration / 2)
+		// The grant comes back among the other messages; ask again
+		// after grantRetry if it does not.
+		s.grants[kind] = now.Add(grantDuration/2 + grantRetry)
 	}
 	return nil
 }
