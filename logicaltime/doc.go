@@ -18,8 +18,8 @@
 // Timestamps never decrease, even when the system clock steps back; they are
 // unique per clock; their physical part stays within the clocks' offset of
 // real time, and Update refuses a remote timestamp more than the max offset
-// ahead (WithMaxOffset) instead of dragging the clock along, counting it in
-// RejectedUpdates. A Timestamp packs a physical time of 65.536 µs resolution
+// ahead instead of dragging the clock along, counting it in RejectedUpdates
+// (ExampleWithMaxOffset). A Timestamp packs a physical time of 65.536 µs resolution
 // and a 16-bit counter into 64 bits; see Timestamp for the layout, the range
 // (1970 to 2262) and what a counter overflow does.
 //
@@ -29,28 +29,32 @@
 // 10 ms, and the clock stays monotonic across it), and events within one
 // tick take an atomic increment that never retries. Neither allocates.
 //
-// The physical clock is pluggable: WithPhysicalClock takes any clock, and
-// WithCorrectedClock reads the agent's corrected time. WithUpperBound with an
+// The physical clock is pluggable: WithPhysicalClock takes any clock
+// (ExampleWithPhysicalClock), and WithCorrectedClock reads the agent's
+// corrected time (ExampleWithCorrectedClock). WithUpperBound with an
 // UpperBoundFile keeps timestamps increasing across a restart of the process
 // even if the system clock went back meanwhile (ExampleWithUpperBound).
 //
-// Timestamps encode as 8 bytes (MarshalBinary, AppendBinary), as text that
-// sorts like them (String, ParseTimestamp) and as JSON strings
+// Timestamps encode as 8 bytes (MarshalBinary, AppendBinary;
+// ExampleTimestamp_MarshalBinary), as text that sorts like them (String,
+// ParseTimestamp; ExampleParseTimestamp) and as JSON strings
 // (ExampleTimestamp_MarshalText). Over HTTP, Transport and Middleware carry
 // them in the Clockwatch-Hlc header (ExampleTransport, ExampleMiddleware).
 //
 // # Bounded time
 //
 // A BoundedClock reads the estimate the clockwatch agent publishes in shared
-// memory (clockwatch run --shm.path, default DefaultPath) and returns an
-// Interval that contains true time (ExampleBoundedClock_Now):
+// memory (clockwatch run --shm.path, default DefaultPath; ExampleOpenBounded)
+// and returns an Interval that contains true time (ExampleBoundedClock_Now):
 //
 //	bc, err := logicaltime.OpenBounded(logicaltime.DefaultPath)
 //	iv, err := bc.Now() // iv.Earliest ≤ true time ≤ iv.Latest
 //
 // The interval's centre is the system clock corrected by the agent's offset
-// and drift; its half-width is the agent's error bound grown with the
-// estimate's age by the drift bound and a wander allowance (WanderRate).
+// and drift, system − offset − drift × age; its half-width is the agent's
+// error bound grown with the estimate's age by the drift bound and a wander
+// allowance (WanderRate). Ages are measured on CLOCK_MONOTONIC, so a step of
+// the system clock after the agent's last publish does not fool the reader.
 // When the agent stops publishing the bound grows faster (StaleGrowthRate)
 // and past a limit Now fails with ErrStale; see WithStaleAfter and
 // WithStaleLimit. After, Before and WaitUntilAfter answer "has t certainly

@@ -86,7 +86,9 @@ func (c *HLC) Now() Timestamp {
 // of the local physical clock is rejected: Update counts it (see
 // RejectedUpdates), leaves the clock as it was and returns the zero
 // Timestamp and an error wrapping ErrRemoteAhead. Without that guard one
-// host with a clock far ahead would drag every clock it talks to along.
+// host with a clock far ahead would drag every clock it talks to along. A
+// remote timestamp within 2³² counts of the end of the range (2262) is
+// rejected the same way, wrapping ErrTimestampRange.
 func (c *HLC) Update(remote Timestamp) (Timestamp, error) {
 	pt := c.physical()
 	if err := c.checkRemote(remote, pt); err != nil {

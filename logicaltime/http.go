@@ -2,6 +2,7 @@ package logicaltime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -25,6 +26,12 @@ type Transport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.Clock == nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, errors.New("logicaltime: Transport.Clock is nil (set it to the service's HLC)")
+	}
 	req = req.Clone(req.Context())
 	req.Header.Set(Header, t.Clock.Now().String())
 	base := t.Base

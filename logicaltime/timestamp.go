@@ -8,19 +8,7 @@ import (
 	"time"
 )
 
-// Layout of a Timestamp's 64 bits, most significant first:
-//
-//	bit  63      always 0, so a Timestamp also fits a signed 64-bit column
-//	bits 62..16  physical time: Unix nanoseconds with the low 16 bits cleared
-//	bits 15..0   logical counter
-//
-// The physical part therefore has a resolution of 2¹⁶ ns = 65.536 µs and
-// covers the range of time.Time.UnixNano: 1970-01-01T00:00:00Z to
-// 2262-04-11T23:47:16.854Z. The logical counter counts up to 65535 events
-// within one such tick; the next event carries into the physical part, which
-// then runs one tick ahead of the physical clock. Order and uniqueness are
-// kept through a carry; only more than one event per nanosecond, sustained,
-// moves the physical part noticeably away from real time.
+// Layout constants of a Timestamp; see Timestamp.
 const (
 	// LogicalBits is the width of the logical counter.
 	LogicalBits = 16
@@ -35,6 +23,20 @@ const (
 // logical counter packed into 64 bits. Timestamps compare like their packed
 // integers: first by physical time, then by counter. The zero Timestamp is
 // before every timestamp an HLC issues.
+//
+// Layout, most significant bit first:
+//
+//	bit  63      always 0, so a Timestamp also fits a signed 64-bit column
+//	bits 62..16  physical time: Unix nanoseconds with the low 16 bits cleared
+//	bits 15..0   logical counter
+//
+// The physical part therefore has a resolution of 2¹⁶ ns = 65.536 µs (Tick)
+// and covers the range of time.Time.UnixNano: 1970-01-01T00:00:00Z to
+// 2262-04-11T23:47:16.854Z. The logical counter counts up to 65535 events
+// within one tick; the next event carries into the physical part, which
+// then runs one tick ahead of the physical clock. Order and uniqueness are
+// kept through a carry; only more than one event per nanosecond, sustained,
+// moves the physical part noticeably away from real time.
 type Timestamp struct {
 	bits uint64
 }
