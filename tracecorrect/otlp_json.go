@@ -2,7 +2,6 @@ package tracecorrect
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,27 +14,65 @@ import (
 // the OpenTelemetry Collector's file exporter writes them. Each object
 // becomes one batch.
 func ReadTraces(r io.Reader) ([]ptrace.Traces, error) {
-	dec := json.NewDecoder(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read OTLP JSON: %w", err)
+	}
 	var batches []ptrace.Traces
 	unmarshaler := &ptrace.JSONUnmarshaler{}
 	for n := 1; ; n++ {
-		var doc json.RawMessage
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			return batches, nil
-		}
+		doc, rest, err := nextObject(data)
 		if err != nil {
 			return nil, fmt.Errorf("read OTLP JSON document %d: %w", n, err)
 		}
-		if doc[0] != '{' {
-			return nil, fmt.Errorf("read OTLP JSON document %d: got %.20s, want an object {\"resourceSpans\": [...]}", n, doc)
+		if doc == nil {
+			return batches, nil
 		}
 		td, err := unmarshaler.UnmarshalTraces(doc)
 		if err != nil {
 			return nil, fmt.Errorf("read OTLP JSON document %d: %w; want an ExportTraceServiceRequest as the collector's file exporter writes it", n, err)
 		}
 		batches = append(batches, td)
+		data = rest
 	}
+}
+
+// nextObject cuts the first top-level JSON object from data, skipping the
+// whitespace before it, by matching brackets outside strings; the
+// unmarshaler checks the rest of its syntax. doc is nil at the end of data.
+func nextObject(data []byte) (doc, rest []byte, err error) {
+	start := 0
+	for start < len(data) && isJSONSpace(data[start]) {
+		start++
+	}
+	if start == len(data) {
+		return nil, nil, nil
+	}
+	if data[start] != '{' {
+		return nil, nil, fmt.Errorf("got %.20q, want an object {\"resourceSpans\": [...]}", data[start:])
+	}
+	depth, inString := 0, false
+	for i := start; i < len(data); i++ {
+		switch c := data[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth--; depth == 0 {
+				return data[start : i+1], data[i+1:], nil
+			}
+		}
+	}
+	return nil, nil, errors.New("unexpected end of input: the object is cut short")
+}
+
+// isJSONSpace reports whether c is whitespace between JSON values.
+func isJSONSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
 }
 
 // WriteTraces writes each batch as one OTLP JSON object on its own line,

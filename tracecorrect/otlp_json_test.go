@@ -27,9 +27,11 @@ func TestReadTraces(t *testing.T) {
 		{name: "empty input", in: "", wantSpans: nil},
 		{name: "one document", in: oneSpan, wantSpans: []int{1}},
 		{name: "file exporter lines", in: oneSpan + "\n" + `{"resourceSpans": []}` + "\n" + oneSpan + "\n", wantSpans: []int{1, 0, 1}},
-		{name: "not JSON", in: "traces!", wantErr: "read OTLP JSON document 1: invalid character"},
-		{name: "an array", in: `[1, 2]`, wantErr: "document 1: got [1, 2], want an object"},
-		{name: "truncated second document", in: oneSpan + `{"resourceSpans": [`, wantErr: "document 2: unexpected EOF"},
+		{name: "not JSON", in: "traces!", wantErr: `read OTLP JSON document 1: got "traces!", want an object`},
+		{name: "an array", in: `[1, 2]`, wantErr: `document 1: got "[1, 2]", want an object`},
+		{name: "truncated second document", in: oneSpan + `{"resourceSpans": [`, wantErr: "document 2: unexpected end of input"},
+		{name: "brace inside a string", in: strings.Replace(oneSpan, `"GET /"`, `"GET /{\"}"`, 1), wantSpans: []int{1}},
+		{name: "garbage inside the object", in: `{"resourceSpans": [}`, wantErr: "document 1:"},
 		{name: "bad trace ID", in: strings.Replace(oneSpan, "5b8efff798038103d269b633813fc60c", "xyz", 1), wantErr: "document 1:"},
 	}
 	for _, tt := range tests {
