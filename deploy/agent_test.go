@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -52,6 +54,27 @@ func agentBinary(t *testing.T) string {
 		t.Fatal(binary.err)
 	}
 	return binary.path
+}
+
+// agentFlags returns the names of the flags of `clockwatch run`, read from
+// `clockwatch help run`.
+func agentFlags(t *testing.T) map[string]bool {
+	t.Helper()
+	help, err := exec.Command(agentBinary(t), "help", "run").CombinedOutput()
+	if err != nil {
+		t.Fatalf("clockwatch help run: %v\n%s", err, help)
+	}
+	known := map[string]bool{}
+	flag := regexp.MustCompile(`^\s+(?:-\w, )?--(?:\[no-\])?([\w.-]+)`)
+	for _, line := range strings.Split(string(help), "\n") {
+		if m := flag.FindStringSubmatch(line); m != nil {
+			known[m[1]] = true
+		}
+	}
+	if !known["config.file"] {
+		t.Fatalf("clockwatch help run lists no --config.file:\n%s", help)
+	}
+	return known
 }
 
 // demoAgent is a running `clockwatch demo`: the agent against simulated

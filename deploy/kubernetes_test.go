@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -286,19 +285,7 @@ func TestKubernetesFlagsExist(t *testing.T) {
 		t.Fatal("no DaemonSet")
 	}
 	agent := findContainer(t, m.daemonSet.Spec.Template.Spec.Containers, "clockwatch")
-	// The exit status is not looked at: the help is what counts.
-	help, _ := exec.Command(agentBinary(t), "help", "run").CombinedOutput()
-	known := map[string]bool{}
-	lines := bufio.NewScanner(bytes.NewReader(help))
-	flag := regexp.MustCompile(`^\s+(?:-\w, )?--(?:\[no-\])?([\w.-]+)`)
-	for lines.Scan() {
-		if m := flag.FindStringSubmatch(lines.Text()); m != nil {
-			known[m[1]] = true
-		}
-	}
-	if !known["config.file"] {
-		t.Fatalf("clockwatch help run lists no --config.file:\n%s", help)
-	}
+	known := agentFlags(t)
 	for name := range flagValues(agent.Args) {
 		if !known[name] {
 			t.Errorf("--%s is not a flag of clockwatch run", name)
