@@ -35,7 +35,7 @@ type traceCorrectFlags struct {
 // traceCorrectHelp introduces `clockwatch trace correct`.
 const traceCorrectHelp = `Correct the span timestamps of OTLP JSON traces recorded on hosts whose clocks were off.
 
-Each span is first moved by its host's offset as clockwatch measured it (offset = host clock − true time, interpolated between measurements); remaining causality violations (a child starting before its parent, a SERVER span outside its CLIENT span) are then removed with the smallest per-host shift that stays within each host's error bound. Hosts without offsets are moved by causality alone. Every moved span gets the attributes clockwatch.correction_ns and clockwatch.correction_source.
+Each span is first moved by its host's offset as clockwatch measured it (offset = host clock − true time, interpolated between measurements); remaining causality violations (a child starting before its parent, a SERVER span outside its CLIENT span) are then removed with the smallest per-host shift that stays within each host's error bound, and, unless --minimal-shifts, each host's shift moves within its bound toward what the timing of its CLIENT–SERVER calls says. Hosts without offsets are moved by causality alone. Every moved span gets the attributes clockwatch.correction_ns and clockwatch.correction_source.
 
 Offsets come from --offsets files, clockwatch agents (--agent.url) and Prometheus (--prometheus.url), all of them merged; a span's host is the value of its resource attribute --host-attribute.`
 
