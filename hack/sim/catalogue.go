@@ -1,6 +1,10 @@
 package sim
 
-import "time"
+import (
+	"time"
+
+	"github.com/clockwatch/clockwatch/hack/netem"
+)
 
 // Scenario names of the catalogue.
 const (
@@ -79,7 +83,7 @@ func stratum1(name string, p Path) Server {
 
 // lanServers are four servers 0.2–0.4 ms away with exponential jitter.
 func lanServers() []Server {
-	jitter := Jitter{Kind: Exponential, Mean: 50 * time.Microsecond}
+	jitter := netem.Jitter{Kind: netem.Exponential, Mean: 50 * time.Microsecond}
 	return []Server{
 		stratum1("lan-a", Path{Delay: 200 * time.Microsecond, Jitter: jitter}),
 		stratum1("lan-b", Path{Delay: 260 * time.Microsecond, Jitter: jitter}),
@@ -91,7 +95,7 @@ func lanServers() []Server {
 // asymmetricServers are four honest servers 1–3 ms away whose paths are
 // lopsided both ways, and one falseticker 6 ms ahead.
 func asymmetricServers() []Server {
-	jitter := Jitter{Kind: Exponential, Mean: 150 * time.Microsecond}
+	jitter := netem.Jitter{Kind: netem.Exponential, Mean: 150 * time.Microsecond}
 	liar := stratum1("liar", Path{Delay: 1500 * time.Microsecond, Jitter: jitter})
 	liar.Error = 6 * time.Millisecond
 	return []Server{
@@ -106,7 +110,7 @@ func asymmetricServers() []Server {
 // wanServers are four servers 4–9 ms away with heavy-tailed jitter and 5%
 // loss.
 func wanServers() []Server {
-	jitter := Jitter{Kind: Pareto, Mean: time.Millisecond, Shape: 1.5}
+	jitter := netem.Jitter{Kind: netem.Pareto, Mean: time.Millisecond, Shape: 1.5}
 	path := func(delay time.Duration, outbound float64) Path {
 		return Path{Delay: delay, Outbound: outbound, Jitter: jitter, Loss: 0.05}
 	}

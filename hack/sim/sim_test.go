@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/hack/netem"
 )
 
 func TestPollComputesSampleFromTimestamps(t *testing.T) {
@@ -110,31 +111,14 @@ func TestWanderIsRandomWalkOfFrequency(t *testing.T) {
 	}
 }
 
-func TestJitterMeans(t *testing.T) {
-	tests := []struct {
-		name   string
-		jitter Jitter
-	}{
-		{name: "exponential", jitter: Jitter{Kind: Exponential, Mean: 100 * time.Microsecond}},
-		{name: "pareto", jitter: Jitter{Kind: Pareto, Mean: 100 * time.Microsecond, Shape: 2.5}},
+func TestSplitKeepsPathAndLoss(t *testing.T) {
+	p := Path{Delay: 4 * time.Millisecond, Outbound: 0.25, Jitter: netem.Jitter{Kind: netem.Exponential, Mean: time.Millisecond}, Loss: 0.05}
+	out, back := p.Split()
+	if out.Delay != time.Millisecond || back.Delay != 3*time.Millisecond || out.Jitter != p.Jitter || back.Jitter != p.Jitter {
+		t.Errorf("split into %+v and %+v", out, back)
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(5, 6))
-			const n = 200000
-			var sum float64
-			for range n {
-				d := tc.jitter.draw(rng)
-				if d < 0 {
-					t.Fatalf("negative jitter %v", d)
-				}
-				sum += float64(d)
-			}
-			mean := sum / n
-			if math.Abs(mean-float64(tc.jitter.Mean))/float64(tc.jitter.Mean) > 0.05 {
-				t.Errorf("mean %v, want %v", time.Duration(mean), tc.jitter.Mean)
-			}
-		})
+	if lost := 1 - (1-out.Loss)*(1-back.Loss); math.Abs(lost-p.Loss) > 1e-12 {
+		t.Errorf("an exchange is lost with probability %g, want %g", lost, p.Loss)
 	}
 }
 

@@ -1,0 +1,155 @@
+package netem
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"testing"
+	"time"
+)
+
+// echoServer answers every datagram with the same bytes until the test
+// ends.
+func echoServer(t *testing.T) *net.UDPConn {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	go func() {
+		buf := make([]byte, maxDatagram)
+		for {
+			n, from, err := conn.ReadFromUDPAddrPort(buf)
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			conn.WriteToUDPAddrPort(buf[:n], from)
+		}
+	}()
+	return conn
+}
+
+// startRelay starts a relay on loopback in front of server.
+func startRelay(t *testing.T, server *net.UDPConn, toServer, toClient Path) *Relay {
+	t.Helper()
+	r, err := Start(Link{Listen: "127.0.0.1:0", Server: server.LocalAddr().String(), ToServer: toServer, ToClient: toClient, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// exchange sends payload through the relay and waits up to wait for the
+// echo; ok is false if none came.
+func exchange(t *testing.T, client *net.UDPConn, relay *Relay, payload []byte, wait time.Duration) (time.Duration, bool) {
+	t.Helper()
+	start := time.Now()
+	if _, err := client.WriteToUDP(payload, relay.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	client.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, maxDatagram)
+	n, err := client.Read(buf)
+	if err != nil {
+		return 0, false
+	}
+	if !bytes.Equal(buf[:n], payload) {
+		t.Fatalf("got %q back, sent %q", buf[:n], payload)
+	}
+	return time.Since(start), true
+}
+
+func newClient(t *testing.T) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestRelayHoldsEachDirection(t *testing.T) {
+	out := Path{Delay: 3 * time.Millisecond, Jitter: Jitter{Kind: Exponential, Mean: time.Millisecond}}
+	back := Path{Delay: 5 * time.Millisecond}
+	relay := startRelay(t, echoServer(t), out, back)
+	client := newClient(t)
+	for i := range 20 {
+		rtt, ok := exchange(t, client, relay, fmt.Appendf(nil, "ping %d", i), 5*time.Second)
+		if !ok {
+			t.Fatalf("ping %d: no echo", i)
+		}
+		if rtt < out.Delay+back.Delay {
+			t.Errorf("ping %d came back after %v, before the %v the paths hold it", i, rtt, out.Delay+back.Delay)
+		}
+	}
+	if s := relay.Stats(); s.Forwarded != 40 || s.Dropped != 0 {
+		t.Errorf("stats %+v, want 40 forwarded", s)
+	}
+}
+
+func TestRelayDrops(t *testing.T) {
+	relay := startRelay(t, echoServer(t), Path{Loss: 1}, Path{})
+	client := newClient(t)
+	for i := range 5 {
+		if _, ok := exchange(t, client, relay, []byte{byte(i)}, 50*time.Millisecond); ok {
+			t.Fatalf("datagram %d got through a path that drops everything", i)
+		}
+	}
+	if s := relay.Stats(); s.Dropped != 5 || s.Forwarded != 0 {
+		t.Errorf("stats %+v, want 5 dropped", s)
+	}
+}
+
+func TestRelayKeepsClientsApart(t *testing.T) {
+	relay := startRelay(t, echoServer(t), Path{}, Path{})
+	a, b := newClient(t), newClient(t)
+	for i := range 5 {
+		for name, c := range map[string]*net.UDPConn{"a": a, "b": b} {
+			// exchange fails the test if the other client's echo arrives.
+			if _, ok := exchange(t, c, relay, fmt.Appendf(nil, "%s %d", name, i), 5*time.Second); !ok {
+				t.Fatalf("client %s: no echo", name)
+			}
+		}
+	}
+}
+
+func TestPathHold(t *testing.T) {
+	tests := []struct {
+		name     string
+		path     Path
+		lost     bool
+		min, max time.Duration
+	}{
+		{name: "fixed", path: Path{Delay: time.Millisecond}, min: time.Millisecond, max: time.Millisecond},
+		{name: "jitter adds", path: Path{Delay: time.Millisecond, Jitter: Jitter{Kind: Exponential, Mean: time.Millisecond}}, min: time.Millisecond, max: time.Millisecond + MaxJitter},
+		{name: "lost", path: Path{Delay: time.Millisecond, Loss: 1}, lost: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			for range 100 {
+				d, lost := tc.path.hold(rng)
+				if lost != tc.lost || (!lost && (d < tc.min || d > tc.max)) {
+					t.Fatalf("hold = %v, %v; want lost=%v or within [%v, %v]", d, lost, tc.lost, tc.min, tc.max)
+				}
+			}
+		})
+	}
+}
+
+func TestStartRejectsBadAddresses(t *testing.T) {
+	for _, link := range []Link{
+		{Listen: "127.0.0.1:0", Server: "no-port"},
+		{Listen: "not an address", Server: "127.0.0.1:1"},
+	} {
+		if r, err := Start(link); err == nil {
+			r.Close()
+			t.Errorf("Start(%+v) accepted a bad address", link)
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+)
+
+// seeds are the fixed seeds every scenario runs with.
+var seeds = []uint64{1, 2, 3}
+
+// firstVersion is the median absolute error of the estimator's first
+// version (commit 11496f7) on testCatalogue with seeds, scored the same
+// way. No change may make a median worse.
+var firstVersion = map[string][3]time.Duration{
+	LAN:                   {1894, 1989, 1908},
+	AsymmetricFalseticker: {45196, 43212, 44961},
+	WANStep:               {49386, 50123, 52951},
+	LocalStep:             {1697, 1916, 1769},
+	Holdover:              {3120, 2234, 4096},
+	ColdStart:             {1569, 2245, 1812},
+	Poll16:                {4647, 3678, 5580},
+}
+
+// testCatalogue is the catalogue at one simulated hour per scenario;
+// 16 s polling runs eight hours so it has as many polls as the others.
+func testCatalogue() []Scenario {
+	scenarios := Catalogue(time.Hour)
+	for i := range scenarios {
+		if scenarios[i].Poll == 16*time.Second {
+			scenarios[i].Duration *= 8
+		}
+	}
+	return scenarios
+}
+
+func TestCatalogueAccuracy(t *testing.T) {
+	for _, sc := range testCatalogue() {
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			for i, seed := range seeds {
+				s, err := Run(sc, seed, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("seed %d: %v", seed, s)
+				checkScore(t, sc.withDefaults(), seed, s, firstVersion[sc.Name][i])
+			}
+		})
+	}
+}
+
+// checkScore asserts what every scenario must show: a bound that always
+// holds, a median no worse than the first version's, a covered estimate
+// within 5 s of a cold start, and every step of the truth counted within
+// three polls.
+func checkScore(t *testing.T, sc Scenario, seed uint64, s Score, baseline time.Duration) {
+	t.Helper()
+	if s.Covered != s.Scored || s.Scored == 0 {
+		t.Errorf("seed %d: coverage %.4f%%: %d of %d estimates outside their bound", seed, 100*s.Coverage(), s.Scored-s.Covered, s.Scored)
+	}
+	if s.Median > baseline {
+		t.Errorf("seed %d: median error %v, worse than the first version's %v", seed, s.Median, baseline)
+	}
+	if s.FirstCovered < 0 || s.FirstCovered > 5*time.Second {
+		t.Errorf("seed %d: first covered synchronized estimate at %v, want within 5s", seed, s.FirstCovered)
+	}
+	if want := len(sc.truthSteps()); s.Steps != uint64(want) {
+		t.Errorf("seed %d: %d steps counted, want %d", seed, s.Steps, want)
+	}
+	for k, lat := range s.StepLatencies {
+		if lat < 0 || lat > 3*sc.Poll {
+			t.Errorf("seed %d: step %d counted after %v, want within 3 polls (%v)", seed, k, lat, 3*sc.Poll)
+		}
+	}
+}
+
+func TestStepTransitionWidensBound(t *testing.T) {
+	sc, _ := Find(time.Hour, LocalStep)
+	step := sc.Clock.Steps[0]
+	var during, after int
+	_, err := Run(sc, 1, func(p Point) {
+		if p.At < step.At || p.Blind {
+			return
+		}
+		if p.Estimate.Steps == 0 {
+			// The step is seen but not yet counted: the bound must span
+			// the offset before and after it, and say that sources
+			// disagree.
+			during++
+			if p.Estimate.ErrorBound < step.By.Abs()/2 || p.Estimate.BoundParts.Selection < step.By.Abs()/4 {
+				t.Errorf("at %v, before the step is counted: bound %v (%+v) does not span a %v step", p.At, p.Estimate.ErrorBound, p.Estimate.BoundParts, step.By)
+			}
+			return
+		}
+		if after++; after == 1 && p.Estimate.LastStep.Size.Round(time.Millisecond) != step.By {
+			t.Errorf("last step %+v, want a step of %v", p.Estimate.LastStep, step.By)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if during == 0 || after == 0 {
+		t.Errorf("%d estimates during the transition and %d after it, want some of each", during, after)
+	}
+}
+
+func TestHoldoverGrowsBoundWithDriftThenUnsynchronizes(t *testing.T) {
+	cfg := estimator.Config{StaleAfter: time.Minute, HoldoverMax: 10 * time.Minute, Wander: 2e-6}
+	sc := Scenario{
+		Name: "long holdover", Duration: 40 * time.Minute, Burst: 4, Config: cfg,
+		Clock:   LocalClock{Offset: 2 * time.Millisecond, Drift: -7e-6, Wander: 1e-9},
+		Servers: lanServers(),
+		Outages: []Window{{From: 10 * time.Minute, To: time.Hour}},
+	}
+	var last Point
+	statuses := map[string]bool{}
+	score, err := Run(sc, 1, func(p Point) {
+		out := p.At - 10*time.Minute - time.Second
+		if out > 0 {
+			statuses[p.Estimate.Status] = true
+			if p.Estimate.ErrorBound < last.Estimate.ErrorBound {
+				t.Fatalf("%v into the outage the bound shrank from %v to %v", out, last.Estimate.ErrorBound, p.Estimate.ErrorBound)
+			}
+			// The bound grows by at least the wander allowance.
+			if grown := p.Estimate.BoundParts.DriftGrowth; grown < time.Duration(cfg.Wander*float64(out)) {
+				t.Fatalf("%v into the outage the bound grew by %v, less than the wander allowance", out, grown)
+			}
+			wantStatus := estimator.StatusHoldover
+			switch {
+			case out < cfg.StaleAfter-2*time.Second:
+				wantStatus = estimator.StatusSynchronized
+			case out > cfg.HoldoverMax+2*time.Second:
+				wantStatus = estimator.StatusUnsynchronized
+			case out < cfg.StaleAfter+2*time.Second || out > cfg.HoldoverMax-2*time.Second:
+				wantStatus = p.Estimate.Status // near a boundary
+			}
+			if p.Estimate.Status != wantStatus {
+				t.Fatalf("%v into the outage: status %s, want %s", out, p.Estimate.Status, wantStatus)
+			}
+		}
+		last = p
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if score.Covered != score.Scored {
+		t.Errorf("coverage %.4f%%", 100*score.Coverage())
+	}
+	if len(statuses) != 3 {
+		t.Errorf("statuses seen in the outage: %v, want all three", statuses)
+	}
+}
