@@ -39,6 +39,7 @@ Each span is first moved by its host's offset as clockwatch measured it (offset 
 
 Offsets come from --offsets files, clockwatch agents (--agent.url) and Prometheus (--prometheus.url), all of them merged; a span's host is the value of its resource attribute --host-attribute.`
 
+// registerTrace adds `clockwatch trace correct`.
 func registerTrace(app *kingpin.Application, commands map[string]runner) {
 	trace := app.Command("trace", "Trace timestamp correction.")
 	cmd := trace.Command("correct", traceCorrectHelp)
