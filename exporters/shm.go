@@ -19,7 +19,7 @@ type ShmWriter struct {
 	clock   *clockshm.MonotonicClock
 	release func() error
 
-	mu sync.Mutex // Publish may be called from any goroutine; one stores at a time
+	mu sync.Mutex // guards region: one Publish at a time, none after Close
 }
 
 // NewShmWriter creates or reopens the clock file at path with mode 0644,
@@ -53,6 +53,9 @@ func NewShmWriter(path string) (*ShmWriter, error) {
 func (w *ShmWriter) Publish(e estimator.Estimate) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.region == nil {
+		return fmt.Errorf("shm: publish to %s: the writer is closed", w.path)
+	}
 	mono, wall := w.clock.NowAndWall()
 	r, err := shmRecord(e, mono, wall)
 	if err != nil {
@@ -64,8 +67,15 @@ func (w *ShmWriter) Publish(e estimator.Estimate) error {
 }
 
 // Close unmaps the file and releases the writer's lock. The file stays, so
-// readers see the estimate age and then go stale.
+// readers see the estimate age and then go stale. Publish fails afterwards;
+// closing again does nothing.
 func (w *ShmWriter) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.region == nil {
+		return nil
+	}
+	w.region = nil
 	if err := w.release(); err != nil {
 		return fmt.Errorf("shm: close %s: %w", w.path, err)
 	}

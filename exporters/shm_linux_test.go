@@ -82,6 +82,12 @@ func TestShmWriterOneWriterPerFile(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if err := first.Close(); err != nil {
+		t.Errorf("second Close: %v, want nil", err)
+	}
+	if err := first.Publish(freshEstimate(0)); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("Publish after Close = %v, want an error saying the writer is closed", err)
+	}
 	again, err := NewShmWriter(path)
 	if err != nil {
 		t.Fatalf("NewShmWriter after Close: %v", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/clockwatch/clockwatch/logicaltime/clockshm"
@@ -65,7 +66,8 @@ type BoundedClock struct {
 	monotonic   func() int64
 	uncertainty int64
 	// sleep waits for d or until ctx is done.
-	sleep func(ctx context.Context, d time.Duration) error
+	sleep  func(ctx context.Context, d time.Duration) error
+	closed atomic.Bool
 }
 
 // BoundedOption configures a BoundedClock made by OpenBounded.
@@ -134,8 +136,12 @@ func newBoundedClock(path string, region *clockshm.Region, monotonic func() int6
 	}
 }
 
-// Close unmaps the file. The clock must not be used afterwards.
+// Close unmaps the file; closing again does nothing. The clock must not be
+// used afterwards: its memory is gone.
 func (b *BoundedClock) Close() error {
+	if !b.closed.CompareAndSwap(false, true) {
+		return nil
+	}
 	if err := b.unmap(); err != nil {
 		return fmt.Errorf("logicaltime: unmap %s: %w", b.path, err)
 	}

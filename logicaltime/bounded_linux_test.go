@@ -49,8 +49,12 @@ func TestOpenBoundedBeforeFirstPublish(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenBounded on a file not yet published to: %v", err)
 	}
-	defer b.Close()
 	if _, err := b.Now(); !errors.Is(err, ErrUnsynchronized) || !errors.Is(err, clockshm.ErrNotPublished) {
 		t.Errorf("Now() = %v, want ErrUnsynchronized and ErrNotPublished", err)
+	}
+	for i := range 2 {
+		if err := b.Close(); err != nil {
+			t.Errorf("Close #%d: %v", i+1, err)
+		}
 	}
 }
