@@ -21,6 +21,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -51,7 +53,29 @@ var registrars = []registrar{registerRun, registerDemo, registerQuery, registerS
 var errSilent = errors.New("failed")
 
 func main() {
+	setVersionFromBuild()
 	os.Exit(execute(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// setVersionFromBuild fills the version shown by --version and
+// clockwatch_build_info from what the Go toolchain recorded, unless the
+// build set it with -ldflags.
+func setVersionFromBuild() {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return
+	}
+	if version.Version == "" {
+		version.Version = strings.TrimPrefix(info.Main.Version, "v")
+	}
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision" && version.Revision == "":
+			version.Revision = s.Value
+		case s.Key == "vcs.time" && version.BuildDate == "":
+			version.BuildDate = s.Value
+		}
+	}
 }
 
 // execute parses args, runs the chosen subcommand until it finishes or
@@ -60,7 +84,10 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := kingpin.New("clockwatch", "Clock offset measurement and synchronization agent: offset, drift and a true error bound for this host, exported to Prometheus.")
 	app.UsageWriter(stdout)
 	app.ErrorWriter(stderr)
-	app.Terminate(nil)
+	// --help and --version print and then call Terminate; remember that
+	// instead of exiting, so nothing runs after them.
+	printed := false
+	app.Terminate(func(int) { printed = true })
 	app.HelpFlag.Short('h')
 	app.Version(version.Print("clockwatch"))
 	logConfig := &promslog.Config{}
@@ -71,13 +98,15 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	name, err := app.Parse(args)
+	if printed {
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "clockwatch: %v (see clockwatch --help)\n", err)
 		return 2
 	}
 	run, ok := commands[name]
 	if !ok {
-		// --help and --version print and leave no command to run.
 		return 0
 	}
 	logConfig.Writer = stderr

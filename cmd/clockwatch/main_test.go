@@ -1,0 +1,35 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestExecuteExitCodes(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"--help"}, 0, "Commands:", ""},
+		{[]string{"status", "--help"}, 0, "--agent.url", ""},
+		{[]string{"run", "--help"}, 0, "--ntp.server", ""},
+		{[]string{"demo", "--help"}, 0, "--web.listen-address", ""},
+		{[]string{"--version"}, 0, "clockwatch, version", ""},
+		{[]string{"bogus"}, 2, "", "expected command"},
+		{[]string{"run", "--poll.interval=soon"}, 2, "", "soon"},
+		{[]string{"run", "--state.dir="}, 1, "", "no sources"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := execute(context.Background(), tc.args, &stdout, &stderr)
+			if code != tc.code || !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q, %q", code, stdout.String(), stderr.String(), tc.code, tc.stdout, tc.stderr)
+			}
+		})
+	}
+}
