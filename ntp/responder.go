@@ -39,8 +39,9 @@ type Quality struct {
 // It answers nothing else, never with more bytes than it received, and,
 // with a RateLimit, at most at that rate per source address.
 //
-// On Linux, Serve on a *net.UDPConn takes kernel receive timestamps; the
-// transmit timestamp is read as late as possible, right before the send.
+// On Linux, Serve on a *net.UDPConn takes kernel receive timestamps in a
+// thread of its own; the transmit timestamp is read as late as possible,
+// right before the send.
 type Responder struct {
 	// Clock is the time served (default time.Now).
 	Clock func() time.Time
@@ -101,21 +102,23 @@ func (r *Responder) Serve(ctx context.Context, conn net.PacketConn) error {
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	if udp, ok := conn.(*net.UDPConn); ok && r.PathDelay == nil {
+		if !r.UserTimestamps {
+			if served, err := r.serveKernel(ctx, udp); served {
+				return err
+			}
+		}
 		return r.serveUDP(ctx, udp)
 	}
 	return r.servePackets(ctx, conn)
 }
 
-// serveUDP is the fast path: one goroutine, no allocation per request,
-// kernel receive timestamps where the system offers them.
+// serveUDP is the portable path: one goroutine, no allocation per
+// request, user-space timestamps taken right after each read.
 func (r *Responder) serveUDP(ctx context.Context, conn *net.UDPConn) error {
-	kernel := !r.UserTimestamps && enableRXTimestamps(conn)
-	r.stats.kernel.Store(kernel)
 	loop := r.newServeLoop()
 	buf := make([]byte, 1500)
-	oob := make([]byte, rxControlSize)
 	for {
-		n, oobn, _, from, err := conn.ReadMsgUDPAddrPort(buf, oob)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		rxSys := time.Now()
 		if err != nil {
 			if done, err := readFailed(ctx, err); done {
@@ -123,17 +126,10 @@ func (r *Responder) serveUDP(ctx context.Context, conn *net.UDPConn) error {
 			}
 			continue
 		}
-		if kernel {
-			if ts, ok := rxTimestamp(oob[:oobn]); ok {
-				rxSys = ts
-			}
+		if reply, ok := loop.handle(buf[:n], from.Addr(), rxSys); ok {
+			loop.stampTransmit(reply)
+			_, _ = conn.WriteToUDPAddrPort(reply, from)
 		}
-		reply, ok := loop.handle(buf[:n], from.Addr(), rxSys)
-		if !ok {
-			continue
-		}
-		loop.stampTransmit(reply)
-		_, _ = conn.WriteToUDPAddrPort(reply, from)
 	}
 }
 

@@ -3,31 +3,144 @@
 package ntp
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"time"
+	"unsafe"
 
 	"github.com/facebook/time/timestamp"
+	"golang.org/x/sys/unix"
 )
 
-// rxControlSize is room for the receive timestamp's control message.
-const rxControlSize = timestamp.ControlSizeBytes
+// readBatch is how many requests one recvmmsg takes when they queue up
+// under load.
+const readBatch = 32
 
-// enableRXTimestamps asks the kernel to stamp every packet conn receives
-// (software timestamps, SO_TIMESTAMPING) and reports whether it will.
-func enableRXTimestamps(conn *net.UDPConn) bool {
+// serveKernel is the Linux fast path: requests are read in batches
+// (recvmmsg) with the kernel's receive timestamp each, through Go's
+// network poller but without allocating, and every reply is sent on its
+// own right after its transmit timestamp is read. served is false when
+// the kernel does not timestamp; the caller then serves portably.
+func (r *Responder) serveKernel(ctx context.Context, conn *net.UDPConn) (served bool, _ error) {
 	raw, err := conn.SyscallConn()
 	if err != nil {
-		return false
+		return false, nil
 	}
 	var enableErr error
-	if err := raw.Control(func(fd uintptr) { enableErr = timestamp.EnableSWTimestampsRx(int(fd)) }); err != nil {
-		return false
+	if err := raw.Control(func(fd uintptr) { enableErr = timestamp.EnableSWTimestampsRx(int(fd)) }); err != nil || enableErr != nil {
+		return false, nil
 	}
-	return enableErr == nil
+	r.stats.kernel.Store(true)
+	loop, msgs := r.newServeLoop(), newMmsgs(readBatch)
+	var recvErr error
+	err = raw.Read(func(fd uintptr) bool {
+		for ctx.Err() == nil {
+			n, err := msgs.receive(int(fd))
+			switch {
+			case errors.Is(err, unix.EAGAIN):
+				return false // drained: wait in the poller
+			case errors.Is(err, unix.EINTR):
+				continue
+			case err != nil:
+				recvErr = err
+				return true
+			}
+			for i := range n {
+				msgs.answer(int(fd), i, loop)
+			}
+		}
+		return true
+	})
+	if ctx.Err() != nil {
+		return true, nil
+	}
+	if recvErr != nil {
+		err = recvErr
+	}
+	return true, fmt.Errorf("ntp: responder: receive: %w", err)
 }
 
-// rxTimestamp reads the kernel's receive timestamp from a packet's control
-// messages.
+// mmsghdr is the kernel's struct mmsghdr.
+type mmsghdr struct {
+	hdr unix.Msghdr
+	len uint32
+}
+
+// mmsgs are the buffers of one recvmmsg: a datagram, its sender and its
+// control messages (the timestamp) per slot.
+type mmsgs struct {
+	hdrs  []mmsghdr
+	iovs  []unix.Iovec
+	bufs  [][]byte
+	oobs  [][]byte
+	names []unix.RawSockaddrAny
+}
+
+func newMmsgs(n int) *mmsgs {
+	m := &mmsgs{hdrs: make([]mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n),
+		oobs: make([][]byte, n), names: make([]unix.RawSockaddrAny, n)}
+	for i := range n {
+		m.bufs[i] = make([]byte, 1500)
+		m.oobs[i] = make([]byte, timestamp.ControlSizeBytes)
+		m.iovs[i].Base = &m.bufs[i][0]
+		m.iovs[i].SetLen(len(m.bufs[i]))
+		h := &m.hdrs[i].hdr
+		h.Name = (*byte)(unsafe.Pointer(&m.names[i]))
+		h.Iov = &m.iovs[i]
+		h.SetIovlen(1)
+		h.Control = &m.oobs[i][0]
+	}
+	return m
+}
+
+// receive reads the datagrams waiting, EAGAIN when there are none, and
+// returns how many slots it filled.
+func (m *mmsgs) receive(fd int) (int, error) {
+	for i := range m.hdrs {
+		m.hdrs[i].hdr.Namelen = unix.SizeofSockaddrAny
+		m.hdrs[i].hdr.SetControllen(len(m.oobs[i]))
+	}
+	n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&m.hdrs[0])),
+		uintptr(len(m.hdrs)), unix.MSG_DONTWAIT, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// answer handles the datagram in slot i and sends the reply, if any, back
+// to its sender.
+func (m *mmsgs) answer(fd, i int, loop *serveLoop) {
+	h := &m.hdrs[i]
+	rx, ok := rxTimestamp(m.oobs[i][:h.hdr.Controllen])
+	if !ok {
+		rx = time.Now()
+	}
+	reply, ok := loop.handle(m.bufs[i][:h.len], sockaddrIP(&m.names[i]), rx)
+	if !ok {
+		return
+	}
+	loop.stampTransmit(reply)
+	_, _, _ = unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&reply[0])), uintptr(len(reply)),
+		unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&m.names[i])), uintptr(h.hdr.Namelen))
+}
+
+// sockaddrIP reads the IP of a sender's address.
+func sockaddrIP(sa *unix.RawSockaddrAny) netip.Addr {
+	switch sa.Addr.Family {
+	case unix.AF_INET:
+		return netip.AddrFrom4((*unix.RawSockaddrInet4)(unsafe.Pointer(sa)).Addr)
+	case unix.AF_INET6:
+		return netip.AddrFrom16((*unix.RawSockaddrInet6)(unsafe.Pointer(sa)).Addr).Unmap()
+	}
+	return netip.Addr{}
+}
+
+// rxTimestamp reads the kernel's receive timestamp from a datagram's
+// control messages.
 func rxTimestamp(oob []byte) (time.Time, bool) {
 	ts, err := timestamp.ReadRXTimestamp(oob, len(oob))
 	return ts, err == nil
