@@ -27,7 +27,7 @@ type simClock struct {
 	// natural is the clock's own frequency error, moved by a random walk
 	// of wander per √wanderTick; kernel is the correction in force.
 	natural, wander, kernel float64
-	nextWander          time.Duration
+	nextWander              time.Duration
 	// sync is what the discipline last told the kernel; steps counts the
 	// discipline's steps.
 	sync  discipline.SyncState
