@@ -3,6 +3,7 @@ package ntp
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -52,36 +53,92 @@ func exchangeFrom(t *testing.T, src netip.Addr, dst netip.AddrPort, packet []byt
 	return buf[:n]
 }
 
-// TestResponderServesShiftedClockWithKernelStamps queries a responder
-// whose clock is 40 ms ahead: the client must see itself 40 ms behind.
-// The receive timestamp comes from the kernel on Linux and must be moved
-// onto the responder's clock too, or the delay would come out near -40 ms.
-func TestResponderServesShiftedClockWithKernelStamps(t *testing.T) {
+// TestResponderServesShiftedClock queries a responder whose clock is 40 ms
+// ahead, with kernel and with user-space receive timestamps: the client
+// must see itself 40 ms behind. A kernel timestamp must be moved onto the
+// responder's clock too, or the delay would come out near -40 ms.
+func TestResponderServesShiftedClock(t *testing.T) {
 	const shift = 40 * time.Millisecond
-	r := &Responder{Clock: func() time.Time { return time.Now().Add(shift) }}
-	addr := startResponder(t, r)
-	c := &Client{Timeout: time.Second}
-	for range 5 {
-		x, err := c.Query(context.Background(), addr)
-		if err != nil {
+	for _, user := range []bool{false, true} {
+		t.Run(fmt.Sprintf("user timestamps %v", user), func(t *testing.T) {
+			r := &Responder{Clock: func() time.Time { return time.Now().Add(shift) }, UserTimestamps: user}
+			addr := startResponder(t, r)
+			c := &Client{Timeout: time.Second}
+			for range 5 {
+				x, err := c.Query(context.Background(), addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := x.Sample("lo")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (s.Offset + shift).Abs() > s.ErrorBound() {
+					t.Errorf("offset %v ± %v misses -40ms", s.Offset, s.ErrorBound())
+				}
+				if s.Delay > 10*time.Millisecond {
+					t.Errorf("delay %v on loopback: receive and transmit stamps disagree", s.Delay)
+				}
+			}
+			if want := runtime.GOOS == "linux" && !user; r.Stats().KernelTimestamps != want {
+				t.Errorf("kernel receive timestamps: %v, want %v on %s", r.Stats().KernelTimestamps, want, runtime.GOOS)
+			}
+			if got := r.Stats().Answered; got != 5 {
+				t.Errorf("answered %d requests, want 5", got)
+			}
+		})
+	}
+}
+
+// TestResponderAnswersQueuedRequests sends a burst before reading any
+// reply, so requests queue and are read several at a time: each must be
+// answered once, echoing its own transmit field.
+func TestResponderAnswersQueuedRequests(t *testing.T) {
+	const burst = 100
+	addr := startResponder(t, &Responder{})
+	conn, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := clientPacket(4, modeClient, 48)
+	for i := range burst {
+		binary.BigEndian.PutUint64(req[40:48], uint64(i))
+		if _, err := conn.Write(req); err != nil {
 			t.Fatal(err)
 		}
-		s, err := x.Sample("lo")
+	}
+	seen := map[uint64]bool{}
+	buf := make([]byte, 1500)
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for len(seen) < burst {
+		n, err := conn.Read(buf)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%d of %d replies: %v", len(seen), burst, err)
 		}
-		if (s.Offset + shift).Abs() > s.ErrorBound() {
-			t.Errorf("offset %v ± %v misses -40ms", s.Offset, s.ErrorBound())
+		origin := binary.BigEndian.Uint64(buf[24:32])
+		if n != 48 || origin >= burst || seen[origin] {
+			t.Fatalf("reply %d bytes echoing %d: unexpected or repeated", n, origin)
 		}
-		if s.Delay > 10*time.Millisecond {
-			t.Errorf("delay %v on loopback: receive and transmit stamps disagree", s.Delay)
-		}
+		seen[origin] = true
 	}
-	if want := runtime.GOOS == "linux"; r.Stats().KernelTimestamps != want {
-		t.Errorf("kernel receive timestamps: %v, want %v on %s", r.Stats().KernelTimestamps, want, runtime.GOOS)
-	}
-	if got := r.Stats().Answered; got != 5 {
-		t.Errorf("answered %d requests, want 5", got)
+}
+
+// TestServeLoopDoesNotAllocate checks the per-request work of the serve
+// loop, limiter included, allocates nothing once a source is known.
+func TestServeLoopDoesNotAllocate(t *testing.T) {
+	r := &Responder{Limit: &RateLimit{Rate: 1e9, Burst: 1 << 30}, Quality: func() Quality { return Quality{Stratum: 2} }}
+	loop := r.newServeLoop()
+	req, from, now := clientPacket(4, modeClient, 48), netip.MustParseAddr("198.18.0.1"), time.Now()
+	allocs := testing.AllocsPerRun(1000, func() {
+		reply, ok := loop.handle(req, from, now)
+		if !ok {
+			t.Fatal("request not answered")
+		}
+		loop.stampTransmit(reply)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per request, want 0", allocs)
 	}
 }
 
