@@ -20,6 +20,9 @@ type Result struct {
 	// Misses those whose bound did not hold, WorstMiss the largest excess.
 	Points, Misses int
 	WorstMiss      time.Duration
+	// KernelMisses counts the points at which the kernel was told the
+	// clock is synchronized with a maximum error below its true offset.
+	KernelMisses int
 	// Steps are the discipline's steps, by true time.
 	Steps []Point
 	// ConvergedAt is when the clock's true offset came within the
@@ -81,6 +84,9 @@ func (r *Result) score(p Point) {
 		return
 	}
 	r.Points++
+	if p.Kernel.Synchronized && p.Truth.Abs() > p.Kernel.MaxError {
+		r.KernelMisses++
+	}
 	if !p.covered() {
 		r.Misses++
 		r.WorstMiss = max(r.WorstMiss, (p.Offset-p.Truth).Abs()-p.Bound)
@@ -163,7 +169,7 @@ func (r Result) String() string {
 	fmt.Fprintf(&b, "  steps: %d [%s]\n", len(r.Steps), strings.Join(steps, ", "))
 	fmt.Fprintf(&b, "  converged (|true offset| ≤ bound from then on) after %v\n", r.ConvergedAt.Round(time.Second))
 	fmt.Fprintf(&b, "  steady |true offset|: max %v, p95 %v; mean bound %v\n", r.SteadyMax, r.SteadyP95, r.SteadyBound)
-	fmt.Fprintf(&b, "  estimate coverage: %d of %d points (worst miss %v)\n", r.Points-r.Misses, r.Points, r.WorstMiss)
+	fmt.Fprintf(&b, "  estimate coverage: %d of %d points (worst miss %v); kernel maximum error below the truth: %d points\n", r.Points-r.Misses, r.Points, r.WorstMiss, r.KernelMisses)
 	if r.Disturbed != (Window{}) {
 		fmt.Fprintf(&b, "  disturbance %v–%v: max |true offset| %v, max |offset|+bound %v, held within: %v; steps after: %d; recovered %v after\n",
 			r.Disturbed.From, r.Disturbed.To, r.DisturbedMax, r.DisturbedBound, r.HeldWithin, r.StepsAfterDisturbance, r.RecoveredAfter.Round(time.Second))

@@ -24,8 +24,10 @@ type Point struct {
 	// Offset, Bound and Status are the estimate's.
 	Offset, Bound time.Duration
 	Status        string
-	// Frequency is the kernel's frequency correction in force.
+	// Frequency is the kernel's frequency correction in force, Kernel
+	// what the discipline last told the kernel about synchronization.
 	Frequency float64
+	Kernel    discipline.SyncState
 	// Step is the discipline's step at this instant, if it stepped.
 	Step time.Duration
 	// Blind is set after the clock jumped on its own until a reply to a
@@ -206,7 +208,7 @@ func (l *loop) publish(at time.Duration) error {
 	e := l.est.Estimate(l.clock.read())
 	l.points = append(l.points, Point{
 		At: at, Truth: l.clock.trueOffset(), Offset: e.Offset, Bound: e.ErrorBound, Status: e.Status,
-		Frequency: l.clock.kernel, Step: act.Step, Blind: l.seen < l.jumped,
+		Frequency: l.clock.kernel, Kernel: l.clock.sync, Step: act.Step, Blind: l.seen < l.jumped,
 	})
 	return nil
 }
