@@ -102,3 +102,17 @@ func TestSourceLimiterBoundsMemory(t *testing.T) {
 		t.Errorf("%d buckets tracked, bound is 1000", n)
 	}
 }
+
+// BenchmarkServeLoop is the per-request work of the responder between the
+// receive and the send: parse, rate limit (1000 known sources), reply.
+func BenchmarkServeLoop(b *testing.B) {
+	r := &Responder{Limit: &RateLimit{Rate: 1e9, Burst: 1 << 30}}
+	loop := r.newServeLoop()
+	req, now := clientPacket(4, modeClient, 48), time.Now()
+	sources := fleet(1000)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		reply, _ := loop.handle(req, sources[i%len(sources)].Addr(), now)
+		loop.stampTransmit(reply)
+	}
+}
