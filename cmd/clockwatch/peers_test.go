@@ -10,22 +10,18 @@ import (
 )
 
 func TestPeerConfigLoad(t *testing.T) {
-	defaults := func() *peerFlags {
-		return &peerFlags{sample: 8, mode: peersModeSkew, maxOffset: defaultMaxOffset, refresh: time.Minute, rotate: 5 * time.Minute}
-	}
 	tests := []struct {
 		name    string
-		file    string
-		flags   func(f *peerFlags)
-		servers []string
+		file    string // YAML; empty: no --config.file
+		args    []string
 		check   func(t *testing.T, c peerConfig)
 		errText string
 	}{
 		{
-			name:  "peers alone are enough sources",
-			flags: func(f *peerFlags) { f.static = []string{"198.18.0.2"} },
+			name: "peers alone are enough sources, defaults",
+			args: []string{"--peer=198.18.0.2"},
 			check: func(t *testing.T, c peerConfig) {
-				if !c.enabled() || c.consensus() || c.sample != 8 {
+				if !c.enabled() || c.consensus() || c.sample != 8 || c.maxOffset != defaultMaxOffset {
 					t.Errorf("%+v", c)
 				}
 			},
@@ -33,10 +29,7 @@ func TestPeerConfigLoad(t *testing.T) {
 		{
 			name: "file and flags merge: lists add, set flags override",
 			file: "peers:\n  static: [198.18.0.2]\n  dns: [agents.svc]\n  sample: 3\n  mode: consensus\n  max-offset: 5ms\n",
-			flags: func(f *peerFlags) {
-				f.static, f.srv = []string{"198.18.0.3:9000"}, []string{"_cw._udp.example"}
-				f.maxOffset, f.maxOffsetSet = 7*time.Millisecond, true
-			},
+			args: []string{"--peer=198.18.0.3:9000", "--peers.srv=_cw._udp.example", "--peers.max-offset=7ms"},
 			check: func(t *testing.T, c peerConfig) {
 				if !slices.Equal(c.static, []string{"198.18.0.2", "198.18.0.3:9000"}) || !slices.Equal(c.dns, []string{"agents.svc"}) ||
 					!slices.Equal(c.srv, []string{"_cw._udp.example"}) || c.sample != 3 || !c.consensus() || c.maxOffset != 7*time.Millisecond {
@@ -45,26 +38,24 @@ func TestPeerConfigLoad(t *testing.T) {
 			},
 		},
 		{name: "no servers, no peers", errText: "no sources"},
-		{name: "consensus without peers", servers: []string{"a"}, flags: func(f *peerFlags) { f.mode = peersModeConsensus }, errText: "needs peers"},
-		{name: "bad static peer", flags: func(f *peerFlags) { f.static = []string{"host:0"} }, errText: "HOST:PORT"},
+		{name: "consensus without peers", args: []string{"--ntp.server=a", "--peers.mode=consensus"}, errText: "needs peers"},
+		{name: "bad static peer", args: []string{"--peer=host:0"}, errText: "HOST:PORT"},
 		{name: "bad mode in file", file: "peers:\n  static: [a]\n  mode: vote\n", errText: "peers.mode"},
-		{name: "sample of zero", flags: func(f *peerFlags) { f.static, f.sample, f.sampleSet = []string{"a"}, 0, true }, errText: "peers.sample"},
-		{name: "refresh too fast", flags: func(f *peerFlags) { f.static, f.refresh = []string{"a"}, time.Millisecond }, errText: "refresh-interval"},
+		{name: "sample of zero", args: []string{"--peer=a", "--peers.sample=0"}, errText: "peers.sample"},
+		{name: "refresh too fast", args: []string{"--peer=a", "--peers.refresh-interval=1ms"}, errText: "refresh-interval"},
 		{name: "unknown key", file: "peers:\n  statik: [a]\n", errText: "statik"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := sourceFlags{servers: tc.servers, pollInterval: time.Second, holdoverMax: time.Hour, peers: defaults()}
-			if tc.flags != nil {
-				tc.flags(f.peers)
-			}
+			args := tc.args
 			if tc.file != "" {
-				f.configFile = filepath.Join(t.TempDir(), "c.yml")
-				if err := os.WriteFile(f.configFile, []byte(tc.file), 0o644); err != nil {
+				path := filepath.Join(t.TempDir(), "c.yml")
+				if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
 					t.Fatal(err)
 				}
+				args = append(args, "--config.file="+path)
 			}
-			cfg, err := f.load()
+			cfg, err := parseSourceFlags(t, args...).load()
 			if tc.errText != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errText) {
 					t.Fatalf("err %v, want one containing %q", err, tc.errText)
