@@ -38,9 +38,10 @@ type Discipline struct {
 	est   Estimator
 	now   func() time.Time
 
-	// base is the drift correction in force; slew rides on top of it.
-	base float64
-	slew slew
+	// inForce is the kernel's frequency correction: base, the drift
+	// correction, and slew on top of it until the slew is ended.
+	inForce, base float64
+	slew          slew
 	// syncedAt is the local time of the first synchronized estimate,
 	// which starts the step period.
 	syncedAt time.Time
@@ -66,7 +67,7 @@ func New(cfg Config, clock Clock, est Estimator, now func() time.Time) (*Discipl
 	if err != nil {
 		return nil, err
 	}
-	d := &Discipline{cfg: cfg, clock: clock, est: est, now: now, base: k.Frequency}
+	d := &Discipline{cfg: cfg, clock: clock, est: est, now: now, inForce: k.Frequency, base: k.Frequency}
 	d.stats.Frequency = k.Frequency
 	return d, nil
 }
@@ -112,7 +113,7 @@ func (d *Discipline) steer(e estimator.Estimate) (Action, error) {
 		stepped, now = step, d.now()
 		e = d.est.Estimate(now)
 	}
-	act, err := d.retune(d.cfg.correct(e, d.base, d.slew, now), now)
+	act, err := d.retune(d.cfg.correct(e, d.base, d.inForce-d.base, now), now)
 	act.Step = stepped
 	d.count(act)
 	return act, err
@@ -148,11 +149,8 @@ func (d *Discipline) retune(c correction, now time.Time) (Action, error) {
 // endSlew returns the frequency to the drift correction once the slew in
 // progress has removed its offset.
 func (d *Discipline) endSlew() (Action, error) {
-	if d.slew.rate == 0 {
-		return Action{}, nil
-	}
 	now := d.now()
-	if d.slew.rateAt(now) != 0 {
+	if d.inForce == d.base || d.slew.rateAt(now) != 0 {
 		return Action{}, nil
 	}
 	return d.retune(correction{base: d.base}, now)
@@ -161,15 +159,14 @@ func (d *Discipline) endSlew() (Action, error) {
 // setFrequency sets the kernel's frequency to c's at local time now, tells
 // the estimator, and returns the change.
 func (d *Discipline) setFrequency(c correction, now time.Time) (float64, error) {
-	before := d.base + d.slew.rateAt(now)
-	after := c.base + c.slew.rateAt(now)
+	before, after := d.inForce, c.base+c.slew.rateAt(now)
 	if after != before {
 		if err := d.clock.SetFrequency(after); err != nil {
 			return 0, err
 		}
 		d.est.Adjust(now, 0, after-before)
 	}
-	d.base, d.slew = c.base, c.slew
+	d.inForce, d.base, d.slew = after, c.base, c.slew
 	d.statsMu.Lock()
 	d.stats.Frequency, d.stats.SlewRate = after, c.slew.rateAt(now)
 	d.statsMu.Unlock()

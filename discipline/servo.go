@@ -32,8 +32,8 @@ type correction struct {
 }
 
 // correct is the servo: from an estimate at local time now, with the drift
-// correction base and the slew current in force, it computes the next
-// correction. The drift correction cancels the estimated drift (the
+// correction base and a slew of rate slewing in force, it computes the
+// next correction. The drift correction cancels the estimated drift (the
 // estimator measures it on the adjusted clock, so what remains is what to
 // add), at most MaxFrequencyChange at a time; the slew removes the
 // estimated offset over SlewTime.
@@ -42,8 +42,8 @@ type correction struct {
 // already the integral of the offsets, fitted over its whole window, so
 // the loop neither overshoots nor winds up, and its gains do not depend on
 // the poll interval.
-func (c Config) correct(e estimator.Estimate, base float64, current slew, now time.Time) correction {
-	drift := e.Drift - current.rateAt(now)
+func (c Config) correct(e estimator.Estimate, base, slewing float64, now time.Time) correction {
+	drift := e.Drift - slewing
 	next := clamp(base-clamp(drift, c.MaxFrequencyChange), c.MaxFrequency)
 	return correction{base: next, slew: c.slewFor(e.Offset, next, now)}
 }
