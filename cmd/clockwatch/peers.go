@@ -144,7 +144,8 @@ func (c peerConfig) discovery() *ntp.Discovery {
 	return &ntp.Discovery{Static: c.static, DNS: c.dns, SRV: c.srv}
 }
 
-// sameDiscovery reports whether c finds the same peers as d.
+// sameDiscovery reports whether c discovers, samples and rotates peers
+// exactly as d does, so a reload can keep the running mesh.
 func (c peerConfig) sameDiscovery(d peerConfig) bool {
 	return slices.Equal(c.static, d.static) && slices.Equal(c.dns, d.dns) && slices.Equal(c.srv, d.srv) &&
 		c.sample == d.sample && c.refresh == d.refresh && c.rotate == d.rotate
