@@ -39,9 +39,9 @@ type Quality struct {
 // It answers nothing else, never with more bytes than it received, and,
 // with a RateLimit, at most at that rate per source address.
 //
-// On Linux, Serve on a *net.UDPConn takes kernel receive timestamps in a
-// thread of its own; the transmit timestamp is read as late as possible,
-// right before the send.
+// On Linux, Serve on a *net.UDPConn reads requests in batches with the
+// kernel's receive timestamp each; the transmit timestamp is read as late
+// as user space can, right before each reply's own send.
 type Responder struct {
 	// Clock is the time served (default time.Now).
 	Clock func() time.Time
