@@ -21,6 +21,7 @@ type runFlags struct {
 	stateDir   string
 	clockShift time.Duration
 	responder  *responderFlags
+	discipline *disciplineFlags
 }
 
 func registerRun(app *kingpin.Application, commands map[string]runner) {
@@ -28,6 +29,7 @@ func registerRun(app *kingpin.Application, commands map[string]runner) {
 	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd), responder: addResponderFlags(cmd)}
 	cmd.Flag("state.dir", "Directory for the state file (drift and last estimate), written atomically at most once a minute and on stop; the next start warm-starts from it. Empty: keep no state.").Default("/var/lib/clockwatch").StringVar(&f.stateDir)
 	cmd.Flag("test.clock-shift", "For tests only: pretend this host's clock reads this much ahead.").Hidden().DurationVar(&f.clockShift)
+	f.discipline = addDisciplineFlags(cmd)
 	commands["run"] = func(ctx context.Context, c *cli) error { return runAgent(ctx, c, f) }
 }
 
@@ -43,10 +45,17 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 	if f.stateDir != "" {
 		if err := os.MkdirAll(f.stateDir, 0o755); err != nil {
 			c.logger.Warn("state directory unusable; state will not survive a restart", "err", err)
+		} else if f.discipline.enabled {
+			keepStateCold(a, f.stateDir, c.logger)
 		} else {
 			a.warmStart(f.stateDir)
 		}
 	}
+	disciplineMetrics, release, err := startDiscipline(f.discipline, a, cfg, f.clockShift, c.logger)
+	if err != nil {
+		return err
+	}
+	defer release()
 	sources, err := buildSources(cfg, client, c.logger)
 	if err != nil {
 		return err
@@ -57,7 +66,7 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	served, err := serveAPI(ctx, f.web, a, c.logger, peers.collectors(cfg.peers, a.current)...)
+	served, err := serveAPI(ctx, f.web, a, c.logger, append(peers.collectors(cfg.peers, a.current), disciplineMetrics...)...)
 	if err != nil {
 		return err
 	}
