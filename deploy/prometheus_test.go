@@ -82,6 +82,7 @@ func TestPrometheusFleetSkew(t *testing.T) {
 	// before and after: the fleet skew must lie within the spread of those.
 	lows, highs := make([]float64, 0, len(agents)), make([]float64, 0, len(agents))
 	var scraped []float64
+	within := 0
 	for _, a := range agents {
 		in, ok := inputs["127.0.0.1:"+portOf(a.addr)]
 		if !ok {
@@ -97,6 +98,9 @@ func TestPrometheusFleetSkew(t *testing.T) {
 			t.Errorf("agent %s: Prometheus scraped offset %g, the agent reported %g..%g around then", a.addr, v, lo, hi)
 		}
 		lows, highs, scraped = append(lows, lo), append(highs, hi), append(scraped, float64(in.Value))
+		if s := readings[a].nearest(in.Timestamp.Time()); math.Abs(s.OffsetSeconds)+s.ErrorBoundSeconds <= sloBound {
+			within++
+		}
 	}
 	minSkew := slices.Max(lows) - slices.Min(highs)
 	maxSkew := slices.Max(highs) - slices.Min(lows)
@@ -113,8 +117,25 @@ func TestPrometheusFleetSkew(t *testing.T) {
 		t.Error("the agents' scraped offsets are all equal: the test cannot tell max - min from a constant")
 	}
 
+	// The other fleet SLIs, evaluated at the same instant.
+	for _, tc := range []struct {
+		query string
+		want  float64
+	}{
+		{`job:clockwatch_hosts:count{job="clockwatch"}`, float64(len(agents))},
+		{`job:clockwatch_unsynchronized:count{job="clockwatch"}`, 0},
+		{`job:clockwatch_offset_within_slo:ratio{job="clockwatch"}`, float64(within) / float64(len(agents))},
+	} {
+		if v := prom.value(t, ctx, tc.query, got.Timestamp.Time()); math.Abs(v-tc.want) > 1e-12 {
+			t.Errorf("%s = %g, want %g from the agents' reports", tc.query, v, tc.want)
+		}
+	}
+
 	prom.checkRulesHealthy(t, ctx)
 }
+
+// sloBound is the SLO of recording_rules.yml: |offset| + error bound.
+const sloBound = 0.0025
 
 // tolerance absorbs the offset's drift between an agent's report and the
 // scrape (15 ppm over a few ms) and rounding in JSON and the text format.
@@ -178,6 +199,17 @@ func (l statusLog) around(t time.Time) (lo, hi float64, err error) {
 		lo, hi = min(lo, s.OffsetSeconds), max(hi, s.OffsetSeconds)
 	}
 	return lo, hi, nil
+}
+
+// nearest returns the report closest in time to t.
+func (l statusLog) nearest(t time.Time) agentStatus {
+	best := l[0]
+	for _, s := range l {
+		if s.Time.Sub(t).Abs() < best.Time.Sub(t).Abs() {
+			best = s
+		}
+	}
+	return best
 }
 
 // statusRecorder polls every agent's /api/v1/status every 20 ms.
@@ -332,6 +364,20 @@ func (p *promServer) series(t *testing.T, ctx context.Context, query string, at 
 		t.Fatalf("query %s: got %s, want a matrix", query, v.Type())
 	}
 	return m
+}
+
+// value evaluates an instant query that must return one sample.
+func (p *promServer) value(t *testing.T, ctx context.Context, query string, at time.Time) float64 {
+	t.Helper()
+	v, _, _, err := p.api.Query(ctx, query, at)
+	if err != nil {
+		t.Fatalf("query %s: %v", query, err)
+	}
+	vec, ok := v.(model.Vector)
+	if !ok || len(vec) != 1 {
+		t.Fatalf("query %s: got %v, want one sample", query, v)
+	}
+	return float64(vec[0].Value)
 }
 
 // checkRulesHealthy checks that Prometheus loaded every rule group of
