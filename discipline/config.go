@@ -50,11 +50,8 @@ const (
 
 // withDefaults validates c and fills its zero fields.
 func (c Config) withDefaults() (Config, error) {
-	if c.StepThreshold < 0 || c.StepPeriod < 0 || c.SlewTime < 0 || c.SyncInterval < 0 {
-		return c, fmt.Errorf("discipline: negative step threshold, step period, slew time or sync interval in %+v", c)
-	}
-	if !(c.MaxSlewRate >= 0 && c.MaxFrequencyChange >= 0 && c.MaxFrequency >= 0 && c.MaxFrequency <= DefaultMaxFrequency) {
-		return c, fmt.Errorf("discipline: frequency limits must lie in [0, %g], got %+v", DefaultMaxFrequency, c)
+	if err := c.validate(); err != nil {
+		return c, err
 	}
 	setDuration(&c.StepThreshold, DefaultStepThreshold)
 	setDuration(&c.StepPeriod, DefaultStepPeriod)
@@ -64,6 +61,21 @@ func (c Config) withDefaults() (Config, error) {
 	setRatio(&c.MaxFrequencyChange, DefaultMaxFrequencyChange)
 	setRatio(&c.MaxFrequency, DefaultMaxFrequency)
 	return c, nil
+}
+
+// validate names the first setting out of range.
+func (c Config) validate() error {
+	for name, d := range map[string]time.Duration{"step threshold": c.StepThreshold, "step period": c.StepPeriod, "slew time": c.SlewTime, "sync interval": c.SyncInterval} {
+		if d < 0 {
+			return fmt.Errorf("discipline: %s %v is negative", name, d)
+		}
+	}
+	for name, r := range map[string]float64{"maximum slew rate": c.MaxSlewRate, "maximum frequency change": c.MaxFrequencyChange, "maximum frequency": c.MaxFrequency} {
+		if !(r >= 0 && r <= DefaultMaxFrequency) {
+			return fmt.Errorf("discipline: %s %g is outside [0, %g] (the kernel's limit)", name, r, DefaultMaxFrequency)
+		}
+	}
+	return nil
 }
 
 func setDuration(v *time.Duration, def time.Duration) {
