@@ -63,7 +63,7 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// validate names the first setting out of range.
+// validate names a setting out of range.
 func (c Config) validate() error {
 	for name, d := range map[string]time.Duration{"step threshold": c.StepThreshold, "step period": c.StepPeriod, "slew time": c.SlewTime, "sync interval": c.SyncInterval} {
 		if d < 0 {
