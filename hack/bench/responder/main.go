@@ -43,7 +43,7 @@ func main() {
 	flag.BoolVar(&pinning, "pin", true, "Run the servers on CPU 1 and the load generator on the others (taskset), so each server gets a core of its own.")
 	flag.Parse()
 	if pinning {
-		if err := pinSelf(); err != nil {
+		if err := pinSelf(true); err != nil {
 			fmt.Fprintln(os.Stderr, "responder benchmark: cannot pin (use -pin=false):", err)
 			os.Exit(1)
 		}
@@ -244,8 +244,12 @@ func floodTest(dir, binary string, rate, seconds int) error {
 }
 
 // stamps prints delay and jitter for each combination of kernel and user
-// timestamps at the client and the responder.
+// timestamps at the client and the responder. Client and responder run in
+// this process, on every CPU: pinning would make them queue for one.
 func stamps(count int) error {
+	if err := pinSelf(false); err != nil {
+		return err
+	}
 	fmt.Printf("%-8s %-10s %12s %12s %12s %14s\n", "client", "responder", "delay p50", "delay mean", "jitter (sd)", "max |offset|")
 	for _, c := range []struct{ client, responder bool }{{true, true}, {true, false}, {false, true}, {false, false}} {
 		r, err := measureStamps(context.Background(), c.client, c.responder, count, time.Millisecond)

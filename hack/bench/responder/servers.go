@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -95,14 +96,17 @@ func pinned(name string, args ...string) *exec.Cmd {
 	return exec.Command("taskset", append([]string{"-c", strconv.Itoa(serverCPU), name}, args...)...)
 }
 
-// pinSelf moves every thread of this process off serverCPU; threads made
-// later inherit it.
-func pinSelf() error {
+// pinSelf moves every thread of this process off serverCPU, or back onto
+// every CPU when off is false; threads made later inherit it.
+func pinSelf(off bool) error {
 	var set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &set); err != nil {
-		return err
+	set.Zero()
+	for cpu := range runtime.NumCPU() {
+		set.Set(cpu)
 	}
-	set.Clear(serverCPU)
+	if off {
+		set.Clear(serverCPU)
+	}
 	if set.Count() == 0 {
 		return fmt.Errorf("pinning needs at least two CPUs")
 	}
