@@ -19,6 +19,7 @@ type runFlags struct {
 	sources    *sourceFlags
 	web        *webFlags
 	stateDir   string
+	shmPath    string
 	clockShift time.Duration
 	responder  *responderFlags
 	discipline *disciplineFlags
@@ -28,6 +29,7 @@ func registerRun(app *kingpin.Application, commands map[string]runner) {
 	cmd := app.Command("run", "Run the agent: measure this host's clock against its sources, serve /metrics and /api/v1/status, keep state across restarts. SIGHUP reloads --config.file; SIGTERM stops.")
 	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd), responder: addResponderFlags(cmd)}
 	cmd.Flag("state.dir", "Directory for the state file (drift and last estimate), written atomically at most once a minute and on stop; the next start warm-starts from it. Empty: keep no state.").Default("/var/lib/clockwatch").StringVar(&f.stateDir)
+	cmd.Flag("shm.path", "Shared-memory file where the estimate is published at least 10 times a second for local services (logicaltime.OpenBounded). Empty: do not publish.").Default(defaultShmPath).StringVar(&f.shmPath)
 	cmd.Flag("test.clock-shift", "For tests only: pretend this host's clock reads this much ahead.").Hidden().DurationVar(&f.clockShift)
 	f.discipline = addDisciplineFlags(cmd)
 	commands["run"] = func(ctx context.Context, c *cli) error { return runAgent(ctx, c, f) }
@@ -42,6 +44,7 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 	clock := shiftedClock(f.clockShift)
 	client := &ntp.Client{ClockShift: f.clockShift}
 	a := newAgent(c.logger, clock, estimatorConfig(cfg))
+	defer publishShm(a, f.shmPath, c.logger)()
 	if f.stateDir != "" {
 		if err := os.MkdirAll(f.stateDir, 0o755); err != nil {
 			c.logger.Warn("state directory unusable; state will not survive a restart", "err", err)
