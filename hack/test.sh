@@ -49,14 +49,14 @@ fi
 echo "== go vet"
 go vet ./...
 
-# Pure, single-goroutine packages (the estimator and its simulator) run
+# Pure, single-goroutine packages (the estimator and the simulators) run
 # without the race detector, which slows their long simulations twentyfold
 # and has nothing to find there; everything else runs with it.
-pure=(./estimator/... ./hack/sim/...)
+pure=(./estimator/... ./hack/sim/... ./hack/discipline-sim/...)
 echo "== go test, pure packages: ${pure[*]}"
 go test -count=1 -timeout 5m "${pure[@]}"
 echo "== go test -race, everything else (unit and integration tests)"
-go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e /hack/sim)
+go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e /hack/sim -e /hack/discipline-sim)
 
 if ls deploy/prometheus/*.yml >/dev/null 2>&1; then
   echo "== promtool check rules / test rules"
