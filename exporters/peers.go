@@ -18,7 +18,7 @@ type PeerCollector struct {
 	current   func() estimator.Estimate
 	maxOffset time.Duration
 
-	offset, maxAbs, reachable, outlier *prometheus.Desc
+	offset, beyond, maxAbs, reachable, outlier *prometheus.Desc
 }
 
 // NewPeerCollector returns a collector of the peers in the estimates
@@ -29,6 +29,8 @@ func NewPeerCollector(current func() estimator.Estimate, maxOffset time.Duration
 		maxOffset: maxOffset,
 		offset: prometheus.NewDesc(namespace+"_peer_offset_seconds",
 			"This host's clock minus a peer agent's clock (positive: this host is ahead), for the peers of the current sample.", []string{"peer"}, nil),
+		beyond: prometheus.NewDesc(namespace+"_peer_beyond_max_offset",
+			"1 when a reachable peer's clock is off this host's by more than --peers.max-offset (plus half the round trip); the host most peers flag is the outlier.", []string{"peer"}, nil),
 		maxAbs: prometheus.NewDesc(namespace+"_peer_offset_max_abs_seconds",
 			"Largest |clockwatch_peer_offset_seconds| among the reachable peers.", nil, nil),
 		reachable: prometheus.NewDesc(namespace+"_peers_reachable",
@@ -40,7 +42,7 @@ func NewPeerCollector(current func() estimator.Estimate, maxOffset time.Duration
 
 // Describe sends every metric description.
 func (c *PeerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.offset, c.maxAbs, c.reachable, c.outlier} {
+	for _, d := range []*prometheus.Desc{c.offset, c.beyond, c.maxAbs, c.reachable, c.outlier} {
 		ch <- d
 	}
 }
@@ -50,6 +52,7 @@ func (c *PeerCollector) Collect(ch chan<- prometheus.Metric) {
 	v := c.view(c.current())
 	for _, p := range v.peers {
 		ch <- prometheus.MustNewConstMetric(c.offset, prometheus.GaugeValue, p.Offset.Seconds(), p.Name)
+		ch <- prometheus.MustNewConstMetric(c.beyond, prometheus.GaugeValue, boolValue(p.beyond), p.Name)
 	}
 	ch <- prometheus.MustNewConstMetric(c.maxAbs, prometheus.GaugeValue, v.maxAbs.Seconds())
 	ch <- prometheus.MustNewConstMetric(c.reachable, prometheus.GaugeValue, float64(v.reachable))
@@ -69,11 +72,19 @@ func (c *PeerCollector) Health() error {
 // peerView is the mesh's verdict on this host at one instant.
 type peerView struct {
 	// peers are the peers with an offset, in sample order.
-	peers []estimator.SourceEstimate
+	peers []peerState
 	// reachable counts reachable peers with an offset; beyond those of
 	// them that see this host beyond the maximum offset.
 	reachable, beyond int
 	maxAbs            time.Duration
+}
+
+// peerState is one peer as the mesh sees it.
+type peerState struct {
+	estimator.SourceEstimate
+	// beyond is set when the peer is reachable and its clock is beyond the
+	// maximum offset from this host's.
+	beyond bool
 }
 
 // isOutlier reports whether more than half of the reachable peers see
@@ -90,13 +101,14 @@ func (c *PeerCollector) view(e estimator.Estimate) peerView {
 		if s.Kind != estimator.KindPeer || s.ErrorBound == estimator.UnknownBound {
 			continue
 		}
-		v.peers = append(v.peers, s)
+		p := peerState{SourceEstimate: s, beyond: s.Reachable && s.Offset.Abs()-s.Delay/2 > c.maxOffset}
+		v.peers = append(v.peers, p)
 		if !s.Reachable {
 			continue
 		}
 		v.reachable++
 		v.maxAbs = max(v.maxAbs, s.Offset.Abs())
-		if s.Offset.Abs()-s.Delay/2 > c.maxOffset {
+		if p.beyond {
 			v.beyond++
 		}
 	}

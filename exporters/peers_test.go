@@ -66,21 +66,25 @@ func TestPeerCollectorOutlier(t *testing.T) {
 func TestPeerCollectorMetrics(t *testing.T) {
 	ms := time.Millisecond
 	est := estimator.Estimate{Sources: []estimator.SourceEstimate{
-		peerSource("198.18.0.2:9123", 40*ms), peerSource("198.18.0.3:9123", 40*ms),
+		peerSource("198.18.0.2:9123", 40*ms), peerSource("198.18.0.3:9123", ms),
 		{SourceInfo: estimator.SourceInfo{Name: "time.example:123", Kind: estimator.KindNTP}, Reachable: true, ErrorBound: ms},
 	}}
 	c := NewPeerCollector(func() estimator.Estimate { return est }, 20*ms)
 	want := `
+# HELP clockwatch_peer_beyond_max_offset 1 when a reachable peer's clock is off this host's by more than --peers.max-offset (plus half the round trip); the host most peers flag is the outlier.
+# TYPE clockwatch_peer_beyond_max_offset gauge
+clockwatch_peer_beyond_max_offset{peer="198.18.0.2:9123"} 1
+clockwatch_peer_beyond_max_offset{peer="198.18.0.3:9123"} 0
 # HELP clockwatch_peer_offset_seconds This host's clock minus a peer agent's clock (positive: this host is ahead), for the peers of the current sample.
 # TYPE clockwatch_peer_offset_seconds gauge
 clockwatch_peer_offset_seconds{peer="198.18.0.2:9123"} 0.04
-clockwatch_peer_offset_seconds{peer="198.18.0.3:9123"} 0.04
+clockwatch_peer_offset_seconds{peer="198.18.0.3:9123"} 0.001
 # HELP clockwatch_peer_offset_max_abs_seconds Largest |clockwatch_peer_offset_seconds| among the reachable peers.
 # TYPE clockwatch_peer_offset_max_abs_seconds gauge
 clockwatch_peer_offset_max_abs_seconds 0.04
 # HELP clockwatch_peer_outlier 1 when more than half of the reachable peers see this host's clock beyond --peers.max-offset; /healthz then fails.
 # TYPE clockwatch_peer_outlier gauge
-clockwatch_peer_outlier 1
+clockwatch_peer_outlier 0
 # HELP clockwatch_peers_reachable Peers of the current sample that answered at least one of their last 8 polls.
 # TYPE clockwatch_peers_reachable gauge
 clockwatch_peers_reachable 2

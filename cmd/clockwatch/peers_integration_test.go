@@ -49,6 +49,16 @@ func TestPeerMeshFindsTheOutlier(t *testing.T) {
 		if reachable := a.metric(t, "clockwatch_peers_reachable"); reachable != 4 {
 			t.Errorf("agent %d: clockwatch_peers_reachable %g, want 4", i+1, reachable)
 		}
+		flags := a.peerGauges(t, "clockwatch_peer_beyond_max_offset")
+		if len(flags) != 4 {
+			t.Errorf("agent %d: clockwatch_peer_beyond_max_offset for %d peers, want 4", i+1, len(flags))
+		}
+		for peer, beyond := range flags {
+			want := wantOutlier || peer == netip.AddrPortFrom(lab.addrs[outlier], ntp.DefaultResponderPort).String()
+			if (beyond == 1) != want {
+				t.Errorf("agent %d: clockwatch_peer_beyond_max_offset{peer=%q} %g, want %v", i+1, peer, beyond, want)
+			}
+		}
 	}
 }
 

@@ -150,6 +150,21 @@ func (a *nsAgent) metric(t *testing.T, name string) float64 {
 	return f.GetMetric()[0].GetGauge().GetValue()
 }
 
+// peerGauges reads a gauge labelled by peer from /metrics.
+func (a *nsAgent) peerGauges(t *testing.T, name string) map[string]float64 {
+	t.Helper()
+	_, body := a.fetch(t, "/metrics")
+	out := map[string]float64{}
+	for _, m := range parseMetrics(t, body)[name].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "peer" {
+				out[l.GetValue()] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	return out
+}
+
 // dialIn returns a dialer whose connections are made inside network
 // namespace ns: the socket is created by a thread that entered ns and is
 // then thrown away, and a socket stays in the namespace it was made in.
