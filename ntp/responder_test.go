@@ -142,6 +142,32 @@ func TestServeLoopDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// TestResponderOverIPv6 serves on [::1] with a rate limit of one request
+// per source: the sender's IPv6 address must be read right, or the second
+// request would not be limited.
+func TestResponderOverIPv6(t *testing.T) {
+	conn, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := &Responder{Limit: &RateLimit{Rate: 0.001, Burst: 1}}
+	go func() { _ = r.Serve(ctx, conn) }()
+	addr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	c := &Client{Timeout: time.Second}
+	if _, err := c.Query(ctx, addr); err != nil {
+		t.Fatalf("first query over IPv6: %v", err)
+	}
+	x, err := c.Query(ctx, addr)
+	if err == nil {
+		_, err = x.Sample("lo6")
+	}
+	if kiss, ok := IsKoD(err); !ok || kiss != KissRate {
+		t.Errorf("second query from ::1: %v, want kiss-o'-death RATE", err)
+	}
+}
+
 // TestResponderAdvertisesQuality checks that the header carries the
 // quality the agent supplies.
 func TestResponderAdvertisesQuality(t *testing.T) {
