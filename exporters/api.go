@@ -37,11 +37,13 @@ func (a *API) Handler() (http.Handler, error) {
 		Name:        "clockwatch",
 		Description: "Clock offset, drift and a true error bound for this host",
 		Version:     version.Info(),
+		Profiling:   "false",
 		Links: []web.LandingLinks{
 			{Address: "/metrics", Text: "Metrics", Description: "Prometheus metrics"},
 			{Address: "/api/v1/status", Text: "Status", Description: "Current estimate and sources (JSON)"},
 			{Address: "/api/v1/history", Text: "History", Description: "Recent estimates (JSON; ?since=RFC3339)"},
-			{Address: "/healthz", Text: "Health", Description: "Liveness check"},
+			{Address: "/healthz", Text: "Health", Description: "Fails while most peers see this host's clock as an outlier"},
+			{Address: "/-/healthy", Text: "Liveness", Description: "OK while the agent runs"},
 		},
 	})
 	if err != nil {
@@ -52,6 +54,7 @@ func (a *API) Handler() (http.Handler, error) {
 	mux.HandleFunc("GET /api/v1/status", a.status)
 	mux.HandleFunc("GET /api/v1/history", a.history)
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /-/healthy", alive)
 	return mux, nil
 }
 
@@ -85,6 +88,12 @@ func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
 			return
 		}
 	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// alive answers the liveness probe: the agent serves, whatever the clock.
+// Restarting the agent cannot fix a clock, so liveness checks nothing else.
+func alive(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 

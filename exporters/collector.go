@@ -18,11 +18,11 @@ type Collector struct {
 	current func() estimator.Estimate
 
 	offset, bound, drift, driftBound, synchronized, holdover *prometheus.Desc
-	steps, lastSample                                        *prometheus.Desc
+	steps, lastSample, boundPart, lastStep, lastStepSize     *prometheus.Desc
 
 	srcInfo, srcOffset, srcDelay, srcBound, srcReachable *prometheus.Desc
 	srcSelected, srcStratum, srcLast, srcSamples         *prometheus.Desc
-	srcStatus                                            *prometheus.Desc
+	srcStatus, srcRootDistance, srcLastOffset            *prometheus.Desc
 }
 
 // NewCollector returns a collector of the estimate current returns; current
@@ -34,25 +34,30 @@ func NewCollector(current func() estimator.Estimate) *Collector {
 	}
 	src := []string{"source", "kind"}
 	return &Collector{
-		current:      current,
-		offset:       desc("offset_seconds", "Estimated offset of this host's clock: local clock minus true time (positive: this host is ahead). Absent until something is measured."),
-		bound:        desc("error_bound_seconds", "Bound on the error of clockwatch_offset_seconds: |true offset - estimate| is at most this (+Inf when unknown)."),
-		drift:        desc("frequency_offset_ratio", "Estimated frequency offset of the local clock (positive: it runs fast), as a ratio (1e-6 is 1 ppm)."),
-		driftBound:   desc("frequency_uncertainty_ratio", "Bound on the error of clockwatch_frequency_offset_ratio."),
-		synchronized: desc("synchronized", "1 when a majority of sources agrees and the estimate is fresh (including holdover), else 0."),
-		holdover:     desc("holdover", "1 when every source went quiet and the estimate is carried forward with a growing bound."),
-		steps:        desc("clock_steps_total", "Times the offset moved further than its bound allowed: the local clock or the reference stepped."),
-		lastSample:   desc("last_sample_timestamp_seconds", "Local clock time of the newest sample of a selected source, in seconds since the Unix epoch."),
-		srcInfo:      desc("source_info", "Identity of a configured source; always 1.", "source", "kind", "address"),
-		srcOffset:    desc("source_offset_seconds", "This host's offset as one source sees it: local clock minus the source's time.", src...),
-		srcDelay:     desc("source_delay_seconds", "Round-trip delay of the newest sample of a source.", src...),
-		srcBound:     desc("source_error_bound_seconds", "Bound on the error of clockwatch_source_offset_seconds, including the source's root distance.", src...),
-		srcReachable: desc("source_reachable", "1 when a source answered at least one of its last 8 polls.", src...),
-		srcSelected:  desc("source_selected", "1 when a source agrees with the majority and is combined into the estimate.", src...),
-		srcStratum:   desc("source_stratum", "Stratum of a source's newest sample.", src...),
-		srcLast:      desc("source_last_sample_timestamp_seconds", "Local clock time of a source's newest usable sample, in seconds since the Unix epoch.", src...),
-		srcSamples:   desc("source_samples_total", "Polls of a source by result: ok, or why no sample came (timeout, bad_origin, kod, malformed, ...).", "source", "kind", "result"),
-		srcStatus:    desc("source_status", "Status of a source as a label (selected, candidate, falseticker, unreachable, kod, init); always 1.", "source", "kind", "status"),
+		current:         current,
+		offset:          desc("offset_seconds", "Estimated offset of this host's clock: local clock minus true time (positive: this host is ahead). Absent until something is measured."),
+		bound:           desc("error_bound_seconds", "Bound on the error of clockwatch_offset_seconds: |true offset - estimate| is at most this (+Inf when unknown)."),
+		drift:           desc("frequency_offset_ratio", "Estimated frequency offset of the local clock (positive: it runs fast), as a ratio (1e-6 is 1 ppm)."),
+		driftBound:      desc("frequency_uncertainty_ratio", "Bound on the error of clockwatch_frequency_offset_ratio."),
+		synchronized:    desc("synchronized", "1 when a majority of sources agrees and the estimate is fresh (including holdover), else 0."),
+		holdover:        desc("holdover", "1 when every source went quiet and the estimate is carried forward with a growing bound."),
+		steps:           desc("clock_steps_total", "Times the offset moved further than its bound allowed: the local clock or the reference stepped."),
+		lastSample:      desc("last_sample_timestamp_seconds", "Local clock time of the newest sample of a selected source, in seconds since the Unix epoch."),
+		boundPart:       desc("error_bound_part_seconds", "Where clockwatch_error_bound_seconds comes from; the parts add up to it: measurement (half delay, precision), root_distance (the reference's own bound), drift_growth (uncertainty grown since the sample), selection (disagreement between sources).", "part"),
+		lastStep:        desc("last_step_timestamp_seconds", "Local clock time of the last detected step, in seconds since the Unix epoch."),
+		lastStepSize:    desc("last_step_size_seconds", "Size of the last detected step: the new offset minus the old one carried forward."),
+		srcInfo:         desc("source_info", "Identity of a configured source; always 1.", "source", "kind", "address"),
+		srcOffset:       desc("source_offset_seconds", "This host's offset as one source sees it: local clock minus the source's time.", src...),
+		srcDelay:        desc("source_delay_seconds", "Round-trip delay of the newest sample of a source.", src...),
+		srcBound:        desc("source_error_bound_seconds", "Bound on the error of clockwatch_source_offset_seconds, including the source's root distance.", src...),
+		srcReachable:    desc("source_reachable", "1 when a source answered at least one of its last 8 polls.", src...),
+		srcSelected:     desc("source_selected", "1 when a source agrees with the majority and is combined into the estimate.", src...),
+		srcStratum:      desc("source_stratum", "Stratum of a source's newest sample.", src...),
+		srcLast:         desc("source_last_sample_timestamp_seconds", "Local clock time of a source's newest usable sample, in seconds since the Unix epoch.", src...),
+		srcSamples:      desc("source_samples_total", "Polls of a source by result: ok, or why no sample came (timeout, bad_origin, kod, malformed, ...).", "source", "kind", "result"),
+		srcRootDistance: desc("source_root_distance_seconds", "The part of a source's error bound that is its reference's own error: root delay/2 + root dispersion.", src...),
+		srcLastOffset:   desc("source_last_offset_seconds", "Raw offset of a source's newest sample, before filtering.", src...),
+		srcStatus:       desc("source_status", "Status of a source as a label (selected, candidate, falseticker, unreachable, kod, init); always 1.", "source", "kind", "status"),
 	}
 }
 
@@ -60,8 +65,9 @@ func NewCollector(current func() estimator.Estimate) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.offset, c.bound, c.drift, c.driftBound, c.synchronized, c.holdover, c.steps, c.lastSample,
+		c.boundPart, c.lastStep, c.lastStepSize,
 		c.srcInfo, c.srcOffset, c.srcDelay, c.srcBound, c.srcReachable, c.srcSelected, c.srcStratum,
-		c.srcLast, c.srcSamples, c.srcStatus,
+		c.srcLast, c.srcSamples, c.srcStatus, c.srcRootDistance, c.srcLastOffset,
 	} {
 		ch <- d
 	}
@@ -76,6 +82,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if e.HasOffset() {
 		gauge(c.offset, e.Offset.Seconds())
 		gauge(c.bound, e.ErrorBound.Seconds())
+		c.collectBoundParts(ch, e.BoundParts)
 	} else {
 		gauge(c.bound, math.Inf(1))
 	}
@@ -86,6 +93,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.steps, prometheus.CounterValue, float64(e.Steps))
 	if !e.LastSample.IsZero() {
 		gauge(c.lastSample, unixSeconds(e.LastSample))
+	}
+	if !e.LastStep.At.IsZero() {
+		gauge(c.lastStep, unixSeconds(e.LastStep.At))
+		gauge(c.lastStepSize, e.LastStep.Size.Seconds())
 	}
 	for _, s := range e.Sources {
 		c.collectSource(ch, s)
@@ -104,8 +115,10 @@ func (c *Collector) collectSource(ch chan<- prometheus.Metric, s estimator.Sourc
 	if s.ErrorBound != estimator.UnknownBound {
 		gauge(c.srcOffset, s.Offset.Seconds())
 		gauge(c.srcBound, s.ErrorBound.Seconds())
+		gauge(c.srcRootDistance, s.BoundParts.RootDistance.Seconds())
 	}
 	if !s.LastSample.IsZero() {
+		gauge(c.srcLastOffset, s.LastOffset.Seconds())
 		gauge(c.srcDelay, s.Delay.Seconds())
 		gauge(c.srcStratum, float64(s.Stratum))
 		gauge(c.srcLast, unixSeconds(s.LastSample))
@@ -120,6 +133,21 @@ func (c *Collector) collectSource(ch chan<- prometheus.Metric, s estimator.Sourc
 	slices.Sort(results)
 	for _, r := range results {
 		ch <- prometheus.MustNewConstMetric(c.srcSamples, prometheus.CounterValue, float64(s.Results[r]), s.Name, s.Kind, r)
+	}
+}
+
+// collectBoundParts sends the parts of the error bound.
+func (c *Collector) collectBoundParts(ch chan<- prometheus.Metric, p estimator.BoundParts) {
+	for _, part := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"measurement", p.Measurement},
+		{"root_distance", p.RootDistance},
+		{"drift_growth", p.DriftGrowth},
+		{"selection", p.Selection},
+	} {
+		ch <- prometheus.MustNewConstMetric(c.boundPart, prometheus.GaugeValue, part.d.Seconds(), part.name)
 	}
 }
 

@@ -26,6 +26,8 @@ func testEstimate() estimator.Estimate {
 		Time: now, Status: estimator.StatusSynchronized, Synchronized: true,
 		Offset: 1500 * time.Microsecond, ErrorBound: 300 * time.Microsecond,
 		Drift: 12e-6, DriftBound: 1e-6, LastSample: now.Add(-time.Second), Steps: 2,
+		BoundParts: estimator.BoundParts{Measurement: 100 * time.Microsecond, RootDistance: 150 * time.Microsecond, DriftGrowth: 50 * time.Microsecond},
+		LastStep:   estimator.StepEvent{At: now.Add(-time.Hour), Size: 30 * time.Millisecond},
 		Sources: []estimator.SourceEstimate{
 			{
 				SourceInfo: estimator.SourceInfo{Name: "a:123", Kind: estimator.KindNTP, Address: "192.0.2.1:123"},
@@ -55,6 +57,10 @@ func TestStatusJSONShape(t *testing.T) {
 		if _, ok := doc[key]; !ok {
 			t.Errorf("status lacks %q", key)
 		}
+	}
+	parts := doc["bound_parts"].(map[string]any)
+	if parts["root_distance_seconds"].(float64) != 0.00015 || doc["last_step"].(map[string]any)["size_seconds"].(float64) != 0.03 {
+		t.Errorf("bound parts %v, last step %v", parts, doc["last_step"])
 	}
 	if doc["offset_seconds"].(float64) != 0.0015 || doc["drift_ppm"].(float64) != 12 {
 		t.Errorf("offset %v drift %v", doc["offset_seconds"], doc["drift_ppm"])
@@ -157,6 +163,7 @@ func TestAPI(t *testing.T) {
 		{"/api/v1/history?since=2026-05-01T09:59:00Z", http.StatusOK, `"offset_seconds": 0.0015`},
 		{"/api/v1/history?since=yesterday", http.StatusBadRequest, "RFC 3339"},
 		{"/healthz", http.StatusOK, "ok"},
+		{"/-/healthy", http.StatusOK, "ok"},
 		{"/nope", http.StatusNotFound, ""},
 	}
 	for _, tc := range tests {
@@ -171,6 +178,11 @@ func TestAPI(t *testing.T) {
 	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "40ms") {
 		t.Errorf("unhealthy: %d %q", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/-/healthy", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("liveness follows the clock's health: %d", rec.Code)
 	}
 }
 

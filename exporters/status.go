@@ -20,8 +20,24 @@ type Status struct {
 	// State is "synchronized", "holdover" or "unsynchronized".
 	State         string     `json:"state"`
 	DriftBoundPPM float64    `json:"drift_bound_ppm"`
+	BoundParts    BoundParts `json:"bound_parts"`
 	LastSample    *time.Time `json:"last_sample"`
 	Steps         uint64     `json:"steps"`
+	LastStep      *Step      `json:"last_step,omitempty"`
+}
+
+// BoundParts says where an error bound comes from; the parts add up to it.
+type BoundParts struct {
+	MeasurementSeconds  float64 `json:"measurement_seconds"`
+	RootDistanceSeconds float64 `json:"root_distance_seconds"`
+	DriftGrowthSeconds  float64 `json:"drift_growth_seconds"`
+	SelectionSeconds    float64 `json:"selection_seconds"`
+}
+
+// Step is the last detected step of the local clock or the reference.
+type Step struct {
+	Time        time.Time `json:"time"`
+	SizeSeconds float64   `json:"size_seconds"`
 }
 
 // Source is one source in Status.
@@ -39,6 +55,7 @@ type Source struct {
 	Status            string     `json:"status"`
 
 	LastOffsetSeconds float64           `json:"last_offset_seconds"`
+	BoundParts        BoundParts        `json:"bound_parts"`
 	Timestamping      string            `json:"timestamping,omitempty"`
 	Results           map[string]uint64 `json:"results"`
 	Reason            string            `json:"reason,omitempty"`
@@ -57,10 +74,14 @@ func NewStatus(e estimator.Estimate) Status {
 		ErrorBoundSeconds: boundSeconds(e.ErrorBound),
 		DriftPPM:          e.Drift * 1e6,
 		DriftBoundPPM:     e.DriftBound * 1e6,
+		BoundParts:        newBoundParts(e.BoundParts),
 		State:             e.Status,
 		LastSample:        optionalTime(e.LastSample),
 		Steps:             e.Steps,
 		Sources:           make([]Source, 0, len(e.Sources)),
+	}
+	if !e.LastStep.At.IsZero() {
+		s.LastStep = &Step{Time: e.LastStep.At, SizeSeconds: e.LastStep.Size.Seconds()}
 	}
 	for _, src := range e.Sources {
 		s.Sources = append(s.Sources, Source{
@@ -76,12 +97,22 @@ func NewStatus(e estimator.Estimate) Status {
 			LastSample:        optionalTime(src.LastSample),
 			Status:            src.Status,
 			LastOffsetSeconds: src.LastOffset.Seconds(),
+			BoundParts:        newBoundParts(src.BoundParts),
 			Timestamping:      src.Timestamping,
 			Results:           src.Results,
 			Reason:            src.Reason,
 		})
 	}
 	return s
+}
+
+func newBoundParts(p estimator.BoundParts) BoundParts {
+	return BoundParts{
+		MeasurementSeconds:  boundSeconds(p.Measurement),
+		RootDistanceSeconds: boundSeconds(p.RootDistance),
+		DriftGrowthSeconds:  boundSeconds(p.DriftGrowth),
+		SelectionSeconds:    boundSeconds(p.Selection),
+	}
 }
 
 // boundSeconds converts a bound, keeping an unknown one finite for JSON.

@@ -15,6 +15,7 @@ declare -A packages=(
   [prometheus]=prometheus
   [promtool]=prometheus
   [ip]=iproute2
+  [systemd-analyze]=systemd
 )
 
 install_packages() {

@@ -13,6 +13,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/clockwatch/clockwatch/exporters"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
@@ -40,7 +41,10 @@ type healthChecker interface{ Health() error }
 // a taken port stops the command before it runs.
 func serveAPI(ctx context.Context, f *webFlags, a *agent, logger *slog.Logger, extra ...prometheus.Collector) (<-chan error, error) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(exporters.NewCollector(a.current), versioncollector.NewCollector("clockwatch"), a)
+	reg.MustRegister(
+		exporters.NewCollector(a.current), versioncollector.NewCollector("clockwatch"), a,
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector(),
+	)
 	for _, c := range extra {
 		reg.MustRegister(c)
 	}
