@@ -100,7 +100,7 @@ func startMesh(t *testing.T, lab *bridgeLab, extra ...string) ([]*nsAgent, int) 
 	agents := make([]*nsAgent, len(lab.namespaces))
 	for i, ns := range lab.namespaces {
 		args := append([]string{"run", "--responder.listen-address", lab.addrs[i].String(),
-			"--poll.interval=1s", "--state.dir=", "--peers.max-offset=20ms"}, extra...)
+			"--poll.interval=1s", "--state.dir=", "--shm.path=", "--peers.max-offset=20ms"}, extra...)
 		for _, peer := range lab.addrs {
 			args = append(args, "--peer", peer.String()) // itself too: it must leave itself out
 		}

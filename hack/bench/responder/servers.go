@@ -77,7 +77,7 @@ func startAgent(binary string, addr, upstream netip.AddrPort, rateLimit string) 
 	}
 	s := &server{name: "clockwatch", addr: addr, logs: &bytes.Buffer{}, metrics: "http://" + web + "/metrics"}
 	s.cmd = pinned(binary, "run", "--ntp.server", upstream.String(), "--responder.listen-address", addr.String(),
-		"--responder.rate-limit", rateLimit, "--web.listen-address", web, "--state.dir=", "--poll.interval=1s")
+		"--responder.rate-limit", rateLimit, "--web.listen-address", web, "--state.dir=", "--shm.path=", "--poll.interval=1s")
 	return s, s.start()
 }
 
