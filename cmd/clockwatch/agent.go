@@ -49,8 +49,9 @@ type agent struct {
 	// publishers receive the estimate every publishInterval.
 	publishers []func(estimator.Estimate)
 
-	stopSources func()
-	// active lists the running sources, for their own metrics.
+	// running are the sources running now, by name.
+	running map[string]*runningSource
+	// active lists the running sources in order, for their own metrics.
 	activeMu sync.Mutex
 	active   []source
 
@@ -66,7 +67,7 @@ func newAgent(logger *slog.Logger, clock func() time.Time, cfg estimator.Config)
 		est:          estimator.New(cfg),
 		observations: make(chan estimator.Observation, 64),
 		history:      exporters.NewHistory(historyCapacity),
-		stopSources:  func() {},
+		running:      map[string]*runningSource{},
 	}
 	e := a.est.Estimate(clock())
 	a.latest.Store(&e)
@@ -97,59 +98,101 @@ func (a *agent) warmStart(dir string) {
 	a.saver = exporters.NewStateSaver(dir, stateInterval)
 }
 
-// run starts sources and serves the estimate until ctx ends; each set of
-// sources on reload replaces the running ones. The state is saved on the
-// way out.
-func (a *agent) run(ctx context.Context, sources []source, reload <-chan []source) {
-	a.startSources(ctx, sources)
+// sourceSet is a new list of sources for a running agent. Sources whose
+// name and identity are unchanged keep running (and keep their poll
+// schedule) unless restart is set, e.g. because the poll interval changed.
+type sourceSet struct {
+	sources []source
+	restart bool
+}
+
+// runningSource is a source's goroutine.
+type runningSource struct {
+	src    source
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// stop ends the source's goroutine and waits for it.
+func (r *runningSource) stop() {
+	r.cancel()
+	<-r.done
+}
+
+// run starts sources and serves the estimate until ctx ends; each source
+// set on reload replaces the running one. The state is saved on the way
+// out.
+func (a *agent) run(ctx context.Context, sources []source, reload <-chan sourceSet) {
+	a.setSources(ctx, sourceSet{sources: sources})
 	tick := time.NewTicker(publishInterval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			a.stopSources()
+			a.setSources(ctx, sourceSet{})
 			a.saveState()
 			return
 		case o := <-a.observations:
 			a.observe(o)
 		case next := <-reload:
-			a.stopSources()
-			a.startSources(ctx, next)
+			a.setSources(ctx, next)
 		case <-tick.C:
 			a.publish()
 		}
 	}
 }
 
-// startSources runs every source in its own goroutine and tells the
-// estimator about them; removed sources are forgotten, kept ones keep their
-// history.
-func (a *agent) startSources(ctx context.Context, sources []source) {
-	infos := make([]estimator.SourceInfo, len(sources))
-	for i, s := range sources {
-		infos[i] = s.Info()
+// setSources makes set the running sources: it stops the sources that left
+// or changed, starts the new ones, and tells the estimator, which keeps the
+// history of every source whose name stays.
+func (a *agent) setSources(ctx context.Context, set sourceSet) {
+	next := make(map[string]*runningSource, len(set.sources))
+	infos := make([]estimator.SourceInfo, 0, len(set.sources))
+	ordered := make([]source, 0, len(set.sources))
+	for _, s := range set.sources {
+		info := s.Info()
+		if _, dup := next[info.Name]; dup {
+			continue
+		}
+		if r, ok := a.running[info.Name]; ok && !set.restart && r.src.Info() == info {
+			next[info.Name] = r
+		} else {
+			next[info.Name] = &runningSource{src: s}
+		}
+		infos = append(infos, info)
+		ordered = append(ordered, next[info.Name].src)
 	}
+	for name, r := range a.running {
+		if next[name] != r {
+			r.stop()
+		}
+	}
+	for _, r := range next {
+		if r.done == nil {
+			a.start(ctx, r)
+		}
+	}
+	a.running = next
 	a.est.SetSources(infos)
 	a.activeMu.Lock()
-	a.active = sources
+	a.active = ordered
 	a.activeMu.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	for _, s := range sources {
-		wg.Go(func() {
-			s.Run(ctx, func(o estimator.Observation) {
-				select {
-				case a.observations <- o:
-				case <-ctx.Done():
-				}
-			})
-		})
-	}
-	a.stopSources = func() {
-		cancel()
-		wg.Wait()
-	}
 	a.publish()
+}
+
+// start runs one source in its own goroutine.
+func (a *agent) start(ctx context.Context, r *runningSource) {
+	ctx, r.cancel = context.WithCancel(ctx)
+	r.done = make(chan struct{})
+	go func() {
+		defer close(r.done)
+		r.src.Run(ctx, func(o estimator.Observation) {
+			select {
+			case a.observations <- o:
+			case <-ctx.Done():
+			}
+		})
+	}()
 }
 
 // observe feeds one observation and publishes the new estimate.

@@ -73,7 +73,7 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	reload := make(chan []source)
+	reload := make(chan sourceSet)
 	go reloadSources(ctx, c.logger, f.sources, cfg, client, peers.self, reload)
 	c.logger.Info("clockwatch agent started", "ntp_servers", cfg.servers, "poll_interval", cfg.pollInterval, "peers_mode", cfg.peers.mode)
 	go func() {
@@ -95,7 +95,7 @@ func estimatorConfig(cfg config) estimator.Config {
 // reloadSources hands the agent a new set of sources whenever it
 // changes: on SIGHUP the configuration is re-read (a bad one is logged and
 // the running one kept), and the peer mesh sends every new peer sample.
-func reloadSources(ctx context.Context, logger *slog.Logger, f *sourceFlags, running config, client *ntp.Client, self func() ([]netip.AddrPort, error), reload chan<- []source) {
+func reloadSources(ctx context.Context, logger *slog.Logger, f *sourceFlags, running config, client *ntp.Client, self func() ([]netip.AddrPort, error), reload chan<- sourceSet) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -103,6 +103,7 @@ func reloadSources(ctx context.Context, logger *slog.Logger, f *sourceFlags, run
 	defer func() { mesh.stop() }()
 	var sample []netip.AddrPort
 	for {
+		restart := false
 		select {
 		case <-ctx.Done():
 			return
@@ -118,6 +119,7 @@ func reloadSources(ctx context.Context, logger *slog.Logger, f *sourceFlags, run
 				mesh.stop()
 				mesh, sample = startPeerMesh(ctx, cfg.peers, self, logger), nil
 			}
+			restart = cfg.pollInterval != running.pollInterval
 			running = cfg
 			logger.Info("configuration reloaded", "ntp_servers", cfg.servers, "poll_interval", cfg.pollInterval)
 		}
@@ -127,7 +129,7 @@ func reloadSources(ctx context.Context, logger *slog.Logger, f *sourceFlags, run
 			continue
 		}
 		select {
-		case reload <- sources:
+		case reload <- sourceSet{sources: sources, restart: restart}:
 		case <-ctx.Done():
 			return
 		}
