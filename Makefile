@@ -1,6 +1,6 @@
 # clockwatch: `make test` runs every test, as CI does (see hack/test.sh).
 
-.PHONY: all build test demo bench
+.PHONY: all build test demo bench bench-compare
 
 all: build
 
@@ -15,3 +15,9 @@ demo:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+# Side-by-side benchmarks against an anchor (chronyd, other clocks); each
+# prints ratios. They take minutes and need root for chronyd.
+bench-compare:
+	hack/bench/hlc/run.sh
+	go run ./hack/bench/responder -run=compare

@@ -11,7 +11,18 @@
 // lock-step, exponential back-off while the server is unreachable, and the
 // kiss-o'-death rules of RFC 5905 (RATE: slow down; DENY, RSTR: stop).
 //
-// A Responder answers NTP client-mode requests from the clock it is given.
+// A Responder answers other agents' NTP client-mode requests from the
+// clock it is given: it reads requests in batches with their kernel receive
+// timestamps, stamps each reply's transmit time just before sending it,
+// never answers with more bytes than it received, and rate-limits every
+// source address with a token bucket (kiss-o'-death RATE past it), so it
+// cannot be used for amplification or to starve the agent.
+//
+// Peers are found by Discovery (static addresses, DNS A/AAAA, SRV) and
+// measured a rotating random sample at a time (PeerSample).
+//
+// The chrony source reads a local chronyd's own estimate over its command
+// socket and exports chronyd's view of its sources as metrics.
 //
 // Offsets follow the project's convention: local clock − reference.
 package ntp
