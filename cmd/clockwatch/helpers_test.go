@@ -230,3 +230,15 @@ func sourceByName(s exporters.Status, name string) (exporters.Source, bool) {
 	}
 	return exporters.Source{}, false
 }
+
+// shortTempDir is a temporary directory with a path short enough for unix
+// sockets.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -45,18 +47,6 @@ func newPTPLab(t *testing.T) *ptpLab {
 		ip(t, "-n", end.ns, "link", "set", end.dev, "up")
 	}
 	return lab
-}
-
-// shortTempDir is a temporary directory with a path short enough for unix
-// sockets.
-func shortTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "cw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
 }
 
 // ptp4l runs ptp4l with software timestamps in ns on dev, with the

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command responder benchmarks clockwatch's peer responder on loopback.
 //
 //	go run ./hack/bench/responder              # all three, from the repository root
