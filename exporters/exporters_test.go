@@ -198,7 +198,7 @@ func TestStateFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if drift, ok := s.WarmDrift(); !ok || drift != 12e-6 || s.OffsetSeconds != 0.0015 {
+	if drift, ok := s.WarmDrift(0, false); !ok || drift != 12e-6 || s.OffsetSeconds != 0.0015 {
 		t.Errorf("round trip: %+v", s)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -262,4 +262,35 @@ func FuzzLoadState(f *testing.F) {
 			t.Errorf("accepted impossible drift %g", s.DriftPPM)
 		}
 	})
+}
+
+// TestWarmDriftFollowsKernelFrequency: when something changed the kernel's
+// frequency correction between runs, the clock's drift changed as much.
+func TestWarmDriftFollowsKernelFrequency(t *testing.T) {
+	dir := t.TempDir()
+	s := NewStateSaver(dir, time.Minute)
+	s.KernelFrequency = func() (float64, bool) { return 3e-6, true }
+	if err := s.Save(now, testEstimate()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := LoadState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		kernelNow float64
+		known     bool
+		want      float64
+	}{
+		{3e-6, true, 12e-6},
+		{8e-6, true, 17e-6},
+		{-2e-6, true, 7e-6},
+		{50e-6, false, 12e-6},
+	}
+	for _, tc := range tests {
+		got, ok := st.WarmDrift(tc.kernelNow, tc.known)
+		if !ok || math.Abs(got-tc.want) > 1e-15 {
+			t.Errorf("kernel now %g (known %v): drift %g, want %g", tc.kernelNow, tc.known, got, tc.want)
+		}
+	}
 }

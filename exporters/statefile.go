@@ -28,6 +28,11 @@ type State struct {
 	OffsetSeconds     float64   `json:"offset_seconds"`
 	ErrorBoundSeconds float64   `json:"error_bound_seconds"`
 	Synchronized      bool      `json:"synchronized"`
+	// KernelFrequencyPPM is the kernel's frequency correction (adjtimex)
+	// when the drift was measured, if it could be read. The drift includes
+	// it, so a change of the correction since (chronyd, a reboot) changes
+	// the drift by as much.
+	KernelFrequencyPPM *float64 `json:"kernel_frequency_ppm,omitempty"`
 }
 
 // NewState takes the parts of an estimate worth keeping.
@@ -47,10 +52,16 @@ func NewState(e estimator.Estimate) State {
 // from: a drift known that well is a better start than none.
 const warmStartDriftBound = 5e-6
 
-// WarmDrift returns the saved drift as a ratio; ok is false when it was not
-// measured well enough to start from.
-func (s State) WarmDrift() (drift float64, ok bool) {
-	return s.DriftPPM / 1e6, s.DriftBoundPPM > 0 && s.DriftBoundPPM/1e6 <= warmStartDriftBound
+// WarmDrift returns the saved drift as a ratio, moved by the change of the
+// kernel's frequency correction since it was saved (kernelNow, a ratio, when
+// kernelKnown); ok is false when the drift was not measured well enough to
+// start from.
+func (s State) WarmDrift(kernelNow float64, kernelKnown bool) (drift float64, ok bool) {
+	drift = s.DriftPPM / 1e6
+	if kernelKnown && s.KernelFrequencyPPM != nil {
+		drift += kernelNow - *s.KernelFrequencyPPM/1e6
+	}
+	return drift, s.DriftBoundPPM > 0 && s.DriftBoundPPM/1e6 <= warmStartDriftBound
 }
 
 // SaveState writes s to dir atomically: a temporary file is written,
@@ -123,6 +134,9 @@ type StateSaver struct {
 	dir      string
 	interval time.Duration
 	last     time.Time
+	// KernelFrequency, when set, reads the kernel's frequency correction
+	// (a ratio) to save with the drift.
+	KernelFrequency func() (float64, bool)
 }
 
 // NewStateSaver saves into dir at most once per interval.
@@ -145,5 +159,12 @@ func (s *StateSaver) Save(now time.Time, e estimator.Estimate) error {
 		return nil
 	}
 	s.last = now
-	return SaveState(s.dir, NewState(e))
+	st := NewState(e)
+	if s.KernelFrequency != nil {
+		if f, ok := s.KernelFrequency(); ok {
+			ppm := f * 1e6
+			st.KernelFrequencyPPM = &ppm
+		}
+	}
+	return SaveState(s.dir, st)
 }

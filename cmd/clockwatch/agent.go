@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/clockwatch/clockwatch/discipline"
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/exporters"
 	"github.com/prometheus/client_golang/prometheus"
@@ -90,12 +91,13 @@ func (a *agent) warmStart(dir string) {
 	case err != nil:
 		a.logger.Warn("ignoring saved state", "err", err)
 	default:
-		if drift, ok := s.WarmDrift(); ok {
+		if drift, ok := s.WarmDrift(kernelFrequency()); ok {
 			a.est.WarmStart(drift)
-			a.logger.Info("warm start from saved state", "drift_ppm", s.DriftPPM, "saved_at", s.Time)
+			a.logger.Info("warm start from saved state", "drift_ppm", drift*1e6, "saved_at", s.Time)
 		}
 	}
 	a.saver = exporters.NewStateSaver(dir, stateInterval)
+	a.saver.KernelFrequency = kernelFrequency
 }
 
 // sourceSet is a new list of sources for a running agent. Sources whose
@@ -263,4 +265,11 @@ func (a *agent) Collect(ch chan<- prometheus.Metric) {
 			c.Collect(ch)
 		}
 	}
+}
+
+// kernelFrequency reads the kernel's frequency correction (never writes
+// it); ok is false where it cannot be read.
+func kernelFrequency() (float64, bool) {
+	st, err := discipline.SystemClock{}.State()
+	return st.Frequency, err == nil
 }
