@@ -92,3 +92,29 @@ func TestMissingConfigFile(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestREADMEConfigExample keeps the README's configuration example valid.
+func TestREADMEConfigExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "```yaml\n")
+	if start < 0 {
+		t.Fatal("README has no YAML example")
+	}
+	body := text[start+len("```yaml\n"):]
+	body = body[:strings.Index(body, "```")]
+	path := filepath.Join(t.TempDir(), "clockwatch.yml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseSourceFlags(t, "--config.file="+path).load()
+	if err != nil {
+		t.Fatalf("the README's example does not load: %v", err)
+	}
+	if len(cfg.servers) != 3 {
+		t.Errorf("servers %v", cfg.servers)
+	}
+}
