@@ -49,12 +49,11 @@ func hull(ivs []interval) interval {
 
 // agreement is the outcome of selecting intervals that agree.
 type agreement struct {
-	// region contains the truth whenever fewer than half of the n sources
-	// are wrong: it is the hull of the points covered by at least n−F
-	// intervals, F being the most falsetickers a majority outvotes.
+	// region is the hull of the points covered by the most intervals:
+	// NTP's intersection interval. It contains the truth when every
+	// interval reaching it is honest.
 	region interval
-	// truechimers[i]: interval i reaches the points covered by the most
-	// intervals (NTP's selection with the fewest falsetickers that works).
+	// truechimers[i]: interval i reaches the region.
 	truechimers []bool
 	// ok: a majority of the n sources agrees.
 	ok bool
@@ -69,34 +68,32 @@ type edge struct {
 // agree runs the NTP intersection algorithm (Marzullo's algorithm, RFC 5905
 // section 11.2.1) over the intervals of the sources that answered, out of n
 // sources that should have (n ≥ len(ivs); the missing ones count as
-// possibly wrong).
+// possibly wrong, so a minority that answered first cannot win). For the
+// fewest falsetickers f < n/2 that works, the region is the hull of the
+// points covered by at least n−f intervals, and the truechimers are the
+// intervals that reach it.
 //
-// The region it returns is a bound, so it assumes the worst the majority
-// rule allows, F = ⌊(n−1)/2⌋ falsetickers, rather than the fewest the data
-// allow: a falseticker whose interval overlaps the honest ones then cannot
-// pull the region away from the truth. The truechimers are chosen as NTP
-// does, with the fewest falsetickers that leave a non-empty intersection.
+// Like NTP, it trusts the truechimers: a falseticker whose interval
+// overlaps the honest ones narrows the region, and if it cuts off the truth
+// the region is wrong. Falsetickers far off, the usual kind, are outvoted.
 func agree(ivs []interval, n int) agreement {
 	n = max(n, len(ivs))
 	if len(ivs) == 0 {
 		return agreement{}
 	}
 	edges := sortedEdges(ivs)
-	most := (n - 1) / 2
-	region, ok := covered(edges, n-most)
-	if !ok {
-		return agreement{}
-	}
-	a := agreement{region: region, truechimers: make([]bool, len(ivs)), ok: true}
-	for f := 0; f <= most; f++ {
-		if best, ok := covered(edges, n-f); ok {
-			for i, iv := range ivs {
-				a.truechimers[i] = iv.overlaps(best)
-			}
-			break
+	for f := 0; 2*f < n; f++ {
+		region, ok := covered(edges, n-f)
+		if !ok {
+			continue
 		}
+		a := agreement{region: region, truechimers: make([]bool, len(ivs)), ok: true}
+		for i, iv := range ivs {
+			a.truechimers[i] = iv.overlaps(region)
+		}
+		return a
 	}
-	return a
+	return agreement{}
 }
 
 // sortedEdges returns the ends of ivs sorted upwards; at equal values a

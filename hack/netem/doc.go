@@ -5,10 +5,12 @@
 // are shared with the simulator in hack/sim, so a simulated scenario and a
 // real one mean the same thing.
 //
-// On Linux the relay reads kernel receive timestamps and holds each
-// datagram with an absolute clock_nanosleep followed by a short spin, so
-// the delay it adds is accurate to microseconds when it runs with a
-// real-time priority (chrt -f). Elsewhere it falls back to the Go timer.
+// On Linux the relay works outside the Go scheduler, on two real-time
+// threads (when the process may raise them: root): one receives with
+// kernel timestamps, one sleeps until shortly before each datagram is due
+// and spins the rest, so the delay it adds is accurate to microseconds and
+// the same both ways even on a busy machine. Elsewhere it falls back to
+// goroutines and the Go timer.
 //
 // shim/no_kernel_timestamps.c is an LD_PRELOAD shim for the reference
 // servers of such labs: it makes setsockopt refuse kernel timestamps, so a

@@ -1,11 +1,9 @@
 package netem
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,19 +45,23 @@ type Stats struct {
 }
 
 // Relay is a running Link. Each client address gets its own socket towards
-// the server, so the server's replies find their way back.
+// the server, so the server's replies find their way back. Datagrams still
+// held when the relay closes are dropped.
 type Relay struct {
-	link   Link
-	conn   *net.UDPConn
-	server *net.UDPAddr
+	link Link
+	addr *net.UDPAddr
+	eng  engine
 
-	mu       sync.Mutex
-	rng      *rand.Rand
-	upstream map[netip.AddrPort]*net.UDPConn
-	closed   bool
+	mu  sync.Mutex
+	rng *rand.Rand
 
-	wg                 sync.WaitGroup
 	forwarded, dropped atomic.Uint64
+}
+
+// engine moves the datagrams: the platform's way to receive, hold and
+// send them.
+type engine interface {
+	close() error
 }
 
 // maxDatagram is the largest datagram relayed.
@@ -75,122 +77,33 @@ func Start(link Link) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netem: listen address %q: %w", link.Listen, err)
 	}
-	conn, err := net.ListenUDP("udp", listen)
-	if err != nil {
-		return nil, fmt.Errorf("netem: listen on %s: %w", link.Listen, err)
+	r := &Relay{link: link, rng: rand.New(rand.NewPCG(link.Seed, 0x6e6574656d))}
+	if r.eng, r.addr, err = startEngine(r, listen, server); err != nil {
+		return nil, fmt.Errorf("netem: relay %s to %s: %w", link.Listen, link.Server, err)
 	}
-	if err := enableReceiveStamps(conn); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	r := &Relay{
-		link: link, conn: conn, server: server,
-		rng:      rand.New(rand.NewPCG(link.Seed, 0x6e6574656d)),
-		upstream: map[netip.AddrPort]*net.UDPConn{},
-	}
-	r.wg.Add(1)
-	go r.serveClients()
 	return r, nil
 }
 
 // Addr is the address clients send to.
-func (r *Relay) Addr() *net.UDPAddr { return r.conn.LocalAddr().(*net.UDPAddr) }
+func (r *Relay) Addr() *net.UDPAddr { return r.addr }
 
 // Stats returns the counts so far.
 func (r *Relay) Stats() Stats {
 	return Stats{Forwarded: r.forwarded.Load(), Dropped: r.dropped.Load()}
 }
 
-// Close stops relaying and waits for datagrams in flight to be sent.
-func (r *Relay) Close() error {
-	r.mu.Lock()
-	r.closed = true
-	err := r.conn.Close()
-	for _, up := range r.upstream {
-		up.Close()
-	}
-	r.mu.Unlock()
-	r.wg.Wait()
-	return err
-}
+// Close stops relaying.
+func (r *Relay) Close() error { return r.eng.close() }
 
-// serveClients forwards the clients' datagrams to the server.
-func (r *Relay) serveClients() {
-	defer r.wg.Done()
-	buf := make([]byte, maxDatagram)
-	for {
-		n, from, rx, err := readStamped(r.conn, buf)
-		if errors.Is(err, net.ErrClosed) {
-			return
-		}
-		if err != nil {
-			continue
-		}
-		up, err := r.upstreamFor(from)
-		if err != nil {
-			continue
-		}
-		r.forward(buf[:n], rx, r.link.ToServer, func(b []byte) { up.Write(b) })
-	}
-}
-
-// upstreamFor returns the socket towards the server for one client,
-// opening it and serving its replies on first use.
-func (r *Relay) upstreamFor(client netip.AddrPort) (*net.UDPConn, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return nil, net.ErrClosed
-	}
-	if up, ok := r.upstream[client]; ok {
-		return up, nil
-	}
-	up, err := net.DialUDP("udp", nil, r.server)
-	if err != nil {
-		return nil, err
-	}
-	if err := enableReceiveStamps(up); err != nil {
-		up.Close()
-		return nil, err
-	}
-	r.upstream[client] = up
-	r.wg.Add(1)
-	go r.serveServer(up, net.UDPAddrFromAddrPort(client))
-	return up, nil
-}
-
-// serveServer forwards the server's replies on up back to client.
-func (r *Relay) serveServer(up *net.UDPConn, client *net.UDPAddr) {
-	defer r.wg.Done()
-	buf := make([]byte, maxDatagram)
-	for {
-		n, _, rx, err := readStamped(up, buf)
-		if errors.Is(err, net.ErrClosed) {
-			return
-		}
-		if err != nil {
-			continue
-		}
-		r.forward(buf[:n], rx, r.link.ToClient, func(b []byte) { r.conn.WriteToUDP(b, client) })
-	}
-}
-
-// forward sends a copy of data with send once the path's delay after its
-// arrival at rx has passed, unless the path drops it.
-func (r *Relay) forward(data []byte, rx time.Time, p Path, send func([]byte)) {
+// schedule decides the fate of a datagram that arrived at rx on its way
+// along p: when to send it, or ok false if it is lost.
+func (r *Relay) schedule(rx time.Time, p Path) (due time.Time, ok bool) {
 	r.mu.Lock()
 	hold, lost := p.hold(r.rng)
 	r.mu.Unlock()
 	if lost {
 		r.dropped.Add(1)
-		return
+		return time.Time{}, false
 	}
-	b := append([]byte(nil), data...)
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		sleepUntil(rx.Add(hold))
-		send(b)
-		r.forwarded.Add(1)
-	}()
+	return rx.Add(hold), true
 }

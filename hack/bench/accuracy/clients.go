@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// reading is what a client said about its offset at one instant.
+type reading struct {
+	at time.Time
+	// offset is local clock − reference and bound its error bound, in
+	// seconds (a bound may be huge: unknown).
+	offset, bound float64
+	synced        bool
+}
+
+// client is an NTP client under test.
+type client interface {
+	// name identifies the client in the table.
+	name() string
+	// read asks the client for its current estimate.
+	read(ctx context.Context) (reading, error)
+	// stop ends the client.
+	stop()
+}
+
+// chronyClient is chronyd -x: it measures and tracks without touching the
+// clock, so its tracking report's System time is its offset estimate.
+type chronyClient struct {
+	label  string
+	proc   *process
+	socket string
+}
+
+// startChrony starts chronyd polling every server address once a second;
+// label names it in logs and tables.
+func startChrony(l *lab, label string, servers []string) (*chronyClient, error) {
+	dir, err := l.subdir(label)
+	if err != nil {
+		return nil, err
+	}
+	var conf strings.Builder
+	for _, s := range servers {
+		host, port, _ := strings.Cut(s, ":")
+		fmt.Fprintf(&conf, "server %s port %s minpoll 0 maxpoll 0 iburst\n", host, port)
+	}
+	socket := filepath.Join(dir, "chronyd.sock")
+	fmt.Fprintf(&conf, "cmdport 0\nbindcmdaddress %s\npidfile %s\n", socket, filepath.Join(dir, "chronyd.pid"))
+	path := filepath.Join(dir, "chronyd.conf")
+	if err := os.WriteFile(path, []byte(conf.String()), 0o600); err != nil {
+		return nil, err
+	}
+	proc, err := l.startProcess(label, nil, "chronyd", "-x", "-d", "-u", "root", "-f", path)
+	if err != nil {
+		return nil, err
+	}
+	return &chronyClient{label: label, proc: proc, socket: socket}, nil
+}
+
+func (c *chronyClient) name() string { return c.label }
+
+func (c *chronyClient) stop() { c.proc.stop() }
+
+// read runs chronyc -c tracking. Its fields: 4 System time (positive: the
+// clock is slow of NTP time, so the offset is its negative), 10 Root delay,
+// 11 Root dispersion, 13 Leap status.
+func (c *chronyClient) read(ctx context.Context) (reading, error) {
+	before := time.Now()
+	out, err := exec.CommandContext(ctx, "chronyc", "-c", "-h", c.socket, "tracking").Output()
+	r := reading{at: before.Add(time.Since(before) / 2)}
+	if err != nil {
+		return r, fmt.Errorf("chronyc tracking: %w", err)
+	}
+	f := strings.Split(strings.TrimSpace(string(out)), ",")
+	if len(f) < 14 {
+		return r, fmt.Errorf("chronyc tracking: unexpected %q", out)
+	}
+	var nums [3]float64
+	for i, k := range []int{4, 10, 11} {
+		if nums[i], err = strconv.ParseFloat(f[k], 64); err != nil {
+			return r, fmt.Errorf("chronyc tracking field %d: %w", k, err)
+		}
+	}
+	r.offset, r.bound = -nums[0], nums[1]/2+nums[2]
+	r.synced = f[0] != "00000000" && f[13] != "Not synchronised"
+	return r, nil
+}
+
+// agentClient is `clockwatch run`, read over its HTTP API.
+type agentClient struct {
+	proc *process
+	url  string
+	http *http.Client
+}
+
+// startAgent starts clockwatch polling every server address once a second.
+func startAgent(l *lab, servers []string) (*agentClient, error) {
+	port, err := freePort("tcp")
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	args := []string{l.opts.clockwatch, "run", "--poll.interval=1s", "--web.listen-address=" + addr,
+		"--state.dir=", "--shm.path=", "--log.level=info"}
+	for _, s := range servers {
+		args = append(args, "--ntp.server="+s)
+	}
+	proc, err := l.startProcess("clockwatch", nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	return &agentClient{proc: proc, url: "http://" + addr + "/api/v1/status", http: &http.Client{Timeout: 2 * time.Second}}, nil
+}
+
+func (a *agentClient) name() string { return "clockwatch" }
+
+func (a *agentClient) stop() { a.proc.stop() }
+
+// read fetches /api/v1/status; the estimate refers to its time field.
+func (a *agentClient) read(ctx context.Context) (reading, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.url, nil)
+	if err != nil {
+		return reading{}, err
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return reading{at: time.Now()}, fmt.Errorf("clockwatch status: %w", err)
+	}
+	defer resp.Body.Close()
+	var s struct {
+		Time         time.Time `json:"time"`
+		Synchronized bool      `json:"synchronized"`
+		Offset       float64   `json:"offset_seconds"`
+		Bound        float64   `json:"error_bound_seconds"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		return reading{at: time.Now()}, fmt.Errorf("clockwatch status: %w", err)
+	}
+	return reading{at: s.Time, offset: s.Offset, bound: s.Bound, synced: s.Synchronized}, nil
+}

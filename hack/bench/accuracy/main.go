@@ -1,0 +1,65 @@
+// Command accuracy runs clockwatch and chronyd side by side against the same
+// real NTP servers over the same emulated network, and prints how close
+// each client's offset is to the truth and how often its error bound holds.
+//
+// The reference servers are chronyd processes (local stratum 1) whose clocks
+// libfaketime shifts by a known offset and rate; the shim in
+// hack/netem/shim makes them stamp packets from that shifted clock too.
+// Between the clients and each server sits a hack/netem relay with the
+// scenario's delay, jitter, asymmetry and loss (taken from the simulator's
+// catalogue, so the two mean the same thing). The clients are chronyd -x,
+// which measures without touching the clock (its `chronyc tracking` System
+// time is its offset estimate, its bound root delay/2 + root dispersion),
+// and `clockwatch run`, read from GET /api/v1/status. Both poll every
+// second; both are read every second; the true offset follows from the
+// servers' configured shift.
+//
+// Run as root (chronyd wants it), from the repository root:
+//
+//	go run ./hack/bench/accuracy                       # every scenario, 10 min each
+//	go run ./hack/bench/accuracy -duration 3m lan      # one scenario
+//	go run ./hack/bench/accuracy -check                # servers only: does chronyd measure the shift?
+//
+// It needs chronyd, chronyc, gcc and libfaketime (Debian: chrony,
+// build-essential, libfaketime). The relay holds packets with real-time
+// priority when it may (root), which keeps its delays accurate on a busy
+// machine; it adds -floor to each direction of every path, because a
+// datagram reaches it up to a few hundred microseconds after the kernel
+// stamped its arrival, more so towards the server than back, and only a
+// hold longer than that is exact both ways.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	opts := options{}
+	flag.DurationVar(&opts.duration, "duration", 10*time.Minute, "how long each scenario runs")
+	flag.DurationVar(&opts.warmup, "warmup", time.Minute, "how long after the start readings are not scored (both clients converge)")
+	flag.StringVar(&opts.clockwatch, "clockwatch", "", "clockwatch binary (default: go build ./cmd/clockwatch)")
+	flag.StringVar(&opts.faketime, "libfaketime", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "libfaketime shared object")
+	flag.Uint64Var(&opts.seed, "seed", 1, "seed of the emulated network")
+	flag.DurationVar(&opts.floor, "floor", 300*time.Microsecond, "delay added to each direction of every path: the relay forwards exactly on time, and the same both ways, only when it holds a datagram longer than the kernel takes to hand it over")
+	flag.BoolVar(&opts.check, "check", false, "only check that a chronyd client measures the servers' configured shift")
+	flag.BoolVar(&opts.keep, "keep", false, "keep the work directory (configurations, logs, readings)")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: accuracy [flags] [scenario...]\n\nscenarios: %s\n\n", scenarioNames())
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	opts.scenarios = flag.Args()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "accuracy:", err)
+		os.Exit(1)
+	}
+}

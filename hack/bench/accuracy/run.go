@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/clockwatch/clockwatch/hack/netem"
+	"github.com/clockwatch/clockwatch/hack/sim"
+)
+
+// blindAfterStep is how long after a reference step readings are not
+// scored: until an exchange started after the step has completed, no client
+// can know of it.
+const blindAfterStep = 2 * time.Second
+
+// serverStartup is how long chronyd takes to answer after it starts.
+const serverStartup = 500 * time.Millisecond
+
+// run runs the check or the scenarios and prints the results.
+func run(ctx context.Context, opts options) error {
+	if os.Geteuid() != 0 {
+		return errors.New("run as root: the chronyd processes need it")
+	}
+	scs, err := pick(opts.duration, opts.scenarios)
+	if err != nil {
+		return err
+	}
+	l, err := newLab(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	if opts.check {
+		return check(ctx, l)
+	}
+	fmt.Printf("clockwatch vs chronyd -x, polling every 1s; %v per scenario, the first %v not scored; every path %v longer each way than the simulator's\n\n", opts.duration, opts.warmup, opts.floor)
+	tableHeader(os.Stdout)
+	for i, sc := range scs {
+		chrony, cw, err := runScenario(ctx, l, sc, opts.seed+uint64(100*i))
+		if err != nil {
+			return fmt.Errorf("%s: %w (logs in %s; -keep keeps them)", sc.name, err, l.dir)
+		}
+		printScenario(os.Stdout, sc.name, chrony, cw)
+	}
+	return nil
+}
+
+// bench is one scenario running.
+type bench struct {
+	lab     *lab
+	servers []*referenceServer
+	honest  *referenceServer
+	relays  []*netem.Relay
+	clients []client
+	blind   []span
+}
+
+// runScenario runs one scenario and scores both clients.
+func runScenario(ctx context.Context, l *lab, sc scenario, seed uint64) (chrony, cw summary, err error) {
+	b := &bench{lab: l}
+	defer b.close()
+	if err := b.start(sc.sim, seed); err != nil {
+		return chrony, cw, err
+	}
+	start := time.Now()
+	readings, err := b.record(ctx, sc.sim, start)
+	if err != nil {
+		return chrony, cw, err
+	}
+	truth := func(t time.Time) float64 { return -b.honest.clockAt(t).Seconds() }
+	if l.opts.keep {
+		if err := writeReadings(filepath.Join(l.dir, sc.name+".csv"), b.clients, readings, truth); err != nil {
+			return chrony, cw, err
+		}
+	}
+	from := start.Add(l.opts.warmup)
+	return judge("chronyd", readings[0], truth, from, b.blind), judge("clockwatch", readings[1], truth, from, b.blind), nil
+}
+
+// start starts the servers, a relay in front of each, and the clients.
+func (b *bench) start(sc sim.Scenario, seed uint64) error {
+	var addrs []string
+	for i, s := range sc.Servers {
+		srv, err := startReference(b.lab, "server-"+s.Name, s.Error)
+		if err != nil {
+			return err
+		}
+		b.servers = append(b.servers, srv)
+		if s.Error == 0 && b.honest == nil {
+			b.honest = srv
+		}
+		toServer, toClient := s.Path.Split()
+		toServer.Delay += b.lab.opts.floor
+		toClient.Delay += b.lab.opts.floor
+		relay, err := netem.Start(netem.Link{Listen: "127.0.0.1:0", Server: srv.address(), ToServer: toServer, ToClient: toClient, Seed: seed + uint64(i)})
+		if err != nil {
+			return err
+		}
+		b.relays = append(b.relays, relay)
+		addrs = append(addrs, relay.Addr().String())
+	}
+	if b.honest == nil {
+		return errors.New("no honest server defines the truth")
+	}
+	time.Sleep(serverStartup)
+	chrony, err := startChrony(b.lab, "chronyd", addrs)
+	if err != nil {
+		return err
+	}
+	b.clients = append(b.clients, chrony)
+	agent, err := startAgent(b.lab, addrs)
+	if err != nil {
+		return err
+	}
+	b.clients = append(b.clients, agent)
+	return nil
+}
+
+// record reads every client once a second until the scenario ends,
+// stepping the reference when the scenario says; readings[i] are client
+// i's.
+func (b *bench) record(ctx context.Context, sc sim.Scenario, start time.Time) ([][]reading, error) {
+	readings := make([][]reading, len(b.clients))
+	steps := sc.ReferenceSteps
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for now := time.Now(); now.Sub(start) < sc.Duration; now = time.Now() {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+		}
+		if len(steps) > 0 && now.Sub(start) >= steps[0].At {
+			if err := b.stepReference(steps[0].By); err != nil {
+				return nil, err
+			}
+			steps = steps[1:]
+		}
+		for i, c := range b.clients {
+			r, err := c.read(ctx)
+			if err != nil {
+				if err := b.alive(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			readings[i] = append(readings[i], r)
+		}
+	}
+	return readings, b.alive()
+}
+
+// stepReference moves every server's clock by by, as when the reference
+// itself steps, and marks the readings around it as blind.
+func (b *bench) stepReference(by time.Duration) error {
+	from := time.Now()
+	for _, s := range b.servers {
+		if err := s.step(by); err != nil {
+			return err
+		}
+	}
+	b.blind = append(b.blind, span{from: from, to: time.Now().Add(blindAfterStep)})
+	return nil
+}
+
+// alive reports a process that ended early.
+func (b *bench) alive() error {
+	for _, s := range b.servers {
+		if s.proc.exited() {
+			return fmt.Errorf("%s exited; see %s", s.name, filepath.Join(b.lab.dir, s.name+".log"))
+		}
+	}
+	for _, c := range b.clients {
+		if p := processOf(c); p != nil && p.exited() {
+			return fmt.Errorf("%s exited; see %s", c.name(), filepath.Join(b.lab.dir, p.name+".log"))
+		}
+	}
+	return nil
+}
+
+// processOf returns the client's process.
+func processOf(c client) *process {
+	switch c := c.(type) {
+	case *chronyClient:
+		return c.proc
+	case *agentClient:
+		return c.proc
+	}
+	return nil
+}
+
+// close stops everything the scenario started.
+func (b *bench) close() {
+	for _, c := range b.clients {
+		c.stop()
+	}
+	for _, r := range b.relays {
+		r.Close()
+	}
+	for _, s := range b.servers {
+		s.stop()
+	}
+}
+
+// checkDuration is how long the check measures, after checkSettle.
+const (
+	checkDuration = time.Minute
+	checkSettle   = 20 * time.Second
+	// checkTolerance is how far chronyd's mean offset may be from the
+	// configured shift: the servers stamp packets in user space, which
+	// costs them some microseconds.
+	checkTolerance = 50 * time.Microsecond
+)
+
+// check runs one shifted server and two chronyd clients, one on loopback
+// and one through a relay that adds only the floor, and reports whether
+// they measure the configured shift and what the relay itself changes.
+func check(ctx context.Context, l *lab) error {
+	srv, err := startReference(l, "check-server", 0)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	floor := netem.Path{Delay: l.opts.floor}
+	relay, err := netem.Start(netem.Link{Listen: "127.0.0.1:0", Server: srv.address(), ToServer: floor, ToClient: floor})
+	if err != nil {
+		return err
+	}
+	defer relay.Close()
+	time.Sleep(serverStartup)
+	var clients []*chronyClient
+	for label, addr := range map[string]string{"direct": srv.address(), "relayed": relay.Addr().String()} {
+		c, err := startChrony(l, label, []string{addr})
+		if err != nil {
+			return err
+		}
+		defer c.stop()
+		clients = append(clients, c)
+	}
+	fmt.Printf("server FAKETIME=%q; chronyd -x polls it every second, directly and through a relay adding %v each way\n", srv.shifts[0].faketime(), l.opts.floor)
+	diffs, err := checkReadings(ctx, srv, clients)
+	if err != nil {
+		return err
+	}
+	for _, c := range clients {
+		d := diffs[c.name()]
+		if len(d) == 0 {
+			return fmt.Errorf("%s chronyd never synchronized to the shifted server", c.name())
+		}
+		mean, worst := meanAndWorst(d)
+		fmt.Printf("%-8s mean difference %v, worst %v over %d readings\n", c.name(), mean, worst, len(d))
+		if mean.Abs() > checkTolerance {
+			return fmt.Errorf("%s chronyd does not measure the configured shift: mean difference %v", c.name(), mean)
+		}
+	}
+	fmt.Println("ok: chronyd measures the configured shift")
+	return nil
+}
+
+// checkReadings reads the clients every second and returns, per client,
+// its offset minus the configured one.
+func checkReadings(ctx context.Context, srv *referenceServer, clients []*chronyClient) (map[string][]time.Duration, error) {
+	diffs := map[string][]time.Duration{}
+	deadline := time.Now().Add(checkSettle + checkDuration)
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+		if time.Until(deadline) > checkDuration {
+			continue
+		}
+		for _, c := range clients {
+			if r, err := c.read(ctx); err == nil && r.synced {
+				diffs[c.name()] = append(diffs[c.name()], time.Duration((r.offset+srv.clockAt(r.at).Seconds())*1e9))
+			}
+		}
+	}
+	return diffs, nil
+}
+
+// meanAndWorst returns the mean and the largest absolute value.
+func meanAndWorst(ds []time.Duration) (mean, worst time.Duration) {
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+		worst = max(worst, d.Abs())
+	}
+	return sum / time.Duration(len(ds)), worst
+}

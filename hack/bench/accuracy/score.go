@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// summary is how one client did in one scenario.
+type summary struct {
+	client                    string
+	scored, covered, unsynced int
+	// median, p95, max and meanBound are in seconds.
+	median, p95, max, meanBound float64
+}
+
+// coverage is the share of scored readings whose bound held.
+func (s summary) coverage() float64 {
+	if s.scored == 0 {
+		return math.NaN()
+	}
+	return float64(s.covered) / float64(s.scored)
+}
+
+// judge scores a client's readings against the truth: truth(t) is the true
+// offset at t, and readings are scored from the client's first
+// synchronized one after from, outside the blind spans (just after a
+// reference step, before any poll could have seen it).
+func judge(name string, readings []reading, truth func(time.Time) float64, from time.Time, blind []span) summary {
+	s := summary{client: name}
+	var errs []float64
+	var boundSum float64
+	started := false
+	for _, r := range readings {
+		started = started || (r.synced && !r.at.Before(from))
+		if !started || inAny(blind, r.at) {
+			continue
+		}
+		e := math.Abs(r.offset - truth(r.at))
+		s.scored++
+		if e <= r.bound {
+			s.covered++
+		}
+		if !r.synced {
+			s.unsynced++
+		}
+		errs = append(errs, e)
+		boundSum += min(r.bound, 1) // an unknown bound counts as 1 s
+	}
+	if len(errs) == 0 {
+		return s
+	}
+	slices.Sort(errs)
+	s.median, s.p95, s.max = quantile(errs, 0.5), quantile(errs, 0.95), errs[len(errs)-1]
+	s.meanBound = boundSum / float64(len(errs))
+	return s
+}
+
+// writeReadings saves every reading with the truth at its time, one CSV
+// row each: client, unix time, offset, bound, synchronized, true offset.
+func writeReadings(path string, clients []client, readings [][]reading, truth func(time.Time) float64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"client", "time", "offset", "bound", "synchronized", "truth"})
+	for i, c := range clients {
+		for _, r := range readings[i] {
+			w.Write([]string{c.name(), strconv.FormatFloat(float64(r.at.UnixNano())/1e9, 'f', 6, 64),
+				strconv.FormatFloat(r.offset, 'g', -1, 64), strconv.FormatFloat(r.bound, 'g', -1, 64),
+				strconv.FormatBool(r.synced), strconv.FormatFloat(truth(r.at), 'g', -1, 64)})
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// quantile returns the q-quantile of sorted values by nearest rank.
+func quantile(sorted []float64, q float64) float64 {
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[max(i, 0)]
+}
+
+// span is an interval of time.
+type span struct{ from, to time.Time }
+
+// inAny reports whether t lies in one of the spans.
+func inAny(spans []span, t time.Time) bool {
+	for _, s := range spans {
+		if !t.Before(s.from) && t.Before(s.to) {
+			return true
+		}
+	}
+	return false
+}
+
+// tableHeader starts the results table.
+func tableHeader(w io.Writer) {
+	fmt.Fprintf(w, "%-24s %-11s %6s %10s %10s %10s %11s %9s\n", "scenario", "client", "scored", "median", "p95", "max", "mean bound", "coverage")
+}
+
+// printScenario prints one scenario's rows and the clockwatch/chronyd
+// ratios; the first summary is chronyd's, the second clockwatch's.
+func printScenario(w io.Writer, name string, chrony, cw summary) {
+	for _, s := range []summary{chrony, cw} {
+		fmt.Fprintf(w, "%-24s %-11s %6d %10s %10s %10s %11s %8.3f%%\n", name, s.client, s.scored,
+			seconds(s.median), seconds(s.p95), seconds(s.max), seconds(s.meanBound), 100*s.coverage())
+	}
+	ratio := func(a, b float64) string { return fmt.Sprintf("%.2f", a/b) }
+	fmt.Fprintf(w, "%-24s %-11s %6s %10s %10s %10s %11s\n", name, "ratio cw/ch", "",
+		ratio(cw.median, chrony.median), ratio(cw.p95, chrony.p95), ratio(cw.max, chrony.max), ratio(cw.meanBound, chrony.meanBound))
+}
+
+// seconds formats seconds as a duration rounded to 0.1 µs.
+func seconds(s float64) string {
+	if math.IsNaN(s) {
+		return "-"
+	}
+	return time.Duration(s * 1e9).Round(100 * time.Nanosecond).String()
+}
