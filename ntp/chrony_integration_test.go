@@ -1,82 +1,18 @@
 package ntp
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/testlab"
 	"github.com/facebook/time/ntp/chrony"
 )
-
-// lockedBuffer collects a process's output safely.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// runChronyd starts a real chronyd that never touches the clock (-x) with
-// the configuration lines given, in a private directory, and stops it at
-// the end of the test. It skips when chronyd is missing or we are not
-// root.
-func runChronyd(t *testing.T, dir string, conf string) {
-	t.Helper()
-	path, err := exec.LookPath("chronyd")
-	if err != nil {
-		t.Skip("chronyd not installed (Debian package chrony; make test installs it)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("chronyd -u root needs root")
-	}
-	conf += fmt.Sprintf("pidfile %s\ndriftfile %s\n", filepath.Join(dir, "chronyd.pid"), filepath.Join(dir, "drift"))
-	confPath := filepath.Join(dir, "chrony.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(path, "-x", "-u", "root", "-d", "-f", confPath)
-	logs := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("chronyd logs:\n%s", logs.String())
-		}
-	})
-}
-
-// freeLoopbackPort returns a UDP port on loopback that was free a moment ago.
-func freeLoopbackPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
 
 // TestChronySourceAgainstChronyd runs a real chronyd (measure-only) that
 // polls an NTP server on loopback whose clock runs 40 ms ahead of this
@@ -99,9 +35,9 @@ func TestChronySourceAgainstChronyd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	cmdPort := freeLoopbackPort(t)
+	cmdPort := testlab.FreeUDPPort(t)
 	socket := filepath.Join(dir, "chronyd.sock")
-	runChronyd(t, dir, fmt.Sprintf("server 127.0.0.1 port %d iburst minpoll -2 maxpoll -2\nport 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n",
+	testlab.Chronyd(t, dir, fmt.Sprintf("server 127.0.0.1 port %d iburst minpoll -2 maxpoll -2\nport 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n",
 		server.LocalAddr().(*net.UDPAddr).Port, cmdPort, socket))
 
 	for _, address := range []string{fmt.Sprintf("udp://127.0.0.1:%d", cmdPort), "unix://" + socket} {

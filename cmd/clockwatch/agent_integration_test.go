@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/internal/testlab"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -23,7 +24,7 @@ import (
 // Both read the same kernel clock, so the true offset is 0 and must lie
 // within the bound; /metrics must parse and `query --json` must agree.
 func TestRunAgainstChronyd(t *testing.T) {
-	server := startChronyd(t)
+	server := testlab.ChronydServer(t)
 	agent := startAgent(t, "run", "--ntp.server", server, "--poll.interval=1s", "--state.dir", t.TempDir())
 	var s exporters.Status
 	waitFor(t, 20*time.Second, "synchronized: true", func() bool {
@@ -75,7 +76,7 @@ func TestRunAgainstChronyd(t *testing.T) {
 // never answers: the agent stays synchronized on the good one and shows
 // what is wrong with the others.
 func TestRunSurvivesBadSources(t *testing.T) {
-	server := startChronyd(t)
+	server := testlab.ChronydServer(t)
 	garbage := garbageServer(t)
 	silent := silentServer(t)
 	agent := startAgent(t, "run", "--ntp.server", server, "--ntp.server", garbage, "--ntp.server", silent,
@@ -139,7 +140,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 // TestStateSurvivesRestart stops the agent with SIGTERM and checks the state
 // file is written and read back on the next start.
 func TestStateSurvivesRestart(t *testing.T) {
-	server := startChronyd(t)
+	server := testlab.ChronydServer(t)
 	dir := t.TempDir()
 	agent := startAgent(t, "run", "--ntp.server", server, "--poll.interval=500ms", "--state.dir", dir)
 	waitFor(t, 20*time.Second, "synchronized", func() bool { return agent.status(t).Synchronized })

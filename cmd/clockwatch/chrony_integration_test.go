@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/internal/testlab"
 )
 
 // startMeasuringChronyd runs a real chronyd that only measures (-x) and
@@ -18,35 +17,14 @@ import (
 // the address for --chrony.address.
 func startMeasuringChronyd(t *testing.T, server string) string {
 	t.Helper()
-	path, err := exec.LookPath("chronyd")
-	if err != nil {
-		t.Skip("chronyd not installed (Debian package chrony; make test installs it)")
-	}
 	dir := shortTempDir(t)
 	host, port, err := net.SplitHostPort(server)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmdPort := freeUDPPort(t)
-	conf := fmt.Sprintf("server %s port %s iburst minpoll -2 maxpoll -2\nport 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\npidfile %s\n",
-		host, port, cmdPort, filepath.Join(dir, "chronyd.sock"), filepath.Join(dir, "chronyd.pid"))
-	confPath := filepath.Join(dir, "chrony.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(path, "-x", "-u", "root", "-d", "-f", confPath)
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("measuring chronyd logs:\n%s", logs.String())
-		}
-	})
+	cmdPort := testlab.FreeUDPPort(t)
+	testlab.Chronyd(t, dir, fmt.Sprintf("server %s port %s iburst minpoll -2 maxpoll -2\nport 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n",
+		host, port, cmdPort, filepath.Join(dir, "chronyd.sock")))
 	return fmt.Sprintf("udp://127.0.0.1:%d", cmdPort)
 }
 
@@ -55,7 +33,7 @@ func startMeasuringChronyd(t *testing.T, server string) string {
 // report chronyd's own offset and bound, with the true offset, 0, inside;
 // /metrics must show chronyd's tracking and its source.
 func TestRunAgainstLocalChronyd(t *testing.T) {
-	server := startChronyd(t)
+	server := testlab.ChronydServer(t)
 	address := startMeasuringChronyd(t, server)
 	agent := startAgent(t, "run", "--chrony.address", address, "--poll.interval=1s", "--state.dir", "")
 	name := "chrony:" + address

@@ -2,22 +2,21 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/internal/testlab"
 )
 
 // binary is the clockwatch binary the integration tests run, built once by
@@ -47,40 +46,38 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and readers at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // agentProcess is a clockwatch process started by a test.
 type agentProcess struct {
 	cmd    *exec.Cmd
 	url    string
-	stdout *syncBuffer
-	logs   *syncBuffer
+	stdout *testlab.Buffer
+	logs   *testlab.Buffer
 	done   chan error
 }
 
-// startAgent runs clockwatch with args plus JSON logging and an HTTP port
-// on loopback, and waits until it serves. The process is killed at the end
-// of the test.
+// startAgent runs clockwatch with testArgs(args) and waits until it
+// serves. The process is killed at the end of the test.
 func startAgent(t *testing.T, args ...string) *agentProcess {
 	t.Helper()
-	args = append(args, "--log.format=json", "--log.level=debug", "--web.listen-address=127.0.0.1:0")
-	p := &agentProcess{cmd: exec.Command(binary, args...), stdout: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan error, 1)}
+	return startProcess(t, exec.Command(binary, testArgs(args)...), "clockwatch "+strings.Join(args, " "))
+}
+
+// testArgs adds what every agent of a test needs: JSON logs at debug level,
+// the HTTP API on a free loopback port, and no shared memory unless the
+// test asks for it (never the host's /run/clockwatch/clock).
+func testArgs(args []string) []string {
+	args = append(slices.Clone(args), "--log.format=json", "--log.level=debug", "--web.listen-address=127.0.0.1:0")
+	if slices.Contains(args, "run") && !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--shm.path") }) {
+		args = append(args, "--shm.path=")
+	}
+	return args
+}
+
+// startProcess starts an agent command (named what, for the logs), copies
+// its log, and waits until it serves; it is killed at the end of the test.
+func startProcess(t *testing.T, cmd *exec.Cmd, what string) *agentProcess {
+	t.Helper()
+	p := &agentProcess{cmd: cmd, stdout: &testlab.Buffer{}, logs: &testlab.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Stdout = p.stdout
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
@@ -96,16 +93,16 @@ func startAgent(t *testing.T, args ...string) *agentProcess {
 		_ = p.cmd.Process.Kill()
 		<-p.done
 		if t.Failed() {
-			t.Logf("clockwatch %s logs:\n%s", strings.Join(args, " "), p.logs.String())
+			t.Logf("%s logs:\n%s", what, lastLines(p.logs.String(), 60))
 		}
 	})
 	select {
 	case a := <-addr:
 		p.url = "http://" + a
 	case err := <-p.done:
-		t.Fatalf("clockwatch exited before serving: %v\n%s", err, p.logs.String())
+		t.Fatalf("%s exited before serving: %v\n%s", what, err, p.logs.String())
 	case <-time.After(20 * time.Second):
-		t.Fatalf("clockwatch did not start serving\n%s", p.logs.String())
+		t.Fatalf("%s did not start serving\n%s", what, p.logs.String())
 	}
 	return p
 }
@@ -174,53 +171,6 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// freeUDPPort returns a UDP port on loopback that was free a moment ago.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
-
-// startChronyd runs a real chronyd serving NTP on loopback from this
-// machine's clock (so the true offset is 0) and returns its address. It
-// never touches the clock (-x). The test skips when chronyd is missing or
-// we are not root.
-func startChronyd(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("chronyd")
-	if err != nil {
-		t.Skip("chronyd not installed (Debian package chrony; make test installs it)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("chronyd -u root needs root")
-	}
-	dir := t.TempDir()
-	port := freeUDPPort(t)
-	conf := fmt.Sprintf("local stratum 1\nallow 127.0.0.1\nport %d\ncmdport 0\npidfile %s\n", port, filepath.Join(dir, "chronyd.pid"))
-	confPath := filepath.Join(dir, "chrony.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(path, "-x", "-u", "root", "-d", "-f", confPath)
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("chronyd logs:\n%s", logs.String())
-		}
-	})
-	return fmt.Sprintf("127.0.0.1:%d", port)
-}
-
 // sourceByName finds a source in a status document.
 func sourceByName(s exporters.Status, name string) (exporters.Source, bool) {
 	for _, src := range s.Sources {
@@ -241,4 +191,14 @@ func shortTempDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

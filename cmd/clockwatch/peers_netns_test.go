@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -82,35 +81,8 @@ type nsAgent struct {
 // and its HTTP API on the namespace's loopback, and waits until it serves.
 func startAgentIn(t *testing.T, ns string, args ...string) *nsAgent {
 	t.Helper()
-	args = append(args, "--log.format=json", "--log.level=debug", "--web.listen-address=127.0.0.1:0")
-	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, binary}, args...)...)
-	p := &agentProcess{cmd: cmd, stdout: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stdout = p.stdout
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	go p.scanLogs(stderr, addr)
-	go func() { p.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("clockwatch in %s logs:\n%s", ns, lastLines(p.logs.String(), 40))
-		}
-	})
-	select {
-	case a := <-addr:
-		p.url = "http://" + a
-	case err := <-p.done:
-		t.Fatalf("clockwatch in %s exited before serving: %v\n%s", ns, err, p.logs.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("clockwatch in %s did not start serving\n%s", ns, p.logs.String())
-	}
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, binary}, testArgs(args)...)...)
+	p := startProcess(t, cmd, "clockwatch in "+ns)
 	return &nsAgent{agentProcess: p, client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: dialIn(ns)}}}
 }
 
@@ -196,14 +168,4 @@ func dialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn
 		r := <-done
 		return r.conn, r.err
 	}
-}
-
-// lastLines returns the last n lines of s.
-func lastLines(s string, n int) string {
-	var lines []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

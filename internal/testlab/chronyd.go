@@ -1,0 +1,64 @@
+package testlab
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Chronyd runs a real chronyd that never touches the clock (-x), with the
+// configuration lines conf plus a pid file in dir, and stops it at the end
+// of the test; its log is shown if the test fails. It skips the test when
+// chronyd is missing or we are not root.
+func Chronyd(t testing.TB, dir, conf string) {
+	t.Helper()
+	path, err := exec.LookPath("chronyd")
+	if err != nil {
+		t.Skip("chronyd not installed (Debian package chrony; make test installs it)")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("chronyd -u root needs root")
+	}
+	conf += fmt.Sprintf("pidfile %s\n", filepath.Join(dir, "chronyd.pid"))
+	confPath := filepath.Join(dir, "chrony.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(path, "-x", "-u", "root", "-d", "-f", confPath)
+	logs := &Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("chronyd (%s) logs:\n%s", confPath, logs.String())
+		}
+	})
+}
+
+// ChronydServer runs a chronyd serving NTP on loopback from this machine's
+// clock (local stratum 1; the true offset of a client here is 0) and
+// returns its address.
+func ChronydServer(t testing.TB) string {
+	t.Helper()
+	port := FreeUDPPort(t)
+	Chronyd(t, t.TempDir(), fmt.Sprintf("local stratum 1\nallow 127.0.0.1\nport %d\ncmdport 0\n", port))
+	return fmt.Sprintf("127.0.0.1:%d", port)
+}
+
+// FreeUDPPort returns a UDP port on loopback that was free a moment ago.
+func FreeUDPPort(t testing.TB) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
