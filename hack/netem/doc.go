@@ -12,8 +12,10 @@
 // the same both ways even on a busy machine. Elsewhere it falls back to
 // goroutines and the Go timer.
 //
-// shim/no_kernel_timestamps.c is an LD_PRELOAD shim for the reference
-// servers of such labs: it makes setsockopt refuse kernel timestamps, so a
-// server whose clock libfaketime shifts stamps packets from the shifted
-// clock too.
+// The shim directory holds two LD_PRELOAD shims for reference servers whose
+// clock libfaketime shifts, so that they stamp packets on the shifted clock
+// too: shifted_kernel_timestamps.c moves the kernel's timestamps onto it
+// (the server keeps kernel accuracy), no_kernel_timestamps.c makes
+// setsockopt refuse them (the server stamps in user space, some tens of
+// microseconds late). They are C, compiled by the lab at run time.
 package netem

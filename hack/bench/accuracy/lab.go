@@ -18,19 +18,28 @@ type options struct {
 	faketime         string
 	seed             uint64
 	check, keep      bool
-	scenarios        []string
+	// serverStamps is "kernel" (kernel timestamps moved onto the shifted
+	// clock) or "user" (kernel timestamps refused; chronyd stamps in user
+	// space).
+	serverStamps string
+	scenarios    []string
 }
 
 // lab is the work directory and the tools every run uses.
 type lab struct {
 	opts options
 	dir  string
-	// shim is the compiled no-kernel-timestamps LD_PRELOAD shim.
+	// shim is the compiled LD_PRELOAD shim that makes the servers stamp
+	// packets on their shifted clock.
 	shim string
 }
 
-// shimSource is the shim's C source, relative to the repository root.
-const shimSource = "hack/netem/shim/no_kernel_timestamps.c"
+// shimSources are the shims' C sources, relative to the repository root,
+// by the -server-stamps value that picks them.
+var shimSources = map[string]string{
+	"kernel": "hack/netem/shim/shifted_kernel_timestamps.c",
+	"user":   "hack/netem/shim/no_kernel_timestamps.c",
+}
 
 // newLab makes the work directory, compiles the shim and, unless given,
 // builds clockwatch.
@@ -43,12 +52,16 @@ func newLab(ctx context.Context, opts options) (*lab, error) {
 	if _, err := os.Stat(opts.faketime); err != nil {
 		return nil, fmt.Errorf("libfaketime: %w (Debian: apt-get install libfaketime, or pass -libfaketime)", err)
 	}
+	source, ok := shimSources[opts.serverStamps]
+	if !ok {
+		return nil, fmt.Errorf("-server-stamps %q: want kernel or user", opts.serverStamps)
+	}
 	dir, err := os.MkdirTemp("", "clockwatch-accuracy-")
 	if err != nil {
 		return nil, err
 	}
-	l := &lab{opts: opts, dir: dir, shim: filepath.Join(dir, "no_kernel_timestamps.so")}
-	if err := l.command(ctx, "gcc", "-shared", "-fPIC", "-O2", "-o", l.shim, shimSource, "-ldl"); err != nil {
+	l := &lab{opts: opts, dir: dir, shim: filepath.Join(dir, "shim.so")}
+	if err := l.command(ctx, "gcc", "-shared", "-fPIC", "-O2", "-o", l.shim, source, "-ldl"); err != nil {
 		return nil, fmt.Errorf("compile the shim (run from the repository root): %w", err)
 	}
 	if l.opts.clockwatch == "" && !opts.check {

@@ -3,8 +3,12 @@
 // each client's offset is to the truth and how often its error bound holds.
 //
 // The reference servers are chronyd processes (local stratum 1) whose clocks
-// libfaketime shifts by a known offset and rate; the shim in
-// hack/netem/shim makes them stamp packets from that shifted clock too.
+// libfaketime shifts by a known offset and rate. A shim from hack/netem/shim
+// makes them stamp packets on that shifted clock too: by default it moves
+// the kernel's timestamps onto it, so the servers keep kernel accuracy;
+// with -server-stamps=user it refuses kernel timestamps instead and chronyd
+// stamps in user space, which makes every measurement of every client a few
+// tens of microseconds off.
 // Between the clients and each server sits a hack/netem relay with the
 // scenario's delay, jitter, asymmetry and loss (taken from the simulator's
 // catalogue, so the two mean the same thing). The clients are chronyd -x,
@@ -48,6 +52,7 @@ func main() {
 	flag.Uint64Var(&opts.seed, "seed", 1, "seed of the emulated network")
 	flag.DurationVar(&opts.floor, "floor", 300*time.Microsecond, "delay added to each direction of every path: the relay forwards exactly on time, and the same both ways, only when it holds a datagram longer than the kernel takes to hand it over")
 	flag.BoolVar(&opts.check, "check", false, "only check that a chronyd client measures the servers' configured shift")
+	flag.StringVar(&opts.serverStamps, "server-stamps", "kernel", "how the servers stamp packets: kernel (kernel timestamps moved onto the shifted clock) or user (kernel timestamps refused, chronyd stamps in user space, a few tens of µs late)")
 	flag.BoolVar(&opts.keep, "keep", false, "keep the work directory (configurations, logs, readings)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: accuracy [flags] [scenario...]\n\nscenarios: %s\n\n", scenarioNames())
