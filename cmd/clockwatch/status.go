@@ -81,11 +81,18 @@ func printStatus(out io.Writer, s exporters.Status) {
 	fmt.Fprintf(out, "State       : %s\n", s.State)
 	fmt.Fprintf(out, "Offset      : %s ± %s (local clock − true time; positive: this host is ahead)\n",
 		signedSeconds(s.OffsetSeconds), seconds(s.ErrorBoundSeconds))
+	p := s.BoundParts
+	fmt.Fprintf(out, "Bound parts : measurement %s + root distance %s + drift growth %s + selection %s\n",
+		seconds(p.MeasurementSeconds), seconds(p.RootDistanceSeconds), seconds(p.DriftGrowthSeconds), seconds(p.SelectionSeconds))
 	fmt.Fprintf(out, "Drift       : %+.3f ppm ± %.3f ppm (positive: the clock runs fast)\n", s.DriftPPM, s.DriftBoundPPM)
 	if s.LastSample != nil {
 		fmt.Fprintf(out, "Last sample : %s ago\n", s.Time.Sub(*s.LastSample).Round(time.Millisecond))
 	}
-	fmt.Fprintf(out, "Steps       : %d\n\n", s.Steps)
+	fmt.Fprintf(out, "Steps       : %d", s.Steps)
+	if s.LastStep != nil {
+		fmt.Fprintf(out, " (last %s at %s)", signedSeconds(s.LastStep.SizeSeconds), s.LastStep.Time.Format(time.RFC3339))
+	}
+	fmt.Fprint(out, "\n\n")
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tKIND\tSTATUS\tSTRATUM\tOFFSET\tBOUND\tDELAY\tLAST\tSTAMPS")
 	for _, src := range s.Sources {
