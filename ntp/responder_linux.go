@@ -21,9 +21,11 @@ const readBatch = 32
 
 // serveKernel is the Linux fast path: requests are read in batches
 // (recvmmsg) with the kernel's receive timestamp each, through Go's
-// network poller but without allocating, and every reply is sent on its
-// own right after its transmit timestamp is read. served is false when
-// the kernel does not timestamp; the caller then serves portably.
+// network poller but without allocating, and the replies of a batch leave
+// in one sendmmsg right after their transmit timestamp is read. Under light
+// load a batch is one request, so each reply is stamped just before its own
+// send; under load one system call serves many. served is false when the
+// kernel does not timestamp; the caller then serves portably.
 func (r *Responder) serveKernel(ctx context.Context, conn *net.UDPConn) (served bool, _ error) {
 	raw, err := conn.SyscallConn()
 	if err != nil {
@@ -48,9 +50,7 @@ func (r *Responder) serveKernel(ctx context.Context, conn *net.UDPConn) (served 
 				recvErr = err
 				return true
 			}
-			for i := range n {
-				msgs.answer(int(fd), i, loop)
-			}
+			msgs.answerAll(int(fd), n, loop)
 		}
 		return true
 	})
@@ -69,19 +69,25 @@ type mmsghdr struct {
 	len uint32
 }
 
-// mmsgs are the buffers of one recvmmsg: a datagram, its sender and its
-// control messages (the timestamp) per slot.
+// mmsgs are the buffers of one recvmmsg and its sendmmsg: a datagram, its
+// sender and its control messages (the timestamp) per slot, and the
+// replies going out.
 type mmsgs struct {
 	hdrs  []mmsghdr
 	iovs  []unix.Iovec
 	bufs  [][]byte
 	oobs  [][]byte
 	names []unix.RawSockaddrAny
+
+	out     []mmsghdr
+	outIovs []unix.Iovec
+	replies [][requestSize]byte
 }
 
 func newMmsgs(n int) *mmsgs {
 	m := &mmsgs{hdrs: make([]mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n),
-		oobs: make([][]byte, n), names: make([]unix.RawSockaddrAny, n)}
+		oobs: make([][]byte, n), names: make([]unix.RawSockaddrAny, n),
+		out: make([]mmsghdr, n), outIovs: make([]unix.Iovec, n), replies: make([][requestSize]byte, n)}
 	for i := range n {
 		m.bufs[i] = make([]byte, 1500)
 		m.oobs[i] = make([]byte, timestamp.ControlSizeBytes)
@@ -111,21 +117,53 @@ func (m *mmsgs) receive(fd int) (int, error) {
 	return int(n), nil
 }
 
-// answer handles the datagram in slot i and sends the reply, if any, back
-// to its sender.
-func (m *mmsgs) answer(fd, i int, loop *serveLoop) {
-	h := &m.hdrs[i]
-	rx, ok := rxTimestamp(m.oobs[i][:h.hdr.Controllen])
-	if !ok {
-		rx = time.Now()
+// answerAll handles the n datagrams received and sends their replies in
+// one sendmmsg; the transmit timestamp is read once, right before it.
+func (m *mmsgs) answerAll(fd, n int, loop *serveLoop) {
+	k := 0
+	for i := range n {
+		h := &m.hdrs[i]
+		rx, ok := rxTimestamp(m.oobs[i][:h.hdr.Controllen])
+		if !ok {
+			rx = time.Now()
+		}
+		reply, ok := loop.handle(m.bufs[i][:h.len], sockaddrIP(&m.names[i]), rx)
+		if !ok {
+			continue
+		}
+		copy(m.replies[k][:], reply)
+		m.outIovs[k].Base = &m.replies[k][0]
+		m.outIovs[k].SetLen(len(reply))
+		out := &m.out[k].hdr
+		out.Name, out.Namelen = h.hdr.Name, h.hdr.Namelen
+		out.Iov = &m.outIovs[k]
+		out.SetIovlen(1)
+		k++
 	}
-	reply, ok := loop.handle(m.bufs[i][:h.len], sockaddrIP(&m.names[i]), rx)
-	if !ok {
+	if k == 0 {
 		return
 	}
-	loop.stampTransmit(reply)
-	_, _, _ = unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&reply[0])), uintptr(len(reply)),
-		unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&m.names[i])), uintptr(h.hdr.Namelen))
+	tx := loop.transmitTime()
+	for j := range k {
+		putTime(m.replies[j][40:48], tx)
+	}
+	m.send(fd, k)
+}
+
+// send sends the first k replies, retrying a partial send; a reply the
+// socket cannot take now is dropped, as UDP would.
+func (m *mmsgs) send(fd, k int) {
+	for sent := 0; sent < k; {
+		n, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&m.out[sent])),
+			uintptr(k-sent), unix.MSG_DONTWAIT, 0, 0)
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 || n == 0 {
+			return
+		}
+		sent += int(n)
+	}
 }
 
 // sockaddrIP reads the IP of a sender's address.

@@ -55,8 +55,11 @@ func (l *serveLoop) handle(req []byte, from netip.Addr, rxSys time.Time) (reply 
 // stampTransmit writes the transmit timestamp: the last thing before the
 // send, so it is as close to the packet leaving as user space can be.
 func (l *serveLoop) stampTransmit(reply []byte) {
-	putTime(reply[40:48], l.r.now())
+	putTime(reply[40:48], l.transmitTime())
 }
+
+// transmitTime is the responder's clock now, for transmit timestamps.
+func (l *serveLoop) transmitTime() time.Time { return l.r.now() }
 
 // served converts a system-clock reading (a kernel timestamp) to the
 // responder's Clock, which may run apart from the system clock (a test
