@@ -46,7 +46,21 @@ func partsOf(iv interval, lo, hi limit, point float64) BoundParts {
 		RootDistance: floorDuration(l.root * scale),
 		DriftGrowth:  floorDuration(l.growth * scale),
 	}
-	p.Selection = max(toBound(bound)-p.Measurement-p.RootDistance-p.DriftGrowth, 0)
+	total := toBound(bound)
+	if over := p.Measurement + p.RootDistance + p.DriftGrowth - total; over > 0 {
+		// Far from zero, float rounding can exceed the bound by a few
+		// nanoseconds; take them from the largest part.
+		largest := max(p.Measurement, p.RootDistance, p.DriftGrowth)
+		switch largest {
+		case p.Measurement:
+			p.Measurement -= over
+		case p.RootDistance:
+			p.RootDistance -= over
+		default:
+			p.DriftGrowth -= over
+		}
+	}
+	p.Selection = max(total-p.Measurement-p.RootDistance-p.DriftGrowth, 0)
 	return p
 }
 

@@ -4,7 +4,7 @@
 // It is pure code: no I/O, no goroutines and no wall clock. Time comes in with
 // the samples and with the instant an estimate is asked for, so the same
 // sequence of calls always gives the same result and a simulation can run
-// thousands of hours in seconds.
+// thousands of hours in seconds (hack/sim).
 //
 // # Sign convention
 //
@@ -15,22 +15,37 @@
 // # How an estimate is made
 //
 //  1. Every sample is an interval that contains the true offset when the
-//     reference was honest: its measured offset ± (delay/2 + the reference's
-//     root distance + timestamp precision).
-//  2. Moving an interval to a later instant adds the estimated drift to its
-//     centre and the drift's uncertainty plus a wander allowance to its width.
-//  3. A source's samples are intersected over time, so one low-delay sample
-//     keeps the bound tight for a while; its point estimate prefers the
-//     lowest-delay samples.
-//  4. Sources are selected by interval intersection with a majority rule
-//     (Marzullo's algorithm as used by NTP); sources outside the agreeing
-//     region are falsetickers.
-//  5. The selected sources are combined with weights from their bounds; the
-//     result is clamped into the agreed interval, and the error bound is the
-//     distance from the estimate to the far end of that interval.
-//  6. Drift is a weighted regression of each selected source's offsets over
-//     time; its standard error feeds the bound.
+//     reference was honest: its measured offset ± (delay/2 + 1.5 × timestamp
+//     precision + the clocks' frequency error over the exchange + the
+//     reference's root distance).
+//  2. Drift: for each source, the slopes of the straight lines that pass
+//     through the intervals of its newest samples (convex-hull tangents,
+//     O(n log n)); the sources' slope intervals are selected by majority and
+//     widened by the wander allowance. The drift estimate is a regression
+//     weighted like the offsets below.
+//  3. Moving an interval to a later instant adds the drift estimate to its
+//     centre and the drift interval to its ends. A source's samples are
+//     intersected over time, so one low-delay sample keeps the bound tight
+//     for a while.
+//  4. A source's point estimate weighs its samples by the queueing they
+//     suffered (delay beyond the source's minimum) and by their age, so a
+//     heavy-tailed burst of delay barely moves it.
+//  5. Sources are selected by interval intersection with a majority rule
+//     (Marzullo's algorithm as NTP uses it); sources that have not answered
+//     yet count against the majority, so a falseticker that answers first
+//     cannot win. The selected sources' points are combined with weights
+//     from their bounds, and the result is clamped into the agreed region;
+//     the error bound is the distance to the region's far end, and
+//     Estimate.BoundParts says where it comes from.
+//  6. Steps: a sample that contradicts its own source's history ends that
+//     history and starts a transition. Until every source has answered
+//     since, the bound spans every source's view, so it holds whether the
+//     reference (or the local clock) stepped or one server went wrong; then
+//     a step is counted if the offset moved beyond its bound. The drift
+//     survives the step.
 //
 // With every source lost the estimate is carried forward (holdover) with a
-// bound that keeps growing, until it is older than Config.HoldoverMax.
+// bound that grows by the drift's uncertainty plus the wander allowance,
+// until it is older than Config.HoldoverMax. Estimates are computed from
+// cached per-source views, so one costs microseconds.
 package estimator

@@ -1,0 +1,187 @@
+package estimator
+
+import (
+	"testing"
+	"time"
+)
+
+// poll adds one sample per source at time at: offset off plus the source's
+// extra, with delay 200 µs.
+func poll(t *testing.T, e *Estimator, at time.Time, off time.Duration, extra map[string]time.Duration, sources ...string) {
+	t.Helper()
+	for _, name := range sources {
+		if err := e.Add(Sample{Source: name, Time: at, Offset: off + extra[name], Delay: 200 * time.Microsecond}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestStepTransitions(t *testing.T) {
+	const step = 30 * time.Millisecond
+	tests := []struct {
+		name string
+		// stepped are the sources whose offset moves by step at second 30.
+		stepped []string
+		// truthMoves: the reference stepped, not a server alone.
+		truthMoves bool
+		wantSteps  uint64
+		// wantFalseticker is a source that must end up outvoted.
+		wantFalseticker string
+	}{
+		{name: "reference steps", stepped: []string{"a", "b", "c"}, truthMoves: true, wantSteps: 1},
+		{name: "one server steps alone", stepped: []string{"b"}, wantFalseticker: "b"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}})
+			extra := map[string]time.Duration{}
+			truth := time.Duration(0)
+			for i := range 60 {
+				at := epoch.Add(time.Duration(i) * time.Second)
+				if i == 30 {
+					for _, s := range tc.stepped {
+						extra[s] = step
+					}
+					if tc.truthMoves {
+						truth = step
+					}
+				}
+				for k, name := range []string{"a", "b", "c"} {
+					polled := at.Add(time.Duration(k) * time.Millisecond)
+					poll(t, e, polled, 0, extra, name)
+					// From the first sample after the step on, the bound
+					// holds, whichever side turns out right.
+					if est := e.Estimate(polled); (est.Offset - truth).Abs() > est.ErrorBound {
+						t.Fatalf("second %d after %s: %v ± %v misses %v", i, name, est.Offset, est.ErrorBound, truth)
+					}
+				}
+			}
+			est := e.Estimate(epoch.Add(time.Minute))
+			if est.Steps != tc.wantSteps {
+				t.Errorf("steps %d, want %d", est.Steps, tc.wantSteps)
+			}
+			if tc.wantSteps > 0 && est.LastStep.Size.Round(time.Millisecond) != step {
+				t.Errorf("last step %+v, want %v", est.LastStep, step)
+			}
+			for _, se := range est.Sources {
+				if want := se.Name != tc.wantFalseticker; se.Selected != want {
+					t.Errorf("%s: selected %v, status %s", se.Name, se.Selected, se.Status)
+				}
+			}
+		})
+	}
+}
+
+func TestTransitionBoundSpansBothSides(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}})
+	for i := range 30 {
+		poll(t, e, epoch.Add(time.Duration(i)*time.Second), 0, nil, "a", "b", "c")
+	}
+	// The first source to answer after the reference stepped contradicts
+	// its own history; the other two have not answered yet.
+	poll(t, e, epoch.Add(30*time.Second), 30*time.Millisecond, nil, "a")
+	est := e.Estimate(epoch.Add(30*time.Second + time.Millisecond))
+	for _, truth := range []time.Duration{0, 30 * time.Millisecond} {
+		if (est.Offset - truth).Abs() > est.ErrorBound {
+			t.Errorf("bound %v around %v misses %v", est.ErrorBound, est.Offset, truth)
+		}
+	}
+	if est.BoundParts.Selection < 10*time.Millisecond {
+		t.Errorf("bound parts %+v: the disagreement should show as selection", est.BoundParts)
+	}
+}
+
+func TestMinorityThatAnsweredFirstIsNotTrusted(t *testing.T) {
+	e := newTestEstimator([]server{{name: "liar"}, {name: "a"}, {name: "b"}})
+	poll(t, e, epoch, 0, map[string]time.Duration{"liar": 50 * time.Millisecond}, "liar")
+	if est := e.Estimate(epoch); est.HasOffset() || est.Synchronized {
+		t.Fatalf("one of three sources answered; got %v ± %v (%s)", est.Offset, est.ErrorBound, est.Status)
+	}
+	poll(t, e, epoch.Add(10*time.Millisecond), 0, nil, "a", "b")
+	est := e.Estimate(epoch.Add(20 * time.Millisecond))
+	if !est.Synchronized || est.Offset.Abs() > est.ErrorBound {
+		t.Errorf("two honest of three: %v ± %v (%s)", est.Offset, est.ErrorBound, est.Status)
+	}
+}
+
+func TestQueuedSampleBarelyMovesEstimate(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}})
+	for i := range 20 {
+		if err := e.Add(Sample{Source: "a", Time: epoch.Add(time.Duration(i) * time.Second), Delay: 200 * time.Microsecond}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := e.Estimate(epoch.Add(20 * time.Second)).Offset
+	// A burst of queueing on the way back: 50 ms more delay, and the
+	// offset as far off as that allows.
+	if err := e.Add(Sample{Source: "a", Time: epoch.Add(20 * time.Second), Offset: 25 * time.Millisecond, Delay: 50*time.Millisecond + 200*time.Microsecond}); err != nil {
+		t.Fatal(err)
+	}
+	after := e.Estimate(epoch.Add(20 * time.Second)).Offset
+	if moved := (after - before).Abs(); moved > time.Microsecond {
+		t.Errorf("one heavily queued sample moved the estimate by %v", moved)
+	}
+}
+
+func TestBoundParts(t *testing.T) {
+	e := New(Config{StaleAfter: time.Minute, HoldoverMax: time.Hour})
+	e.SetSources([]SourceInfo{{Name: "a", Kind: KindNTP}})
+	for i := range 60 {
+		if err := e.Add(Sample{Source: "a", Time: epoch.Add(time.Duration(i) * time.Second), Delay: time.Millisecond, RootDispersion: 100 * time.Microsecond}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name   string
+		after  time.Duration
+		check  func(BoundParts) bool
+		expect string
+	}{
+		{"synchronized", time.Second, func(p BoundParts) bool {
+			return p.Measurement >= 400*time.Microsecond && p.RootDistance >= 90*time.Microsecond && p.DriftGrowth < 100*time.Microsecond
+		}, "half the delay, the root dispersion and little growth"},
+		{"holdover", 30 * time.Minute, func(p BoundParts) bool { return p.DriftGrowth > p.Measurement }, "growth to dominate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			est := e.Estimate(epoch.Add(59*time.Second + tc.after))
+			p := est.BoundParts
+			if sum := p.Measurement + p.RootDistance + p.DriftGrowth + p.Selection; sum != est.ErrorBound {
+				t.Errorf("parts %+v add up to %v, bound %v", p, sum, est.ErrorBound)
+			}
+			if !tc.check(p) {
+				t.Errorf("parts %+v: want %s", p, tc.expect)
+			}
+		})
+	}
+}
+
+func TestWarmStartBoundsDriftFromTheFirstSample(t *testing.T) {
+	const drift = 12e-6
+	tests := []struct {
+		name string
+		warm bool
+		want float64
+	}{
+		{name: "cold", want: MaxFrequencyTolerance + 1e-6},
+		{name: "warm", warm: true, want: 10e-6 + 1e-6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEstimator([]server{{name: "a"}})
+			if tc.warm {
+				e.WarmStart(drift)
+			}
+			if err := e.Add(Sample{Source: "a", Time: epoch, Delay: time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			est := e.Estimate(epoch.Add(time.Minute))
+			if est.DriftBound > tc.want+1e-12 {
+				t.Errorf("drift bound %g, want at most %g", est.DriftBound, tc.want)
+			}
+			if tc.warm && est.Drift != drift {
+				t.Errorf("drift %g, want the warm start's %g", est.Drift, drift)
+			}
+		})
+	}
+}
