@@ -33,9 +33,11 @@
 //  5. Sources are selected by interval intersection with a majority rule
 //     (Marzullo's algorithm as NTP uses it); sources that have not answered
 //     yet count against the majority, so a falseticker that answers first
-//     cannot win. The selected sources' points are combined with weights
-//     from their bounds, and the result is clamped into the agreed region;
-//     the error bound is the distance to the region's far end, and
+//     cannot win. The agreed region assumes as many falsetickers as a
+//     majority outvotes, so one that overlaps the honest sources cannot
+//     squeeze it past the truth. The selected sources' points are combined
+//     with weights from their bounds and clamped into the region; the error
+//     bound is the distance to the region's far end, and
 //     Estimate.BoundParts says where it comes from.
 //  6. Steps: a sample that contradicts its own source's history ends that
 //     history and starts a transition. Until every source has answered

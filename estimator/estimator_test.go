@@ -251,15 +251,16 @@ func TestAgree(t *testing.T) {
 		truechimers []bool
 	}{
 		{"one", []interval{{0, 2}}, 1, true, interval{0, 2}, []bool{true}},
-		{"all overlap", []interval{{0, 4}, {1, 5}, {2, 6}}, 3, true, interval{2, 4}, []bool{true, true, true}},
+		{"all overlap", []interval{{0, 4}, {1, 5}, {2, 6}}, 3, true, interval{1, 5}, []bool{true, true, true}},
 		{"one falseticker", []interval{{0, 4}, {1, 5}, {10, 11}}, 3, true, interval{1, 4}, []bool{true, true, false}},
 		{"two disagree", []interval{{0, 1}, {2, 3}}, 2, false, interval{}, nil},
 		{"touching", []interval{{0, 1}, {1, 2}}, 2, true, interval{1, 1}, []bool{true, true}},
 		{"silent sources count against", []interval{{0, 2}}, 3, false, interval{}, nil},
 		{"majority of live answered", []interval{{0, 2}, {1, 3}}, 3, true, interval{1, 2}, []bool{true, true}},
-		// Like NTP, the region trusts the truechimers: a falseticker that
-		// overlaps the honest intervals narrows it (here past the truth, 0).
-		{"overlapping liar", []interval{honest, honest, honest, honest, {100, 400}}, 5, true, interval{100, 150}, []bool{true, true, true, true, true}},
+		// A falseticker overlapping the honest intervals must not pull the
+		// region away from the truth (0): the region assumes the most
+		// falsetickers a majority outvotes, not the fewest that fit.
+		{"overlapping liar", []interval{honest, honest, honest, honest, {100, 400}}, 5, true, honest, []bool{true, true, true, true, true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,11 +49,13 @@ func hull(ivs []interval) interval {
 
 // agreement is the outcome of selecting intervals that agree.
 type agreement struct {
-	// region is the hull of the points covered by the most intervals:
-	// NTP's intersection interval. It contains the truth when every
-	// interval reaching it is honest.
+	// region contains the truth whenever fewer than half of the n sources
+	// are wrong: it is the hull of the points covered by at least n−F
+	// intervals, F being the most falsetickers a majority outvotes.
 	region interval
-	// truechimers[i]: interval i reaches the region.
+	// truechimers[i]: interval i reaches the points covered by the most
+	// intervals (NTP's selection, with the fewest falsetickers that leave
+	// a non-empty intersection).
 	truechimers []bool
 	// ok: a majority of the n sources agrees.
 	ok bool
@@ -68,32 +70,35 @@ type edge struct {
 // agree runs the NTP intersection algorithm (Marzullo's algorithm, RFC 5905
 // section 11.2.1) over the intervals of the sources that answered, out of n
 // sources that should have (n ≥ len(ivs); the missing ones count as
-// possibly wrong, so a minority that answered first cannot win). For the
-// fewest falsetickers f < n/2 that works, the region is the hull of the
-// points covered by at least n−f intervals, and the truechimers are the
-// intervals that reach it.
+// possibly wrong, so a minority that answered first cannot win).
 //
-// Like NTP, it trusts the truechimers: a falseticker whose interval
-// overlaps the honest ones narrows the region, and if it cuts off the truth
-// the region is wrong. Falsetickers far off, the usual kind, are outvoted.
+// The region it returns is a bound, so it assumes the worst the majority
+// rule allows, F = ⌊(n−1)/2⌋ falsetickers, rather than the fewest the data
+// allow (NTP's intersection): a falseticker whose interval overlaps the
+// honest ones, such as a server drifting away on its own, then cannot
+// squeeze the region past the truth. The truechimers are chosen as NTP
+// does.
 func agree(ivs []interval, n int) agreement {
 	n = max(n, len(ivs))
 	if len(ivs) == 0 {
 		return agreement{}
 	}
 	edges := sortedEdges(ivs)
-	for f := 0; 2*f < n; f++ {
-		region, ok := covered(edges, n-f)
-		if !ok {
-			continue
-		}
-		a := agreement{region: region, truechimers: make([]bool, len(ivs)), ok: true}
-		for i, iv := range ivs {
-			a.truechimers[i] = iv.overlaps(region)
-		}
-		return a
+	most := (n - 1) / 2
+	region, ok := covered(edges, n-most)
+	if !ok {
+		return agreement{}
 	}
-	return agreement{}
+	a := agreement{region: region, truechimers: make([]bool, len(ivs)), ok: true}
+	for f := 0; f <= most; f++ {
+		if best, ok := covered(edges, n-f); ok {
+			for i, iv := range ivs {
+				a.truechimers[i] = iv.overlaps(best)
+			}
+			break
+		}
+	}
+	return a
 }
 
 // sortedEdges returns the ends of ivs sorted upwards; at equal values a

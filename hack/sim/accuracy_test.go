@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/hack/netem"
 )
 
 // seeds are the fixed seeds every scenario runs with.
@@ -163,5 +164,25 @@ func TestHoldoverGrowsBoundWithDriftThenUnsynchronizes(t *testing.T) {
 	}
 	if len(statuses) != 3 {
 		t.Errorf("statuses seen in the outage: %v, want all three", statuses)
+	}
+}
+
+func TestServerFaultsAreOutvoted(t *testing.T) {
+	servers := append(lanServers(), stratum1("lan-e", Path{Delay: 300 * time.Microsecond, Jitter: netem.Jitter{Kind: netem.Exponential, Mean: 50 * time.Microsecond}}))
+	servers[1].Steps = []Step{{At: 10 * time.Minute, By: 5 * time.Millisecond}}
+	servers[2].Drift = 20e-6 // free-running: off by 12 ms after 10 minutes
+	sc := Scenario{Name: "server faults", Duration: 30 * time.Minute, Burst: 4, Servers: servers,
+		Clock: LocalClock{Offset: time.Millisecond, Drift: 3e-6, Wander: 1e-9}}
+	var last Point
+	s, err := Run(sc, 1, func(p Point) { last = p })
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkScore(t, sc.withDefaults(), 1, s)
+	for _, se := range last.Estimate.Sources {
+		faulty := se.Name == servers[1].Name || se.Name == servers[2].Name
+		if se.Selected == faulty {
+			t.Errorf("%s: selected %v (%s) at the end", se.Name, se.Selected, se.Status)
+		}
 	}
 }

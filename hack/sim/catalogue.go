@@ -70,8 +70,8 @@ func Find(duration time.Duration, name string) (Scenario, bool) {
 	return Scenario{}, false
 }
 
-// stratum1 is a server as a chronyd with a local reference clock
-// advertises itself: stratum 1, no root delay, a small root dispersion.
+// stratum1 is a primary server: stratum 1, no root delay, a small root
+// dispersion (a chronyd with a local reference advertises none at all).
 func stratum1(name string, p Path) Server {
 	return Server{
 		Name: name, Path: p, Stratum: 1,

@@ -12,5 +12,5 @@
 // coverage (the share of estimates whose bound holds).
 //
 // The same seed always gives the same run; 24 simulated hours of 1 s polling
-// against four servers take about a second.
+// against four servers take two to three seconds (BenchmarkScenarios).
 package sim
