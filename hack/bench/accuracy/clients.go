@@ -30,6 +30,8 @@ type client interface {
 	read(ctx context.Context) (reading, error)
 	// stop ends the client.
 	stop()
+	// process is the client's process, to tell when it died.
+	process() *process
 }
 
 // chronyClient is chronyd -x: it measures and tracks without touching the
@@ -68,6 +70,8 @@ func startChrony(l *lab, label string, servers []string) (*chronyClient, error) 
 func (c *chronyClient) name() string { return c.label }
 
 func (c *chronyClient) stop() { c.proc.stop() }
+
+func (c *chronyClient) process() *process { return c.proc }
 
 // read runs chronyc -c tracking. Its fields: 4 System time (positive: the
 // clock is slow of NTP time, so the offset is its negative), 10 Root delay,
@@ -123,6 +127,8 @@ func startAgent(l *lab, servers []string) (*agentClient, error) {
 func (a *agentClient) name() string { return "clockwatch" }
 
 func (a *agentClient) stop() { a.proc.stop() }
+
+func (a *agentClient) process() *process { return a.proc }
 
 // read fetches /api/v1/status; the estimate refers to its time field.
 func (a *agentClient) read(ctx context.Context) (reading, error) {

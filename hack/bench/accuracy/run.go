@@ -175,20 +175,9 @@ func (b *bench) alive() error {
 		}
 	}
 	for _, c := range b.clients {
-		if p := processOf(c); p != nil && p.exited() {
+		if p := c.process(); p.exited() {
 			return fmt.Errorf("%s exited; see %s", c.name(), filepath.Join(b.lab.dir, p.name+".log"))
 		}
-	}
-	return nil
-}
-
-// processOf returns the client's process.
-func processOf(c client) *process {
-	switch c := c.(type) {
-	case *chronyClient:
-		return c.proc
-	case *agentClient:
-		return c.proc
 	}
 	return nil
 }
