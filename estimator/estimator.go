@@ -26,6 +26,15 @@ type Config struct {
 	// WarmDriftUncertainty is how far a warm-started drift may be from the
 	// truth (default 10e-6: 10 ppm).
 	WarmDriftUncertainty float64
+	// MaxFalsetickers is how many sources the error bound allows to be
+	// wrong at once even when all agree (default 1): a server drifting
+	// away on its own overlaps the others for a while before it is
+	// outvoted, and the bound must hold meanwhile. Falsetickers that
+	// disagree visibly count instead when there are more. A majority is
+	// always trusted, so this never exceeds a minority of the sources.
+	// A negative value trusts every source that agrees, as NTP does:
+	// tighter, but a drifting server can then make the bound lie.
+	MaxFalsetickers int
 	// PeersDefineTime lets peer agents define time like upstream
 	// references: fleet consensus time when there is no upstream.
 	PeersDefineTime bool
@@ -49,6 +58,10 @@ func (c Config) withDefaults() Config {
 	if !(c.WarmDriftUncertainty > 0) {
 		c.WarmDriftUncertainty = 10e-6
 	}
+	if c.MaxFalsetickers == 0 {
+		c.MaxFalsetickers = 1
+	}
+	c.MaxFalsetickers = max(c.MaxFalsetickers, 0)
 	c.Wander = min(c.Wander, MaxFrequencyTolerance)
 	c.WarmDriftUncertainty = min(c.WarmDriftUncertainty, 2*MaxFrequencyTolerance)
 	return c
@@ -232,7 +245,7 @@ func (e *Estimator) measuredDrift() (interval, float64, bool) {
 		}
 	}
 	m := &e.measured
-	m.region, m.rate, m.ok = driftChoice(fits)
+	m.region, m.rate, m.ok = driftChoice(fits, e.cfg.MaxFalsetickers)
 	m.valid = true
 	return m.region, m.rate, m.ok
 }

@@ -242,31 +242,37 @@ func TestAddRejectsBadSamples(t *testing.T) {
 
 func TestAgree(t *testing.T) {
 	honest := interval{-150, 150}
+	liar := interval{100, 400}
 	tests := []struct {
 		name        string
 		ivs         []interval
-		n           int
+		n, hidden   int
 		ok          bool
 		region      interval
 		truechimers []bool
 	}{
-		{"one", []interval{{0, 2}}, 1, true, interval{0, 2}, []bool{true}},
-		{"all overlap", []interval{{0, 4}, {1, 5}, {2, 6}}, 3, true, interval{1, 5}, []bool{true, true, true}},
-		{"one falseticker", []interval{{0, 4}, {1, 5}, {10, 11}}, 3, true, interval{1, 4}, []bool{true, true, false}},
-		{"two disagree", []interval{{0, 1}, {2, 3}}, 2, false, interval{}, nil},
-		{"touching", []interval{{0, 1}, {1, 2}}, 2, true, interval{1, 1}, []bool{true, true}},
-		{"silent sources count against", []interval{{0, 2}}, 3, false, interval{}, nil},
-		{"majority of live answered", []interval{{0, 2}, {1, 3}}, 3, true, interval{1, 2}, []bool{true, true}},
+		{"one", []interval{{0, 2}}, 1, 1, true, interval{0, 2}, []bool{true}},
+		{"all overlap", []interval{{0, 4}, {1, 5}, {2, 6}}, 3, 1, true, interval{1, 5}, []bool{true, true, true}},
+		{"all overlap, all trusted", []interval{{0, 4}, {1, 5}, {2, 6}}, 3, 0, true, interval{2, 4}, []bool{true, true, true}},
+		{"one falseticker", []interval{{0, 4}, {1, 5}, {10, 11}}, 3, 1, true, interval{1, 4}, []bool{true, true, false}},
+		{"two disagree", []interval{{0, 1}, {2, 3}}, 2, 1, false, interval{}, nil},
+		{"touching", []interval{{0, 1}, {1, 2}}, 2, 1, true, interval{1, 1}, []bool{true, true}},
+		{"silent sources count against", []interval{{0, 2}}, 3, 1, false, interval{}, nil},
+		{"majority of live answered", []interval{{0, 2}, {1, 3}}, 3, 1, true, interval{1, 2}, []bool{true, true}},
 		// A falseticker overlapping the honest intervals must not pull the
-		// region away from the truth (0): the region assumes the most
-		// falsetickers a majority outvotes, not the fewest that fit.
-		{"overlapping liar", []interval{honest, honest, honest, honest, {100, 400}}, 5, true, honest, []bool{true, true, true, true, true}},
+		// region away from the truth (0)...
+		{"overlapping liar", []interval{honest, honest, honest, honest, liar}, 5, 1, true, honest, []bool{true, true, true, true, true}},
+		// ...which trusting every agreeing source would let it do.
+		{"overlapping liar, all trusted", []interval{honest, honest, honest, honest, liar}, 5, 0, true, interval{100, 150}, []bool{true, true, true, true, true}},
+		// A visible falseticker is the one allowed for: the honest four
+		// bound the truth together.
+		{"far liar", []interval{{-150, 150}, {-100, 200}, {-200, 100}, {-120, 120}, {5000, 5300}}, 5, 1, true, interval{-100, 100}, []bool{true, true, true, true, false}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := agree(tc.ivs, tc.n)
+			a := agree(tc.ivs, tc.n, tc.hidden)
 			if a.ok != tc.ok || (a.ok && a.region != tc.region) {
-				t.Fatalf("agree(%v, %d) = %v %v, want %v %v", tc.ivs, tc.n, a.ok, a.region, tc.ok, tc.region)
+				t.Fatalf("agree(%v, %d, %d) = %v %v, want %v %v", tc.ivs, tc.n, tc.hidden, a.ok, a.region, tc.ok, tc.region)
 			}
 			if a.ok && !slices.Equal(a.truechimers, tc.truechimers) {
 				t.Errorf("truechimers %v, want %v", a.truechimers, tc.truechimers)

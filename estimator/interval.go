@@ -49,9 +49,9 @@ func hull(ivs []interval) interval {
 
 // agreement is the outcome of selecting intervals that agree.
 type agreement struct {
-	// region contains the truth whenever fewer than half of the n sources
-	// are wrong: it is the hull of the points covered by at least n−F
-	// intervals, F being the most falsetickers a majority outvotes.
+	// region contains the truth when no more sources are wrong than
+	// agree assumes: the hull of the points covered by at least n−F
+	// intervals.
 	region interval
 	// truechimers[i]: interval i reaches the points covered by the most
 	// intervals (NTP's selection, with the fewest falsetickers that leave
@@ -70,35 +70,36 @@ type edge struct {
 // agree runs the NTP intersection algorithm (Marzullo's algorithm, RFC 5905
 // section 11.2.1) over the intervals of the sources that answered, out of n
 // sources that should have (n ≥ len(ivs); the missing ones count as
-// possibly wrong, so a minority that answered first cannot win).
+// possibly wrong, so a minority that answered first cannot win). It finds
+// the fewest falsetickers f < n/2 that leave points covered by n−f
+// intervals, and the truechimers that reach them.
 //
-// The region it returns is a bound, so it assumes the worst the majority
-// rule allows, F = ⌊(n−1)/2⌋ falsetickers, rather than the fewest the data
-// allow (NTP's intersection): a falseticker whose interval overlaps the
-// honest ones, such as a server drifting away on its own, then cannot
-// squeeze the region past the truth. The truechimers are chosen as NTP
-// does.
-func agree(ivs []interval, n int) agreement {
+// The region it returns is a bound, so it allows for F = max(f, hidden)
+// falsetickers (at most a minority): hidden is how many may be wrong while
+// their intervals still overlap the others', as a server drifting away on
+// its own does for a while. Such a falseticker cannot squeeze the region
+// past the truth; NTP's intersection (F = f) would let it.
+func agree(ivs []interval, n, hidden int) agreement {
 	n = max(n, len(ivs))
 	if len(ivs) == 0 {
 		return agreement{}
 	}
 	edges := sortedEdges(ivs)
-	most := (n - 1) / 2
-	region, ok := covered(edges, n-most)
-	if !ok {
-		return agreement{}
-	}
-	a := agreement{region: region, truechimers: make([]bool, len(ivs)), ok: true}
-	for f := 0; f <= most; f++ {
-		if best, ok := covered(edges, n-f); ok {
-			for i, iv := range ivs {
-				a.truechimers[i] = iv.overlaps(best)
-			}
-			break
+	for f := 0; 2*f < n; f++ {
+		best, ok := covered(edges, n-f)
+		if !ok {
+			continue
 		}
+		a := agreement{region: best, truechimers: make([]bool, len(ivs)), ok: true}
+		for i, iv := range ivs {
+			a.truechimers[i] = iv.overlaps(best)
+		}
+		if most := min(max(f, hidden), (n-1)/2); most > f {
+			a.region, _ = covered(edges, n-most)
+		}
+		return a
 	}
-	return a
+	return agreement{}
 }
 
 // sortedEdges returns the ends of ivs sorted upwards; at equal values a

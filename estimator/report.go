@@ -23,7 +23,7 @@ func (e *Estimator) Estimate(now time.Time) Estimate {
 		}
 	}
 	transition := e.transition != nil && !e.transition.settledAt(now, e.list, e.cfg.StaleAfter)
-	c := choose(keeperViews, e.live(), transition)
+	c := choose(keeperViews, e.live(), e.cfg.MaxFalsetickers, transition)
 	selected := make([]bool, len(e.list))
 	if c.known {
 		out.Offset, out.ErrorBound = toDuration(c.point), toBound(c.bounds.radiusFrom(c.point))

@@ -20,13 +20,14 @@ type choice struct {
 }
 
 // choose selects and combines the views of the sources that define time.
-// live is how many such sources could have answered. Normally the bound is
+// live is how many such sources could have answered; hidden is how many
+// falsetickers the bound allows for when none shows (see agree). Normally the bound is
 // the region a majority agrees on; while sources disagree after a step
 // (transition) it is the hull of every view, so that it holds whichever
 // side is right. Without a majority the hull is still a bound when more
 // than half of the live sources answered (one of them must be honest);
 // otherwise nothing is known.
-func choose(views []view, live int, transition bool) choice {
+func choose(views []view, live, hidden int, transition bool) choice {
 	if len(views) == 0 {
 		return choice{}
 	}
@@ -34,7 +35,7 @@ func choose(views []view, live int, transition bool) choice {
 	for i, v := range views {
 		ivs[i] = v.iv
 	}
-	a := agree(ivs, live)
+	a := agree(ivs, live, hidden)
 	c := choice{known: true, majority: a.ok, selected: a.truechimers}
 	if a.ok {
 		c.bounds, c.lo, c.hi = a.region, lowLimit(views, a.region.lo), highLimit(views, a.region.hi)
@@ -90,12 +91,12 @@ func highLimit(views []view, hi float64) limit {
 // driftChoice combines the sources' drift fits: the region of drifts a
 // majority of them allows and the rate, weighted by how tight each fit is.
 // ok is false when no fits agree.
-func driftChoice(fits []driftFit) (interval, float64, bool) {
+func driftChoice(fits []driftFit, hidden int) (interval, float64, bool) {
 	ivs := make([]interval, len(fits))
 	for i, f := range fits {
 		ivs[i] = f.feasible
 	}
-	a := agree(ivs, len(ivs))
+	a := agree(ivs, len(ivs), hidden)
 	if !a.ok {
 		return unknownDrift, 0, false
 	}
