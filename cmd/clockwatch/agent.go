@@ -131,7 +131,7 @@ func (a *agent) run(ctx context.Context, sources []source, reload <-chan sourceS
 	for {
 		select {
 		case <-ctx.Done():
-			a.setSources(ctx, sourceSet{})
+			a.stopAll()
 			a.saveState()
 			return
 		case o := <-a.observations:
@@ -180,6 +180,15 @@ func (a *agent) setSources(ctx context.Context, set sourceSet) {
 	a.active = ordered
 	a.activeMu.Unlock()
 	a.publish()
+}
+
+// stopAll stops every source's goroutine. The estimator keeps the sources,
+// so the state saved on the way out holds the last estimate.
+func (a *agent) stopAll() {
+	for _, r := range a.running {
+		r.stop()
+	}
+	a.running = map[string]*runningSource{}
 }
 
 // start runs one source in its own goroutine.

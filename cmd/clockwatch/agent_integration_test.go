@@ -144,6 +144,10 @@ func TestStateSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	agent := startAgent(t, "run", "--ntp.server", server, "--poll.interval=500ms", "--state.dir", dir)
 	waitFor(t, 20*time.Second, "synchronized", func() bool { return agent.status(t).Synchronized })
+	// The first estimate was saved at once; the one saved on stop must be
+	// the last.
+	time.Sleep(3 * time.Second)
+	stopped := time.Now()
 	agent.signal(t, syscall.SIGTERM)
 	select {
 	case err := <-agent.done:
@@ -158,8 +162,8 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no state after SIGTERM: %v", err)
 	}
-	if !state.Synchronized || state.Time.IsZero() {
-		t.Errorf("state %+v", state)
+	if !state.Synchronized || state.Time.Before(stopped.Add(-time.Second)) {
+		t.Errorf("state %+v: want the synchronized estimate of the moment of SIGTERM (%v)", state, stopped)
 	}
 	if err := os.WriteFile(filepath.Join(dir, exporters.StateFileName), []byte(`{"version": 1, "drift_ppm": `), 0o644); err != nil {
 		t.Fatal(err)
