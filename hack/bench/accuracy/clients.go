@@ -73,22 +73,30 @@ func (c *chronyClient) stop() { c.proc.stop() }
 
 func (c *chronyClient) process() *process { return c.proc }
 
-// read runs chronyc -c tracking. Its fields: 4 System time (positive: the
-// clock is slow of NTP time, so the offset is its negative), 10 Root delay,
-// 11 Root dispersion, 13 Leap status.
+// read runs chronyc -c tracking.
 func (c *chronyClient) read(ctx context.Context) (reading, error) {
 	before := time.Now()
 	out, err := exec.CommandContext(ctx, "chronyc", "-c", "-h", c.socket, "tracking").Output()
-	r := reading{at: before.Add(time.Since(before) / 2)}
+	at := before.Add(time.Since(before) / 2)
 	if err != nil {
-		return r, fmt.Errorf("chronyc tracking: %w", err)
+		return reading{at: at}, fmt.Errorf("chronyc tracking: %w", err)
 	}
+	return parseTracking(out, at)
+}
+
+// parseTracking reads the CSV of chronyc -c tracking, taken at at. Its
+// fields: 0 Reference ID, 4 System time (positive: the clock is slow of NTP
+// time, so the offset is its negative), 10 Root delay, 11 Root dispersion,
+// 13 Leap status.
+func parseTracking(out []byte, at time.Time) (reading, error) {
+	r := reading{at: at}
 	f := strings.Split(strings.TrimSpace(string(out)), ",")
 	if len(f) < 14 {
 		return r, fmt.Errorf("chronyc tracking: unexpected %q", out)
 	}
 	var nums [3]float64
 	for i, k := range []int{4, 10, 11} {
+		var err error
 		if nums[i], err = strconv.ParseFloat(f[k], 64); err != nil {
 			return r, fmt.Errorf("chronyc tracking field %d: %w", k, err)
 		}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestParseTracking(t *testing.T) {
+	at := time.Unix(1795629151, 0)
+	tests := []struct {
+		name                string
+		csv                 string
+		offset, bound       float64
+		synced, errExpected bool
+	}{
+		{
+			name:   "slow of NTP time is a negative offset",
+			csv:    "7F000001,127.0.0.1,2,1795629151.293480505,0.038227849,0.000000201,0.000014350,-25.016,0.028,0.266,0.000032661,0.000000558,1.0,Normal\n",
+			offset: -0.038227849, bound: 0.000032661/2 + 0.000000558, synced: true,
+		},
+		{
+			name:   "fast of NTP time is a positive offset",
+			csv:    "7F000001,127.0.0.1,2,1795629151.29,-0.000100000,0,0,0,0,0,0.001,0.0005,1.0,Normal",
+			offset: 0.0001, bound: 0.001, synced: true,
+		},
+		{
+			name:  "not synchronised",
+			csv:   "00000000,,0,0.0,0.0,0,0,0,0,0,1.0,1.0,0.0,Not synchronised",
+			bound: 1.5,
+		},
+		{name: "short", csv: "7F000001,127.0.0.1,2", errExpected: true},
+		{name: "garbage number", csv: "7F000001,x,2,0,abc,0,0,0,0,0,0,0,1,Normal", errExpected: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := parseTracking([]byte(tc.csv), at)
+			if (err != nil) != tc.errExpected {
+				t.Fatalf("err %v, want error %v", err, tc.errExpected)
+			}
+			if err != nil {
+				return
+			}
+			if math.Abs(r.offset-tc.offset) > 1e-12 || math.Abs(r.bound-tc.bound) > 1e-12 || r.synced != tc.synced || !r.at.Equal(at) {
+				t.Errorf("got %+v, want offset %g bound %g synced %v", r, tc.offset, tc.bound, tc.synced)
+			}
+		})
+	}
+}
+
+func TestJudge(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	truth := func(time.Time) float64 { return 0.001 }
+	readings := []reading{
+		{at: at(0), offset: 0.5, bound: 0.1, synced: true},        // warm-up
+		{at: at(10), offset: 0.5, bound: 0.1, synced: false},      // not synchronized yet
+		{at: at(20), offset: 0.0011, bound: 0.0002, synced: true}, // |error| 100 µs, covered
+		{at: at(30), offset: 0.0014, bound: 0.0002, synced: true}, // 400 µs, not covered
+		{at: at(40), offset: 0.2, bound: 0.0001, synced: true},    // blind
+		{at: at(50), offset: 0.0009, bound: 2, synced: false},     // 100 µs, unknown bound
+	}
+	s := judge("x", readings, truth, at(5), []span{{from: at(39), to: at(41)}})
+	if s.scored != 3 || s.covered != 2 || s.unsynced != 1 {
+		t.Fatalf("scored %d covered %d unsynced %d, want 3 2 1", s.scored, s.covered, s.unsynced)
+	}
+	if math.Abs(s.median-100e-6) > 1e-12 || math.Abs(s.max-400e-6) > 1e-12 {
+		t.Errorf("median %g max %g", s.median, s.max)
+	}
+	if want := (0.0002 + 0.0002 + 1) / 3; math.Abs(s.meanBound-want) > 1e-12 {
+		t.Errorf("mean bound %g, want %g (an unknown bound counts as 1 s)", s.meanBound, want)
+	}
+}
+
+func TestShift(t *testing.T) {
+	start := time.Unix(1000, 0)
+	s := shift{offset: 37 * time.Millisecond, rate: 25e-6, since: start}
+	if got := s.faketime(); got != "+0.037000000 x1.000025000" {
+		t.Errorf("FAKETIME %q", got)
+	}
+	if got := s.at(start.Add(100 * time.Second)); got != 37*time.Millisecond+2500*time.Microsecond {
+		t.Errorf("after 100 s the clock is %v ahead, want 39.5ms", got)
+	}
+	r := referenceServer{shifts: []shift{s, {offset: 70 * time.Millisecond, since: start.Add(time.Minute)}}}
+	if got := r.clockAt(start.Add(30 * time.Second)); got != 37*time.Millisecond+750*time.Microsecond {
+		t.Errorf("before the step: %v", got)
+	}
+	if got := r.clockAt(start.Add(2 * time.Minute)); got != 70*time.Millisecond {
+		t.Errorf("after the step: %v", got)
+	}
+}
