@@ -243,7 +243,7 @@ func (a *agent) logChanges(e estimator.Estimate) {
 	}
 	if e.Steps > a.last.Steps {
 		a.logger.Warn("clock step detected: the offset moved further than its bound allowed",
-			"offset", e.Offset, "error_bound", e.ErrorBound, "steps", e.Steps)
+			"size", e.LastStep.Size, "offset", e.Offset, "error_bound", e.ErrorBound, "steps", e.Steps)
 	}
 	a.last = e
 }

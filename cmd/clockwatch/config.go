@@ -52,6 +52,7 @@ type sourceFlags struct {
 	pollIntervalSet bool
 	holdoverMax     time.Duration
 	holdoverMaxSet  bool
+	falsetickers    int
 	peers           *peerFlags
 	ptpChrony       *ptpChronyFlags
 }
@@ -63,6 +64,7 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 	cmd.Flag("ntp.server", "NTP server to measure against, HOST or HOST:PORT (port 123 by default). Repeatable; adds to the configuration file's ntp.servers.").PlaceHolder("HOST[:PORT]").StringsVar(&f.servers)
 	cmd.Flag("poll.interval", "Time between queries of each source; each interval is randomized by ±10% so a fleet does not poll in lock-step.").Default("16s").IsSetByUser(&f.pollIntervalSet).DurationVar(&f.pollInterval)
 	cmd.Flag("holdover.max", "How long to carry the estimate forward with a growing bound after every source is lost, before reporting unsynchronized.").Default("30m").IsSetByUser(&f.holdoverMaxSet).DurationVar(&f.holdoverMax)
+	cmd.Flag("selection.max-falsetickers", "How many sources the error bound allows to be wrong at once even while all agree (a server drifting away on its own overlaps the others for a while before it is outvoted); never more than a minority. 0 trusts every source that agrees, as NTP does: a tighter bound that a drifting server can make lie.").Default("1").IntVar(&f.falsetickers)
 	f.peers = addPeerFlags(cmd)
 	f.ptpChrony = addPTPChronyFlags(cmd)
 	return f
@@ -73,6 +75,8 @@ type config struct {
 	servers      []string
 	pollInterval time.Duration
 	holdoverMax  time.Duration
+	// falsetickers is --selection.max-falsetickers.
+	falsetickers int
 	peers        peerConfig
 	ptpChrony    ptpChronyConfig
 }
@@ -90,6 +94,7 @@ func (f *sourceFlags) load() (config, error) {
 		servers:      append(append([]string{}, file.NTP.Servers...), f.servers...),
 		pollInterval: pick(f.pollIntervalSet, f.pollInterval, time.Duration(file.Poll.Interval)),
 		holdoverMax:  pick(f.holdoverMaxSet, f.holdoverMax, time.Duration(file.Holdover.Max)),
+		falsetickers: f.falsetickers,
 		peers:        f.peers.merge(file.Peers),
 		ptpChrony:    f.ptpChrony.merge(file.PTP, file.Chrony),
 	}
@@ -124,6 +129,9 @@ func readConfigFile(path string) (fileConfig, error) {
 func (c config) validate() error {
 	if len(c.servers) == 0 && !c.peers.enabled() && !c.ptpChrony.enabled() {
 		return errNoSources
+	}
+	if c.falsetickers < 0 {
+		return fmt.Errorf("config: --selection.max-falsetickers %d must not be negative", c.falsetickers)
 	}
 	if err := c.peers.validate(); err != nil {
 		return err

@@ -118,3 +118,30 @@ func TestREADMEConfigExample(t *testing.T) {
 		t.Errorf("servers %v", cfg.servers)
 	}
 }
+
+func TestMaxFalsetickersFlag(t *testing.T) {
+	tests := []struct {
+		arg  string
+		want int // estimator.Config.MaxFalsetickers
+	}{
+		{"", 1},
+		{"--selection.max-falsetickers=2", 2},
+		{"--selection.max-falsetickers=0", -1}, // NTP: trust every source that agrees
+	}
+	for _, tc := range tests {
+		args := []string{"--ntp.server=a"}
+		if tc.arg != "" {
+			args = append(args, tc.arg)
+		}
+		cfg, err := parseSourceFlags(t, args...).load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := estimatorConfig(cfg).MaxFalsetickers; got != tc.want {
+			t.Errorf("%q: MaxFalsetickers %d, want %d", tc.arg, got, tc.want)
+		}
+	}
+	if _, err := parseSourceFlags(t, "--ntp.server=a", "--selection.max-falsetickers=-1").load(); err == nil {
+		t.Error("a negative count was accepted")
+	}
+}

@@ -91,7 +91,7 @@ func runDemo(ctx context.Context, c *cli, f *demoFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg := config{servers: addrs, pollInterval: f.poll, holdoverMax: 30 * time.Minute}
+	cfg := config{servers: addrs, pollInterval: f.poll, holdoverMax: 30 * time.Minute, falsetickers: 1}
 	sources, err := buildSources(cfg, &ntp.Client{Timeout: time.Second}, c.logger)
 	if err != nil {
 		return err

@@ -89,7 +89,16 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 
 // estimatorConfig derives the estimator's settings from the configuration.
 func estimatorConfig(cfg config) estimator.Config {
-	return estimator.Config{HoldoverMax: cfg.holdoverMax, StaleAfter: max(8*cfg.pollInterval, 30*time.Second), PeersDefineTime: cfg.peers.consensus()}
+	falsetickers := cfg.falsetickers
+	if falsetickers == 0 {
+		falsetickers = -1 // the estimator's "trust all that agree"
+	}
+	return estimator.Config{
+		HoldoverMax:     cfg.holdoverMax,
+		StaleAfter:      max(8*cfg.pollInterval, 30*time.Second),
+		MaxFalsetickers: falsetickers,
+		PeersDefineTime: cfg.peers.consensus(),
+	}
 }
 
 // reloadSources hands the agent a new set of sources whenever it
