@@ -71,8 +71,9 @@ func (s *ChronySource) Describe(ch chan<- *prometheus.Desc) {
 // Collect sends what the last poll of chronyd said; only chrony_up while
 // chronyd does not answer.
 func (s *ChronySource) Collect(ch chan<- prometheus.Metric) {
+	state := s.state.Get()
 	s.mu.Lock()
-	state, r := s.state, s.latest
+	r := s.latest
 	s.mu.Unlock()
 	name := s.info.Name
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {

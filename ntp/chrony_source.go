@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/sourcestate"
 	"github.com/facebook/time/ntp/chrony"
 )
 
@@ -35,8 +36,8 @@ type ChronySource struct {
 	now    func() time.Time
 	sleep  func(ctx context.Context, d time.Duration) error
 
+	state  *sourcestate.Tracker
 	mu     sync.Mutex
-	state  string
 	latest ChronyReport
 }
 
@@ -65,6 +66,7 @@ func NewChronySource(address string, interval time.Duration, logger *slog.Logger
 		address:  address,
 		interval: interval,
 		logger:   logger.With("source", name),
+		state:    sourcestate.New(logger.With("source", name), "chronyd source"),
 		poller:   &chronyClient{address: address},
 		now:      wallNow,
 		sleep:    sleepContext,
@@ -89,16 +91,16 @@ func (s *ChronySource) Run(ctx context.Context, report func(estimator.Observatio
 func (s *ChronySource) poll() estimator.Observation {
 	r, err := s.poller.report()
 	if err != nil {
-		return s.fail(ResultDown, err)
+		return s.state.Fail(s.info.Name, ResultDown, err)
 	}
 	s.mu.Lock()
 	s.latest = r
 	s.mu.Unlock()
 	t := r.Tracking
 	if t.LeapStatus == chronyLeapUnsynchronised || t.Stratum == 0 || t.Stratum >= 16 {
-		return s.fail(ResultUnsynchronized, fmt.Errorf("chronyd at %s is not synchronised (stratum %d, leap status %d)", s.address, t.Stratum, t.LeapStatus))
+		return s.state.Fail(s.info.Name, ResultUnsynchronized, fmt.Errorf("chronyd at %s is not synchronised (stratum %d, leap status %d)", s.address, t.Stratum, t.LeapStatus))
 	}
-	s.setState(estimator.ResultOK, nil)
+	s.state.Set(estimator.ResultOK, nil)
 	return estimator.Observation{Source: s.info.Name, Result: estimator.ResultOK, Sample: s.sample(t)}
 }
 
@@ -116,28 +118,6 @@ func (s *ChronySource) sample(t chrony.Tracking) estimator.Sample {
 		Precision:      time.Nanosecond,
 		Stratum:        uint8(t.Stratum),
 	}
-}
-
-// fail reports a poll without a sample and moves the source to state.
-func (s *ChronySource) fail(state string, err error) estimator.Observation {
-	s.setState(state, err)
-	return estimator.Observation{Source: s.info.Name, Result: state, Err: err}
-}
-
-// setState logs when the source changes state, once per change.
-func (s *ChronySource) setState(state string, err error) {
-	s.mu.Lock()
-	old := s.state
-	s.state = state
-	s.mu.Unlock()
-	if old == state {
-		return
-	}
-	if err == nil {
-		s.logger.Info("chronyd source up", "was", old)
-		return
-	}
-	s.logger.Warn("chronyd source "+state, "was", old, "err", err)
 }
 
 // chronySeconds converts chronyd's float seconds.

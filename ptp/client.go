@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/sourcestate"
 	"github.com/facebook/time/ptp/protocol"
 )
 
@@ -77,7 +78,7 @@ type ClientSource struct {
 	sess   *session
 	iface  string
 	window offsetWindow
-	state  string
+	state  *sourcestate.Tracker
 }
 
 // NewClientSource returns a source for the grandmaster at server (a host
@@ -95,6 +96,7 @@ func NewClientSource(server string, cfg ClientConfig, logger *slog.Logger) (*Cli
 		server:  server,
 		cfg:     cfg.withDefaults(),
 		logger:  logger.With("source", name),
+		state:   sourcestate.New(logger.With("source", name), "PTP grandmaster"),
 		open:    openSockets,
 		route:   routeTo,
 		resolve: resolveHost,
@@ -127,7 +129,7 @@ func (s *ClientSource) Run(ctx context.Context, report func(estimator.Observatio
 func (s *ClientSource) poll(ctx context.Context) estimator.Observation {
 	if s.sess == nil {
 		if err := s.connect(ctx); err != nil {
-			return s.fail(ResultNoGrandmaster, err)
+			return s.state.Fail(s.info.Name, ResultNoGrandmaster, err)
 		}
 	}
 	x, err := s.sess.measure(s.now().Add(s.cfg.Timeout))
@@ -136,13 +138,13 @@ func (s *ClientSource) poll(ctx context.Context) estimator.Observation {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			err = fmt.Errorf("ptp: grandmaster %s sent no complete Sync/Delay_Resp exchange in %v", s.server, s.cfg.Timeout)
 		}
-		return s.fail(ResultTimeout, err)
+		return s.state.Fail(s.info.Name, ResultTimeout, err)
 	}
 	smp, err := s.sample(x)
 	if err != nil {
-		return s.fail(ResultNegativeDelay, err)
+		return s.state.Fail(s.info.Name, ResultNegativeDelay, err)
 	}
-	s.setState(estimator.ResultOK, nil)
+	s.state.Set(estimator.ResultOK, nil)
 	return estimator.Observation{Source: s.info.Name, Result: estimator.ResultOK, Sample: smp}
 }
 
@@ -229,23 +231,6 @@ func (s *ClientSource) readPHC() (PHCReading, bool) {
 	defer phc.Close()
 	r, err := phc.Read()
 	return r, err == nil
-}
-
-// fail reports a poll without a sample and moves the source to state.
-func (s *ClientSource) fail(state string, err error) estimator.Observation {
-	if state != s.state {
-		s.logger.Warn("PTP grandmaster unusable", "result", state, "err", err)
-		s.state = state
-	}
-	return estimator.Observation{Source: s.info.Name, Result: state, Err: err}
-}
-
-// setState logs when the source starts measuring again.
-func (s *ClientSource) setState(state string, _ error) {
-	if state != s.state {
-		s.logger.Info("PTP grandmaster measured", "was", s.state)
-		s.state = state
-	}
 }
 
 // randomClockIdentity makes a clock identity that cannot be mistaken for

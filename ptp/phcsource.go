@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/sourcestate"
 )
 
 // PHCSource reports the system clock's offset to a PTP hardware clock on
@@ -25,7 +26,7 @@ type PHCSource struct {
 	sleep     func(ctx context.Context, d time.Duration) error
 
 	phc   PHC
-	state string
+	state *sourcestate.Tracker
 }
 
 // NewPHCSource returns a source for the PHC name, a device path
@@ -44,6 +45,7 @@ func NewPHCSource(name string, interval time.Duration, logger *slog.Logger) *PHC
 		name:      name,
 		interval:  interval,
 		logger:    logger.With("source", src),
+		state:     sourcestate.New(logger.With("source", src), "PHC"),
 		open:      OpenPHC,
 		taiOffset: kernelTAIOffset,
 		sleep:     sleepContext,
@@ -78,7 +80,7 @@ func (s *PHCSource) poll() estimator.Observation {
 		s.close()
 		return s.fail(err)
 	}
-	s.setState(estimator.ResultOK, nil)
+	s.state.Set(estimator.ResultOK, nil)
 	return estimator.Observation{Source: s.info.Name, Result: estimator.ResultOK, Sample: s.sample(r)}
 }
 
@@ -97,21 +99,7 @@ func (s *PHCSource) sample(r PHCReading) estimator.Sample {
 
 // fail reports a read that gave no sample.
 func (s *PHCSource) fail(err error) estimator.Observation {
-	s.setState(ResultNoPHC, err)
-	return estimator.Observation{Source: s.info.Name, Result: ResultNoPHC, Err: fmt.Errorf("phc %s: %w", s.name, err)}
-}
-
-// setState logs when the source changes state, once per change.
-func (s *PHCSource) setState(state string, err error) {
-	if state == s.state {
-		return
-	}
-	s.state = state
-	if err != nil {
-		s.logger.Warn("PHC unreadable", "err", err)
-		return
-	}
-	s.logger.Info("PHC readable")
+	return s.state.Fail(s.info.Name, ResultNoPHC, fmt.Errorf("phc %s: %w", s.name, err))
 }
 
 // close closes the PHC, if open.

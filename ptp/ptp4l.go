@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/sourcestate"
 	"github.com/facebook/time/ptp/protocol"
 )
 
@@ -75,8 +76,8 @@ type Ptp4lSource struct {
 	phcName     string
 
 	// state is the last poll's result, "" before the first.
+	state   *sourcestate.Tracker
 	mu      sync.Mutex
-	state   string
 	current Ptp4lStatus
 }
 
@@ -93,6 +94,7 @@ func NewPtp4lSource(cfg Ptp4lConfig, logger *slog.Logger) *Ptp4lSource {
 		info:    estimator.SourceInfo{Name: name, Kind: estimator.KindPTP4L, Address: cfg.Socket},
 		cfg:     cfg,
 		logger:  logger.With("source", name),
+		state:   sourcestate.New(logger.With("source", name), "ptp4l source"),
 		client:  client,
 		openPHC: OpenPHC,
 		now:     func() time.Time { return time.Now().Round(0) },
@@ -123,19 +125,19 @@ func (s *Ptp4lSource) Run(ctx context.Context, report func(estimator.Observation
 func (s *Ptp4lSource) poll() (estimator.Observation, bool) {
 	status, err := s.client.status()
 	if err != nil {
-		return s.fail(ResultDown, err), true
+		return s.state.Fail(s.info.Name, ResultDown, err), true
 	}
 	s.mu.Lock()
 	s.current = status
 	s.mu.Unlock()
 	port, ok := status.Slave()
 	if !ok || !status.GrandmasterPresent {
-		return s.fail(ResultNoMaster, fmt.Errorf("ptp4l at %s follows no grandmaster (ports: %s)", s.cfg.Socket, portStates(status.Ports))), true
+		return s.state.Fail(s.info.Name, ResultNoMaster, fmt.Errorf("ptp4l at %s follows no grandmaster (ports: %s)", s.cfg.Socket, portStates(status.Ports))), true
 	}
 	now := s.now()
 	if !status.IngressTime.After(s.lastIngress) {
 		if now.Sub(s.lastFresh) > staleAfter*s.cfg.Interval {
-			return s.fail(ResultStale, fmt.Errorf("ptp4l at %s has had no Sync from its master since %v", s.cfg.Socket, s.lastFresh)), true
+			return s.state.Fail(s.info.Name, ResultStale, fmt.Errorf("ptp4l at %s has had no Sync from its master since %v", s.cfg.Socket, s.lastFresh)), true
 		}
 		return estimator.Observation{}, false
 	}
@@ -146,9 +148,9 @@ func (s *Ptp4lSource) poll() (estimator.Observation, bool) {
 	}
 	sample, err := s.sample(status, port)
 	if err != nil {
-		return s.fail(ResultNoPHC, err), true
+		return s.state.Fail(s.info.Name, ResultNoPHC, err), true
 	}
-	s.setState(estimator.ResultOK, nil)
+	s.state.Set(estimator.ResultOK, nil)
 	return estimator.Observation{Source: s.info.Name, Result: estimator.ResultOK, Sample: sample}, true
 }
 
@@ -216,28 +218,6 @@ func (s *Ptp4lSource) closePHC() {
 		_ = s.phc.Close()
 		s.phc = nil
 	}
-}
-
-// fail reports a poll without a sample and moves the source to state.
-func (s *Ptp4lSource) fail(state string, err error) estimator.Observation {
-	s.setState(state, err)
-	return estimator.Observation{Source: s.info.Name, Result: state, Err: err}
-}
-
-// setState logs when the source changes state, once per change.
-func (s *Ptp4lSource) setState(state string, err error) {
-	s.mu.Lock()
-	old := s.state
-	s.state = state
-	s.mu.Unlock()
-	if old == state {
-		return
-	}
-	if state == estimator.ResultOK {
-		s.logger.Info("ptp4l source up", "was", old)
-		return
-	}
-	s.logger.Warn("ptp4l source "+state, "was", old, "err", err)
 }
 
 // portStates lists the ports' states for a message.

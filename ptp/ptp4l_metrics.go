@@ -44,8 +44,9 @@ func (s *Ptp4lSource) Describe(ch chan<- *prometheus.Desc) {
 // Collect sends what the last poll of ptp4l said; only ptp4l_up while
 // ptp4l does not answer.
 func (s *Ptp4lSource) Collect(ch chan<- prometheus.Metric) {
+	state := s.state.Get()
 	s.mu.Lock()
-	state, st := s.state, s.current
+	st := s.current
 	s.mu.Unlock()
 	name := s.info.Name
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
