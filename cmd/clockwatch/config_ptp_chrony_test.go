@@ -1,13 +1,9 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/alecthomas/kingpin/v2"
 )
 
 func TestPTPChronyConfig(t *testing.T) {
@@ -32,20 +28,7 @@ func TestPTPChronyConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			app := kingpin.New("test", "")
-			f := addSourceFlags(app.Command("run", ""))
-			args := append([]string{"run"}, tt.args...)
-			if tt.yaml != "" {
-				path := filepath.Join(t.TempDir(), "clockwatch.yml")
-				if err := os.WriteFile(path, []byte(tt.yaml), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				args = append(args, "--config.file="+path)
-			}
-			if _, err := app.Parse(args); err != nil {
-				t.Fatal(err)
-			}
-			cfg, err := f.load()
+			cfg, err := loadTestConfig(t, tt.yaml, tt.args...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)

@@ -22,6 +22,20 @@ func parseSourceFlags(t *testing.T, args ...string) *sourceFlags {
 	return f
 }
 
+// loadTestConfig loads the configuration as `clockwatch run args...` would,
+// with file (when not empty) as its --config.file.
+func loadTestConfig(t *testing.T, file string, args ...string) (config, error) {
+	t.Helper()
+	if file != "" {
+		path := filepath.Join(t.TempDir(), "c.yml")
+		if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(slices.Clone(args), "--config.file="+path)
+	}
+	return parseSourceFlags(t, args...).load()
+}
+
 func TestSourceFlagsLoad(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -61,15 +75,7 @@ func TestSourceFlagsLoad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := tc.args
-			if tc.file != "" {
-				path := filepath.Join(t.TempDir(), "c.yml")
-				if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				args = append(args, "--config.file="+path)
-			}
-			cfg, err := parseSourceFlags(t, args...).load()
+			cfg, err := loadTestConfig(t, tc.file, tc.args...)
 			if tc.errText != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errText) {
 					t.Fatalf("err %v, want one containing %q", err, tc.errText)

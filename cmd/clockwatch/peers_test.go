@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -47,15 +45,7 @@ func TestPeerConfigLoad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := tc.args
-			if tc.file != "" {
-				path := filepath.Join(t.TempDir(), "c.yml")
-				if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				args = append(args, "--config.file="+path)
-			}
-			cfg, err := parseSourceFlags(t, args...).load()
+			cfg, err := loadTestConfig(t, tc.file, tc.args...)
 			if tc.errText != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errText) {
 					t.Fatalf("err %v, want one containing %q", err, tc.errText)
