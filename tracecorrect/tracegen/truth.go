@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clockwatch/clockwatch/tracecorrect"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -66,22 +67,12 @@ func (t Truth) meanAbsError(batches []ptrace.Traces, bias func(pcommon.TraceID) 
 
 // eachSpan calls f with every span of batches and its true times.
 func (t Truth) eachSpan(batches []ptrace.Traces, f func(ptrace.Span, interval)) error {
-	for _, td := range batches {
-		rss := td.ResourceSpans()
-		for i := range rss.Len() {
-			sss := rss.At(i).ScopeSpans()
-			for j := range sss.Len() {
-				spans := sss.At(j).Spans()
-				for k := range spans.Len() {
-					s := spans.At(k)
-					truth, ok := t.spans[spanKey{s.TraceID(), s.SpanID()}]
-					if !ok {
-						return fmt.Errorf("span %s of trace %s was not generated", s.SpanID(), s.TraceID())
-					}
-					f(s, truth)
-				}
-			}
+	for s := range tracecorrect.Spans(batches...) {
+		truth, ok := t.spans[spanKey{s.TraceID(), s.SpanID()}]
+		if !ok {
+			return fmt.Errorf("span %s of trace %s was not generated", s.SpanID(), s.TraceID())
 		}
+		f(s, truth)
 	}
 	return nil
 }
