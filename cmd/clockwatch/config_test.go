@@ -36,6 +36,24 @@ func loadTestConfig(t *testing.T, file string, args ...string) (config, error) {
 	return parseSourceFlags(t, args...).load()
 }
 
+// loadTestCase loads a configuration like loadTestConfig and checks the
+// error: errText empty wants none, else one containing it. ok is false when
+// the case ended with its expected error.
+func loadTestCase(t *testing.T, file, errText string, args ...string) (cfg config, ok bool) {
+	t.Helper()
+	cfg, err := loadTestConfig(t, file, args...)
+	if errText != "" {
+		if err == nil || !strings.Contains(err.Error(), errText) {
+			t.Fatalf("err %v, want one containing %q", err, errText)
+		}
+		return cfg, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, true
+}
+
 func TestSourceFlagsLoad(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -75,15 +93,9 @@ func TestSourceFlagsLoad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := loadTestConfig(t, tc.file, tc.args...)
-			if tc.errText != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.errText) {
-					t.Fatalf("err %v, want one containing %q", err, tc.errText)
-				}
+			cfg, ok := loadTestCase(t, tc.file, tc.errText, tc.args...)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !slices.Equal(cfg.servers, tc.servers) || cfg.pollInterval != tc.interval {
 				t.Errorf("got servers %v interval %v", cfg.servers, cfg.pollInterval)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -45,15 +44,9 @@ func TestPeerConfigLoad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := loadTestConfig(t, tc.file, tc.args...)
-			if tc.errText != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.errText) {
-					t.Fatalf("err %v, want one containing %q", err, tc.errText)
-				}
+			cfg, ok := loadTestCase(t, tc.file, tc.errText, tc.args...)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			tc.check(t, cfg.peers)
 		})
