@@ -185,3 +185,81 @@ func TestWarmStartBoundsDriftFromTheFirstSample(t *testing.T) {
 		})
 	}
 }
+
+// TestOutvotedSourceContradictingItselfStartsNoTransition: a falseticker
+// whose samples keep contradicting its history (it runs away) does not
+// widen the bound to span it each time; it only becomes suspect.
+func TestOutvotedSourceContradictingItselfStartsNoTransition(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}, {name: "runaway"}})
+	extra := map[string]time.Duration{"runaway": 10 * time.Millisecond}
+	for i := range 60 {
+		extra["runaway"] += time.Millisecond // far beyond what its history allows
+		at := epoch.Add(time.Duration(i) * time.Second)
+		poll(t, e, at, 0, extra, "a", "b", "c", "runaway")
+		if est := e.Estimate(at); i > 0 && est.ErrorBound > time.Millisecond {
+			t.Fatalf("second %d: bound %v spans the runaway", i, est.ErrorBound)
+		}
+	}
+	est := e.Estimate(epoch.Add(time.Minute))
+	if est.Steps != 0 || est.Sources[3].Status != SourceFalseticker {
+		t.Errorf("steps %d, runaway %s", est.Steps, est.Sources[3].Status)
+	}
+	if runaway := e.list[3]; !runaway.suspectUntil.After(epoch.Add(time.Minute)) {
+		t.Errorf("runaway suspect until %v", runaway.suspectUntil)
+	}
+}
+
+// TestHiddenFalsetickers covers when the bound allows for a source that is
+// wrong while it overlaps the others: always with MaxFalsetickers, and
+// while any source is new or suspect.
+func TestHiddenFalsetickers(t *testing.T) {
+	now := epoch.Add(time.Hour)
+	tests := []struct {
+		name         string
+		falsetickers int
+		samples      int
+		suspectUntil time.Time
+		want         int
+	}{
+		{name: "settled sources, NTP rule", samples: probationSamples, want: 0},
+		{name: "configured", falsetickers: 2, samples: probationSamples, want: 2},
+		{name: "a new source", samples: probationSamples - 1, want: 1},
+		{name: "a suspect source", samples: probationSamples, suspectUntil: now.Add(time.Second), want: 1},
+		{name: "suspicion over", samples: probationSamples, suspectUntil: now, want: 0},
+		{name: "configured above probation", falsetickers: 2, samples: 1, want: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := New(Config{MaxFalsetickers: tc.falsetickers})
+			e.SetSources([]SourceInfo{{Name: "a", Kind: KindNTP}, {Name: "b", Kind: KindNTP}})
+			e.list[0].samples = make([]record, probationSamples)
+			e.list[1].samples = make([]record, tc.samples)
+			e.list[1].suspectUntil = tc.suspectUntil
+			if got := e.hidden([]int{0, 1}, now); got != tc.want {
+				t.Errorf("hidden %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDriftOutlierIsNotSelected: a source whose samples fit a drift the
+// majority rules out is left out of the offset selection while its
+// offsets pass through the others' (a server that lost its reference and
+// free-runs).
+func TestDriftOutlierIsNotSelected(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}, {name: "drifter"}})
+	var est Estimate
+	for i := range 2400 {
+		at := epoch.Add(time.Duration(i) * time.Second)
+		// 1 ppm, from 1.2 ms behind to 1.2 ms ahead: its intervals,
+		// 200 µs wide, pass the others' in the middle.
+		extra := map[string]time.Duration{"drifter": time.Duration(i-1200) * time.Microsecond}
+		poll(t, e, at, 0, extra, "a", "b", "c", "drifter")
+		if est = e.Estimate(at); est.Offset.Abs() > est.ErrorBound {
+			t.Fatalf("second %d: %v ± %v misses 0", i, est.Offset, est.ErrorBound)
+		}
+	}
+	if !e.measured.outliers[e.list[3]] || est.Sources[3].Selected {
+		t.Errorf("drifter: outlier %v, status %s", e.measured.outliers[e.list[3]], est.Sources[3].Status)
+	}
+}

@@ -20,9 +20,12 @@
 //     reference's root distance).
 //  2. Drift: for each source, the slopes of the straight lines that pass
 //     through the intervals of its newest samples (convex-hull tangents,
-//     O(n log n)); the sources' slope intervals are selected by majority and
-//     widened by the wander allowance. The drift estimate is a regression
-//     weighted like the offsets below.
+//     O(n log n)); the sources' slope intervals are selected by majority,
+//     allowing for one source that is wrong while it overlaps the others
+//     (a wrong drift would move every view), and widened by the wander
+//     allowance. The drift estimate is a regression weighted like the
+//     offsets below. A source whose slope interval misses the majority's
+//     is left out of the offset selection (a frequency falseticker).
 //  3. Moving an interval to a later instant adds the drift estimate to its
 //     centre and the drift interval to its ends. A source's samples are
 //     intersected over time, so one low-delay sample keeps the bound tight
@@ -33,9 +36,12 @@
 //  5. Sources are selected by interval intersection with a majority rule
 //     (Marzullo's algorithm as NTP uses it); sources that have not answered
 //     yet count against the majority, so a falseticker that answers first
-//     cannot win. The agreed region assumes as many falsetickers as a
-//     majority outvotes, so one that overlaps the honest sources cannot
-//     squeeze it past the truth. The selected sources' points are combined
+//     cannot win. As in NTP, the agreed region trusts the sources that
+//     agree, except while a source is new (fewer than 32 samples since it
+//     started or last contradicted itself): then, or always with
+//     Config.MaxFalsetickers, it allows for that many sources that are
+//     wrong while they overlap the others, so such a source cannot
+//     squeeze the region past the truth. The selected sources' points are combined
 //     with weights from their bounds and clamped into the region; the error
 //     bound is the distance to the region's far end, and
 //     Estimate.BoundParts says where it comes from.

@@ -70,3 +70,28 @@ func TestNth(t *testing.T) {
 		}
 	}
 }
+
+func TestThinSpreadsHistory(t *testing.T) {
+	tests := []struct {
+		name string
+		half func(i int) float64
+	}{
+		{"equal intervals", func(int) float64 { return 100e3 }},
+		{"alternating intervals", func(i int) float64 { return float64(100e3 + i%2*50e3) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var samples []record
+			for i := range 1000 {
+				samples = append(samples, record{at: int64(i) * 1e9, meas: tc.half(i)})
+				samples = thin(samples, 64, int64(time.Hour))
+			}
+			if len(samples) != 64 {
+				t.Fatalf("%d samples kept", len(samples))
+			}
+			if span := time.Duration(samples[63].at - samples[0].at); span < 900*time.Second {
+				t.Errorf("history spans %v of 999s polled every second", span)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package estimator
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -27,13 +28,14 @@ type Config struct {
 	// truth (default 10e-6: 10 ppm).
 	WarmDriftUncertainty float64
 	// MaxFalsetickers is how many sources the error bound allows to be
-	// wrong at once even when all agree (default 1): a server drifting
-	// away on its own overlaps the others for a while before it is
-	// outvoted, and the bound must hold meanwhile. Falsetickers that
-	// disagree visibly count instead when there are more. A majority is
-	// always trusted, so this never exceeds a minority of the sources.
-	// A negative value trusts every source that agrees, as NTP does:
-	// tighter, but a drifting server can then make the bound lie.
+	// wrong at once even while all agree (default 0). With 0 the bound is
+	// NTP's and chrony's: the sources that agree are trusted, and one
+	// whose interval misses the truth while it still overlaps the others
+	// (a server drifting away slowly) can make the bound lie until it is
+	// outvoted. With 1 such a source cannot, at the price of a bound set by
+	// the second-best source. Falsetickers that disagree visibly count
+	// instead when there are more, and a majority is always trusted, so
+	// this never exceeds a minority of the sources.
 	MaxFalsetickers int
 	// PeersDefineTime lets peer agents define time like upstream
 	// references: fleet consensus time when there is no upstream.
@@ -57,9 +59,6 @@ func (c Config) withDefaults() Config {
 	}
 	if !(c.WarmDriftUncertainty > 0) {
 		c.WarmDriftUncertainty = 10e-6
-	}
-	if c.MaxFalsetickers == 0 {
-		c.MaxFalsetickers = 1
 	}
 	c.MaxFalsetickers = max(c.MaxFalsetickers, 0)
 	c.Wander = min(c.Wander, MaxFrequencyTolerance)
@@ -85,6 +84,9 @@ type Estimator struct {
 		rate   float64
 		ok     bool
 		valid  bool
+		// outliers are the sources whose drift fit disagrees with
+		// the majority's.
+		outliers map[*sourceState]bool
 	}
 	// prior is a drift interval known without the current samples: from a
 	// warm start, or kept across a step.
@@ -160,7 +162,7 @@ func (e *Estimator) Add(s Sample) error {
 	d, rate := e.drift(s.Time)
 	if src.contradicts(s, e.since(s.Time), d, rate) {
 		if src.timeKeeper() {
-			e.beginTransition(s.Time, d)
+			e.contradicted(s.Time, d, src)
 		}
 		src.reset()
 	}
@@ -174,20 +176,30 @@ func (e *Estimator) Add(s Sample) error {
 // since returns local time t in nanoseconds since the anchor.
 func (e *Estimator) since(t time.Time) int64 { return int64(t.Sub(e.anchor)) }
 
-// beginTransition starts a transition at local time at, remembering the
-// estimate before it and the drift d, which a step does not change.
-func (e *Estimator) beginTransition(at time.Time, d interval) {
+// contradicted handles a sample of src, taken at local time at, that
+// contradicts src's history. If the majority already outvotes src, src
+// moved alone as far as anyone can tell: it becomes suspect. Otherwise the
+// local clock or the reference may have stepped: a transition starts, or
+// src joins the one under way. The drift d survives either way.
+func (e *Estimator) contradicted(at time.Time, d interval, src *sourceState) {
 	if !e.prior.activeAt(at) || d.width() < e.prior.iv.width() {
 		e.prior = &driftPrior{iv: d, until: at.Add(e.cfg.MaxSampleAge)}
 	}
-	if e.transition != nil {
-		return
+	if e.transition == nil {
+		before := e.Estimate(at)
+		if before.Synchronized && before.Sources[slices.Index(e.list, src)].Status == SourceFalseticker {
+			src.suspectUntil = at.Add(suspectFor)
+			return
+		}
+		e.transition = &transition{seq: e.seq + 1, at: at, before: before}
 	}
-	e.transition = &transition{seq: e.seq + 1, at: at, before: e.Estimate(at)}
+	e.transition.contradicted = append(e.transition.contradicted, src)
 }
 
 // endTransition ends the transition once every source has answered since
-// it began, and counts a step if the offset moved beyond its bound.
+// it began, and counts a step if the offset moved beyond its bound. If it
+// did not, the sources that contradicted themselves moved alone: they stay
+// suspect for a while (see hidden).
 func (e *Estimator) endTransition(now time.Time) {
 	t := e.transition
 	if t == nil || !t.settledAt(now, e.list, e.cfg.StaleAfter) {
@@ -197,6 +209,10 @@ func (e *Estimator) endTransition(now time.Time) {
 	if size, ok := t.stepped(e.Estimate(now)); ok {
 		e.steps++
 		e.lastStep = StepEvent{At: t.at, Size: size}
+		return
+	}
+	for _, src := range t.contradicted {
+		src.suspectUntil = now.Add(suspectFor)
 	}
 }
 
@@ -239,13 +255,27 @@ func (e *Estimator) measuredDrift() (interval, float64, bool) {
 		return m.region, m.rate, m.ok
 	}
 	var fits []driftFit
+	var fitted []*sourceState
 	for _, src := range e.list {
 		if src.drift.used >= 2 && src.timeKeeper() {
 			fits = append(fits, src.drift)
+			fitted = append(fitted, src)
 		}
 	}
 	m := &e.measured
-	m.region, m.rate, m.ok = driftChoice(fits, e.cfg.MaxFalsetickers)
+	var agreeing []bool
+	// A wrong drift would move every source's view, so the drift always
+	// allows for one hidden falseticker.
+	m.region, m.rate, agreeing, m.ok = driftChoice(fits, max(e.cfg.MaxFalsetickers, 1))
+	clear(m.outliers)
+	for i, src := range fitted {
+		if m.ok && !agreeing[i] {
+			if m.outliers == nil {
+				m.outliers = map[*sourceState]bool{}
+			}
+			m.outliers[src] = true
+		}
+	}
 	m.valid = true
 	return m.region, m.rate, m.ok
 }

@@ -17,13 +17,13 @@ func (e *Estimator) Estimate(now time.Time) Estimate {
 	at := e.since(now)
 	for i, src := range e.list {
 		views[i], oks[i] = src.viewAt(at, d, rate)
-		if oks[i] && src.timeKeeper() {
+		if oks[i] && src.timeKeeper() && !e.measured.outliers[src] {
 			keepers = append(keepers, i)
 			keeperViews = append(keeperViews, views[i])
 		}
 	}
 	transition := e.transition != nil && !e.transition.settledAt(now, e.list, e.cfg.StaleAfter)
-	c := choose(keeperViews, e.live(), e.cfg.MaxFalsetickers, transition)
+	c := choose(keeperViews, e.live(), e.hidden(keepers, now), transition)
 	selected := make([]bool, len(e.list))
 	if c.known {
 		out.Offset, out.ErrorBound = toDuration(c.point), toBound(c.bounds.radiusFrom(c.point))
@@ -42,6 +42,29 @@ func (e *Estimator) Estimate(now time.Time) Estimate {
 		out.Sources[i] = src.estimate(views[i], oks[i], selected[i], c.majority)
 	}
 	return out
+}
+
+// probationSamples is how many samples a source's history needs (since it
+// started or last contradicted itself) before the bound trusts it alone:
+// until then nothing shows whether its clock runs away from the others'.
+const probationSamples = 32
+
+// suspectFor is how long a source that contradicted its own history alone
+// (a server that stepped, or drifts away faster than its history allows)
+// stays on probation.
+const suspectFor = 10 * time.Minute
+
+// hidden returns how many sources the bound allows to be wrong while all
+// agree: Config.MaxFalsetickers, or at least one while a source of keepers
+// (indexes into e.list) is on probation at now.
+func (e *Estimator) hidden(keepers []int, now time.Time) int {
+	for _, i := range keepers {
+		src := e.list[i]
+		if len(src.samples) < probationSamples || now.Before(src.suspectUntil) {
+			return max(e.cfg.MaxFalsetickers, 1)
+		}
+	}
+	return e.cfg.MaxFalsetickers
 }
 
 // newestSelected returns the time of the newest sample of a selected source.

@@ -90,15 +90,16 @@ func highLimit(views []view, hi float64) limit {
 
 // driftChoice combines the sources' drift fits: the region of drifts a
 // majority of them allows and the rate, weighted by how tight each fit is.
-// ok is false when no fits agree.
-func driftChoice(fits []driftFit, hidden int) (interval, float64, bool) {
+// agreeing marks the fits that reach the majority's region. ok is false
+// when no fits agree.
+func driftChoice(fits []driftFit, hidden int) (region interval, rate float64, agreeing []bool, ok bool) {
 	ivs := make([]interval, len(fits))
 	for i, f := range fits {
 		ivs[i] = f.feasible
 	}
 	a := agree(ivs, len(ivs), hidden)
 	if !a.ok {
-		return unknownDrift, 0, false
+		return unknownDrift, 0, nil, false
 	}
 	var sw, swr float64
 	for i, f := range fits {
@@ -108,5 +109,5 @@ func driftChoice(fits []driftFit, hidden int) (interval, float64, bool) {
 			swr += w * f.rate
 		}
 	}
-	return a.region, a.region.clamp(swr / sw), true
+	return a.region, a.region.clamp(swr / sw), a.truechimers, true
 }

@@ -83,6 +83,10 @@ type sourceState struct {
 	// stopped is set when the source gave up for good (kiss-o'-death DENY).
 	stopped bool
 	reason  string
+	// suspectUntil is set when the source contradicted its own history
+	// while the others did not follow: until then the bound does not
+	// trust it alone.
+	suspectUntil time.Time
 	// cache holds the view at the newest sample.
 	cache viewCache
 	// buf is reused by the fits, ends by project.
@@ -171,7 +175,8 @@ const recentSamples = 16
 // thin keeps at most max samples, none older than maxAge before the newest
 // (which always stays). Beyond the newest recentSamples it keeps the history
 // spread out in time and prefers tight samples: of the two closest older
-// samples it drops the one with the wider interval. A long, sparse history
+// samples it drops the one with the wider interval, or the newer of two
+// alike, so the oldest stays and the history grows. A long, sparse history
 // of good samples is what pins the drift down.
 func thin(samples []record, max int, maxAge int64) []record {
 	now := samples[len(samples)-1].at
@@ -193,7 +198,7 @@ func thin(samples []record, max int, maxAge int64) []record {
 			}
 		}
 		victim := closest
-		if samples[closest+1].half() > samples[closest].half() {
+		if samples[closest+1].half() >= samples[closest].half() {
 			victim = closest + 1
 		}
 		samples = slices.Delete(samples, victim, victim+1)

@@ -22,6 +22,9 @@ type transition struct {
 	at  time.Time
 	// before is the estimate just before that sample.
 	before Estimate
+	// contradicted lists the sources whose samples contradicted their
+	// history during the transition.
+	contradicted []*sourceState
 }
 
 // settledAt reports whether every source that defines time has answered

@@ -64,7 +64,7 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 	cmd.Flag("ntp.server", "NTP server to measure against, HOST or HOST:PORT (port 123 by default). Repeatable; adds to the configuration file's ntp.servers.").PlaceHolder("HOST[:PORT]").StringsVar(&f.servers)
 	cmd.Flag("poll.interval", "Time between queries of each source; each interval is randomized by ±10% so a fleet does not poll in lock-step.").Default("16s").IsSetByUser(&f.pollIntervalSet).DurationVar(&f.pollInterval)
 	cmd.Flag("holdover.max", "How long to carry the estimate forward with a growing bound after every source is lost, before reporting unsynchronized.").Default("30m").IsSetByUser(&f.holdoverMaxSet).DurationVar(&f.holdoverMax)
-	cmd.Flag("selection.max-falsetickers", "How many sources the error bound allows to be wrong at once even while all agree (a server drifting away on its own overlaps the others for a while before it is outvoted); never more than a minority. 0 trusts every source that agrees, as NTP does: a tighter bound that a drifting server can make lie.").Default("1").IntVar(&f.falsetickers)
+	cmd.Flag("selection.max-falsetickers", "How many sources the error bound allows to be wrong at once even while all agree; never more than a minority. 0 trusts the sources that agree, as NTP and chrony do: a server drifting away slowly can make the bound lie until it is outvoted (the first 32 samples of a source are always checked this way, and a source whose drift disagrees is left out). 1 guards against one such server, at the price of a bound set by the second-best source.").Default("0").IntVar(&f.falsetickers)
 	f.peers = addPeerFlags(cmd)
 	f.ptpChrony = addPTPChronyFlags(cmd)
 	return f

@@ -142,9 +142,9 @@ func TestMaxFalsetickersFlag(t *testing.T) {
 		arg  string
 		want int // estimator.Config.MaxFalsetickers
 	}{
-		{"", 1},
+		{"", 0}, // NTP: trust the sources that agree
+		{"--selection.max-falsetickers=1", 1},
 		{"--selection.max-falsetickers=2", 2},
-		{"--selection.max-falsetickers=0", -1}, // NTP: trust every source that agrees
 	}
 	for _, tc := range tests {
 		args := []string{"--ntp.server=a"}

@@ -89,14 +89,10 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 
 // estimatorConfig derives the estimator's settings from the configuration.
 func estimatorConfig(cfg config) estimator.Config {
-	falsetickers := cfg.falsetickers
-	if falsetickers == 0 {
-		falsetickers = -1 // the estimator's "trust all that agree"
-	}
 	return estimator.Config{
 		HoldoverMax:     cfg.holdoverMax,
 		StaleAfter:      max(8*cfg.pollInterval, 30*time.Second),
-		MaxFalsetickers: falsetickers,
+		MaxFalsetickers: cfg.falsetickers,
 		PeersDefineTime: cfg.peers.consensus(),
 	}
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -167,8 +168,14 @@ func TestHoldoverGrowsBoundWithDriftThenUnsynchronizes(t *testing.T) {
 	}
 }
 
+// lanServersAndOne is lanServers plus a fifth server, so that two faulty
+// servers leave an honest majority of three.
+func lanServersAndOne() []Server {
+	return append(lanServers(), stratum1("lan-e", Path{Delay: 300 * time.Microsecond, Jitter: netem.Jitter{Kind: netem.Exponential, Mean: 50 * time.Microsecond}}))
+}
+
 func TestServerFaultsAreOutvoted(t *testing.T) {
-	servers := append(lanServers(), stratum1("lan-e", Path{Delay: 300 * time.Microsecond, Jitter: netem.Jitter{Kind: netem.Exponential, Mean: 50 * time.Microsecond}}))
+	servers := lanServersAndOne()
 	servers[1].Steps = []Step{{At: 10 * time.Minute, By: 5 * time.Millisecond}}
 	servers[2].Drift = 20e-6 // free-running: off by 12 ms after 10 minutes
 	sc := Scenario{Name: "server faults", Duration: 30 * time.Minute, Burst: 4, Servers: servers,
@@ -184,5 +191,43 @@ func TestServerFaultsAreOutvoted(t *testing.T) {
 		if se.Selected == faulty {
 			t.Errorf("%s: selected %v (%s) at the end", se.Name, se.Selected, se.Status)
 		}
+	}
+}
+
+// TestSlowlyDriftingServer runs a server whose clock drifts away from true
+// time slowly, so that its interval misses the truth for long stretches
+// while it still overlaps the others': it is wrong by −rate × 1h at the
+// start and by +rate × 1h at the end. With NTP's rule (the default) the
+// bound holds because the server's drift disagrees with the majority's or,
+// faster, because it contradicts its own history and stays suspect. Below
+// 0.3 ppm neither shows in time on this network and only
+// MaxFalsetickers = 1 keeps the bound true.
+func TestSlowlyDriftingServer(t *testing.T) {
+	tests := []struct {
+		rate         float64
+		falsetickers int
+	}{
+		{0.3e-6, 0}, {1e-6, 0}, {3e-6, 0}, {20e-6, 0},
+		{0.1e-6, 1}, {0.3e-6, 1}, {3e-6, 1},
+	}
+	for _, tc := range tests {
+		name := fmt.Sprintf("%.1fppm/max-falsetickers=%d", tc.rate*1e6, tc.falsetickers)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			servers := lanServersAndOne()
+			servers[2].Drift = tc.rate
+			servers[2].Error = -time.Duration(tc.rate * float64(time.Hour))
+			sc := Scenario{Name: name, Duration: 2 * time.Hour, Burst: 4, Servers: servers,
+				Clock:  LocalClock{Offset: time.Millisecond, Drift: 3e-6, Wander: 1e-9},
+				Config: estimator.Config{MaxFalsetickers: tc.falsetickers}}
+			s, err := Run(sc, 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Coverage() < 0.999 {
+				t.Errorf("coverage %.4f%%: %d of %d estimates outside their bound", 100*s.Coverage(), s.Scored-s.Covered, s.Scored)
+			}
+			t.Logf("%v", s)
+		})
 	}
 }
