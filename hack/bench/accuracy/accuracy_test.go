@@ -53,12 +53,12 @@ func TestJudge(t *testing.T) {
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	truth := func(time.Time) float64 { return 0.001 }
 	readings := []reading{
-		{at: at(0), offset: 0.5, bound: 0.1, synced: true},        // warm-up
-		{at: at(10), offset: 0.5, bound: 0.1, synced: false},      // not synchronized yet
-		{at: at(20), offset: 0.0011, bound: 0.0002, synced: true}, // |error| 100 µs, covered
-		{at: at(30), offset: 0.0014, bound: 0.0002, synced: true}, // 400 µs, not covered
-		{at: at(40), offset: 0.2, bound: 0.0001, synced: true},    // blind
-		{at: at(50), offset: 0.0009, bound: 2, synced: false},     // 100 µs, unknown bound
+		{at: at(0), offset: 0.5, bound: 0.1, synced: true},                                                          // warm-up
+		{at: at(10), offset: 0.5, bound: 0.1, synced: false},                                                        // not synchronized yet
+		{at: at(20), offset: 0.0011, bound: 0.0002, synced: true, parts: []boundPart{{"a", 0.0001}, {"b", 0.0001}}}, // |error| 100 µs, covered
+		{at: at(30), offset: 0.0014, bound: 0.0002, synced: true, parts: []boundPart{{"a", 0.0002}, {"b", 0}}},      // 400 µs, not covered
+		{at: at(40), offset: 0.2, bound: 0.0001, synced: true},                                                      // blind
+		{at: at(50), offset: 0.0009, bound: 2, synced: false},                                                       // 100 µs, unknown bound
 	}
 	s := judge("x", readings, truth, at(5), []span{{from: at(39), to: at(41)}})
 	if s.scored != 3 || s.covered != 2 || s.unsynced != 1 {
@@ -69,6 +69,10 @@ func TestJudge(t *testing.T) {
 	}
 	if want := (0.0002 + 0.0002 + 1) / 3; math.Abs(s.meanBound-want) > 1e-12 {
 		t.Errorf("mean bound %g, want %g (an unknown bound counts as 1 s)", s.meanBound, want)
+	}
+	want := []boundPart{{"a", 0.00015}, {"b", 0.00005}}
+	if len(s.meanParts) != 2 || s.meanParts[0].name != "a" || math.Abs(s.meanParts[0].seconds-want[0].seconds) > 1e-12 || math.Abs(s.meanParts[1].seconds-want[1].seconds) > 1e-12 {
+		t.Errorf("mean parts %v, want %v", s.meanParts, want)
 	}
 }
 

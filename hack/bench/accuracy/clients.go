@@ -20,6 +20,15 @@ type reading struct {
 	// seconds (a bound may be huge: unknown).
 	offset, bound float64
 	synced        bool
+	// parts splits the bound as the client explains it, in seconds; every
+	// reading of one client names the same parts in the same order.
+	parts []boundPart
+}
+
+// boundPart is one named share of a bound, in seconds.
+type boundPart struct {
+	name    string
+	seconds float64
 }
 
 // client is an NTP client under test.
@@ -102,6 +111,7 @@ func parseTracking(out []byte, at time.Time) (reading, error) {
 		}
 	}
 	r.offset, r.bound = -nums[0], nums[1]/2+nums[2]
+	r.parts = []boundPart{{"root delay/2", nums[1] / 2}, {"root dispersion", nums[2]}}
 	r.synced = f[0] != "00000000" && f[13] != "Not synchronised"
 	return r, nil
 }
@@ -154,9 +164,19 @@ func (a *agentClient) read(ctx context.Context) (reading, error) {
 		Synchronized bool      `json:"synchronized"`
 		Offset       float64   `json:"offset_seconds"`
 		Bound        float64   `json:"error_bound_seconds"`
+		Parts        struct {
+			Measurement  float64 `json:"measurement_seconds"`
+			RootDistance float64 `json:"root_distance_seconds"`
+			DriftGrowth  float64 `json:"drift_growth_seconds"`
+			Selection    float64 `json:"selection_seconds"`
+		} `json:"bound_parts"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 		return reading{at: time.Now()}, fmt.Errorf("clockwatch status: %w", err)
 	}
-	return reading{at: s.Time, offset: s.Offset, bound: s.Bound, synced: s.Synchronized}, nil
+	parts := []boundPart{
+		{"measurement", s.Parts.Measurement}, {"root distance", s.Parts.RootDistance},
+		{"drift growth", s.Parts.DriftGrowth}, {"selection", s.Parts.Selection},
+	}
+	return reading{at: s.Time, offset: s.Offset, bound: s.Bound, synced: s.Synchronized, parts: parts}, nil
 }

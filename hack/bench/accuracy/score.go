@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -17,6 +18,9 @@ type summary struct {
 	scored, covered, unsynced int
 	// median, p95, max and meanBound are in seconds.
 	median, p95, max, meanBound float64
+	// meanParts are the means of the parts the client splits its bound
+	// into, over the scored readings that have them.
+	meanParts []boundPart
 }
 
 // coverage is the share of scored readings whose bound held.
@@ -35,6 +39,7 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 	s := summary{client: name}
 	var errs []float64
 	var boundSum float64
+	var withParts int
 	started := false
 	for _, r := range readings {
 		started = started || (r.synced && !r.at.Before(from))
@@ -51,6 +56,13 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 		}
 		errs = append(errs, e)
 		boundSum += min(r.bound, 1) // an unknown bound counts as 1 s
+		if len(r.parts) > 0 && r.bound < 1 {
+			s.meanParts = addParts(s.meanParts, r.parts)
+			withParts++
+		}
+	}
+	for i := range s.meanParts {
+		s.meanParts[i].seconds /= float64(withParts)
 	}
 	if len(errs) == 0 {
 		return s
@@ -59,6 +71,20 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 	s.median, s.p95, s.max = quantile(errs, 0.5), quantile(errs, 0.95), errs[len(errs)-1]
 	s.meanBound = boundSum / float64(len(errs))
 	return s
+}
+
+// addParts adds parts to the sums, which it starts when empty.
+func addParts(sums, parts []boundPart) []boundPart {
+	if len(sums) == 0 {
+		sums = make([]boundPart, len(parts))
+		for i, p := range parts {
+			sums[i].name = p.name
+		}
+	}
+	for i := range min(len(sums), len(parts)) {
+		sums[i].seconds += parts[i].seconds
+	}
+	return sums
 }
 
 // writeReadings saves every reading with the truth at its time, one CSV
@@ -119,6 +145,16 @@ func printScenario(w io.Writer, name string, chrony, cw summary) {
 	ratio := func(a, b float64) string { return fmt.Sprintf("%.2f", a/b) }
 	fmt.Fprintf(w, "%-24s %-11s %6s %10s %10s %10s %11s\n", name, "ratio cw/ch", "",
 		ratio(cw.median, chrony.median), ratio(cw.p95, chrony.p95), ratio(cw.max, chrony.max), ratio(cw.meanBound, chrony.meanBound))
+	for _, s := range []summary{chrony, cw} {
+		if len(s.meanParts) == 0 {
+			continue
+		}
+		var parts []string
+		for _, p := range s.meanParts {
+			parts = append(parts, p.name+" "+seconds(p.seconds))
+		}
+		fmt.Fprintf(w, "%-24s %-11s mean bound parts: %s\n", "", s.client, strings.Join(parts, ", "))
+	}
 }
 
 // seconds formats seconds as a duration rounded to 0.1 µs.
