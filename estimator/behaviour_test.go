@@ -259,7 +259,7 @@ func TestDriftOutlierIsNotSelected(t *testing.T) {
 			t.Fatalf("second %d: %v ± %v misses 0", i, est.Offset, est.ErrorBound)
 		}
 	}
-	if !e.measured.outliers[e.list[3]] || est.Sources[3].Selected {
-		t.Errorf("drifter: outlier %v, status %s", e.measured.outliers[e.list[3]], est.Sources[3].Status)
+	if !e.list[3].driftOutlier || est.Sources[3].Selected {
+		t.Errorf("drifter: outlier %v, status %s", e.list[3].driftOutlier, est.Sources[3].Status)
 	}
 }

@@ -84,9 +84,6 @@ type Estimator struct {
 		rate   float64
 		ok     bool
 		valid  bool
-		// outliers are the sources whose drift fit disagrees with
-		// the majority's.
-		outliers map[*sourceState]bool
 	}
 	// prior is a drift interval known without the current samples: from a
 	// warm start, or kept across a step.
@@ -257,6 +254,7 @@ func (e *Estimator) measuredDrift() (interval, float64, bool) {
 	var fits []driftFit
 	var fitted []*sourceState
 	for _, src := range e.list {
+		src.driftOutlier = false
 		if src.drift.used >= 2 && src.timeKeeper() {
 			fits = append(fits, src.drift)
 			fitted = append(fitted, src)
@@ -267,14 +265,8 @@ func (e *Estimator) measuredDrift() (interval, float64, bool) {
 	// A wrong drift would move every source's view, so the drift always
 	// allows for one hidden falseticker.
 	m.region, m.rate, agreeing, m.ok = driftChoice(fits, max(e.cfg.MaxFalsetickers, 1))
-	clear(m.outliers)
 	for i, src := range fitted {
-		if m.ok && !agreeing[i] {
-			if m.outliers == nil {
-				m.outliers = map[*sourceState]bool{}
-			}
-			m.outliers[src] = true
-		}
+		src.driftOutlier = m.ok && !agreeing[i]
 	}
 	m.valid = true
 	return m.region, m.rate, m.ok

@@ -17,7 +17,7 @@ func (e *Estimator) Estimate(now time.Time) Estimate {
 	at := e.since(now)
 	for i, src := range e.list {
 		views[i], oks[i] = src.viewAt(at, d, rate)
-		if oks[i] && src.timeKeeper() && !e.measured.outliers[src] {
+		if oks[i] && src.timeKeeper() && !src.driftOutlier {
 			keepers = append(keepers, i)
 			keeperViews = append(keeperViews, views[i])
 		}

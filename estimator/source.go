@@ -83,6 +83,9 @@ type sourceState struct {
 	// stopped is set when the source gave up for good (kiss-o'-death DENY).
 	stopped bool
 	reason  string
+	// driftOutlier is set while the source's drift fit misses the drift
+	// the majority agrees on: it is left out of the offset selection.
+	driftOutlier bool
 	// suspectUntil is set when the source contradicted its own history
 	// while the others did not follow: until then the bound does not
 	// trust it alone.
