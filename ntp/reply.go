@@ -36,8 +36,6 @@ const (
 	// maxDispersion is RFC 5905's MAXDISP: a server this far from its
 	// reference is not synchronized.
 	maxDispersion = 16 * time.Second
-	// localPrecision is the resolution of our own timestamps.
-	localPrecision = time.Microsecond
 )
 
 // RejectError is a reply that must not be used; Result classifies it.
@@ -134,7 +132,7 @@ func (x Exchange) sampleOf(p *protocol.Packet, source string) (estimator.Sample,
 		Delay:          delay,
 		RootDelay:      shortTime(p.RootDelay),
 		RootDispersion: shortTime(p.RootDispersion),
-		Precision:      precision(p.Precision) + localPrecision,
+		Precision:      precision(p.Precision) + localPrecision(),
 		Stratum:        p.Stratum,
 		Timestamping:   x.Timestamping,
 	}, nil
