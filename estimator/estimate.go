@@ -49,6 +49,12 @@ type Estimate struct {
 	ErrorBound time.Duration
 	// BoundParts says where ErrorBound comes from; the parts add up to it.
 	BoundParts BoundParts
+	// OffsetMin and OffsetMax are the interval the sources agree holds
+	// the true offset; Offset ± ErrorBound contains it. It is narrower on
+	// one side when the estimate sits off its centre (the best sources'
+	// paths are asymmetric), so it is the tightest statement of where the
+	// truth lies. Zero when nothing is known.
+	OffsetMin, OffsetMax time.Duration
 	// Drift is the rate of change of Offset (positive: the local clock runs
 	// fast); DriftBound bounds |true drift − Drift|.
 	Drift      float64
@@ -109,7 +115,10 @@ func (e Estimate) At(t time.Time) Estimate {
 	}
 	dt := float64(t.Sub(e.Time))
 	growth := time.Duration(math.Ceil(e.DriftBound * math.Abs(dt)))
-	e.Offset += time.Duration(math.Round(e.Drift * dt))
+	shift := time.Duration(math.Round(e.Drift * dt))
+	e.Offset += shift
+	e.OffsetMin += shift - growth
+	e.OffsetMax += shift + growth
 	e.ErrorBound = addSaturating(e.ErrorBound, growth)
 	e.BoundParts.DriftGrowth = addSaturating(e.BoundParts.DriftGrowth, growth)
 	e.Time = t

@@ -88,6 +88,9 @@ func TestEstimateCoversTruth(t *testing.T) {
 				if errAbs > est.ErrorBound {
 					t.Fatalf("step %d: |error| %v exceeds bound %v", step, errAbs, est.ErrorBound)
 				}
+				if tr := truth(now); tr < est.OffsetMin || tr > est.OffsetMax {
+					t.Fatalf("step %d: truth %v outside [%v, %v]", step, tr, est.OffsetMin, est.OffsetMax)
+				}
 				worst = max(worst, errAbs)
 				if tc.falseticker != "" && step > 5 {
 					for _, se := range est.Sources {
@@ -282,10 +285,14 @@ func TestAgree(t *testing.T) {
 }
 
 func TestEstimateAt(t *testing.T) {
-	e := Estimate{Time: epoch, Offset: time.Millisecond, ErrorBound: time.Millisecond, Drift: 10e-6, DriftBound: 1e-6}
+	e := Estimate{Time: epoch, Offset: time.Millisecond, ErrorBound: time.Millisecond, Drift: 10e-6, DriftBound: 1e-6,
+		OffsetMin: 0, OffsetMax: 1500 * time.Microsecond}
 	got := e.At(epoch.Add(100 * time.Second))
 	if got.Offset != 2*time.Millisecond || got.ErrorBound != time.Millisecond+100*time.Microsecond {
 		t.Errorf("At: offset %v bound %v", got.Offset, got.ErrorBound)
+	}
+	if got.OffsetMin != 900*time.Microsecond || got.OffsetMax != 2600*time.Microsecond {
+		t.Errorf("At: interval [%v, %v], want [900µs, 2.6ms]", got.OffsetMin, got.OffsetMax)
 	}
 	unknown := Estimate{ErrorBound: UnknownBound}.At(epoch)
 	if unknown.HasOffset() {

@@ -93,6 +93,10 @@ func checkEstimate(t *testing.T, e Estimate) {
 	if sum := p.Measurement + p.RootDistance + p.DriftGrowth + p.Selection; e.HasOffset() && sum >= 0 && sum < UnknownBound/2 && sum != e.ErrorBound {
 		t.Fatalf("bound parts %+v add up to %v, not the bound %v", p, sum, e.ErrorBound)
 	}
+	if e.HasOffset() && e.ErrorBound < UnknownBound/2 &&
+		(e.OffsetMin > e.Offset || e.Offset > e.OffsetMax || e.OffsetMin < e.Offset-e.ErrorBound || e.OffsetMax > e.Offset+e.ErrorBound) {
+		t.Fatalf("interval [%v, %v] not around %v within ±%v", e.OffsetMin, e.OffsetMax, e.Offset, e.ErrorBound)
+	}
 	if e.Synchronized && !e.HasOffset() {
 		t.Fatalf("synchronized without an offset: %+v", e)
 	}

@@ -1,6 +1,9 @@
 package estimator
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Estimate computes the estimate at local time now. It changes nothing, so
 // it may be called at any instant, in any order.
@@ -27,6 +30,7 @@ func (e *Estimator) Estimate(now time.Time) Estimate {
 	selected := make([]bool, len(e.list))
 	if c.known {
 		out.Offset, out.ErrorBound = toDuration(c.point), toBound(c.bounds.radiusFrom(c.point))
+		out.OffsetMin, out.OffsetMax = truthInterval(c.bounds, out.Offset, out.ErrorBound)
 		out.BoundParts = partsOf(c.bounds, c.lo, c.hi, c.point)
 		for k, i := range keepers {
 			selected[i] = c.selected[k]
@@ -42,6 +46,17 @@ func (e *Estimator) Estimate(now time.Time) Estimate {
 		out.Sources[i] = src.estimate(views[i], oks[i], selected[i], c.majority)
 	}
 	return out
+}
+
+// truthInterval rounds the region that holds the true offset outwards to
+// Durations, within offset ± bound.
+func truthInterval(region interval, offset, bound time.Duration) (lo, hi time.Duration) {
+	if bound == UnknownBound {
+		return 0, 0
+	}
+	lo = max(time.Duration(math.Floor(region.lo)), offset-bound)
+	hi = min(time.Duration(math.Ceil(region.hi)), offset+bound)
+	return lo, hi
 }
 
 // probationSamples is how many samples a source's history needs (since it

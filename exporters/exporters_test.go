@@ -25,6 +25,7 @@ func testEstimate() estimator.Estimate {
 	return estimator.Estimate{
 		Time: now, Status: estimator.StatusSynchronized, Synchronized: true,
 		Offset: 1500 * time.Microsecond, ErrorBound: 300 * time.Microsecond,
+		OffsetMin: 1250 * time.Microsecond, OffsetMax: 1800 * time.Microsecond,
 		Drift: 12e-6, DriftBound: 1e-6, LastSample: now.Add(-time.Second), Steps: 2,
 		BoundParts: estimator.BoundParts{Measurement: 100 * time.Microsecond, RootDistance: 150 * time.Microsecond, DriftGrowth: 50 * time.Microsecond},
 		LastStep:   estimator.StepEvent{At: now.Add(-time.Hour), Size: 30 * time.Millisecond},
@@ -61,6 +62,9 @@ func TestStatusJSONShape(t *testing.T) {
 	parts := doc["bound_parts"].(map[string]any)
 	if parts["root_distance_seconds"].(float64) != 0.00015 || doc["last_step"].(map[string]any)["size_seconds"].(float64) != 0.03 {
 		t.Errorf("bound parts %v, last step %v", parts, doc["last_step"])
+	}
+	if iv := doc["offset_interval"].(map[string]any); iv["min_seconds"].(float64) != 0.00125 || iv["max_seconds"].(float64) != 0.0018 {
+		t.Errorf("offset interval %v", iv)
 	}
 	if doc["offset_seconds"].(float64) != 0.0015 || doc["drift_ppm"].(float64) != 12 {
 		t.Errorf("offset %v drift %v", doc["offset_seconds"], doc["drift_ppm"])

@@ -21,9 +21,19 @@ type Status struct {
 	State         string     `json:"state"`
 	DriftBoundPPM float64    `json:"drift_bound_ppm"`
 	BoundParts    BoundParts `json:"bound_parts"`
-	LastSample    *time.Time `json:"last_sample"`
-	Steps         uint64     `json:"steps"`
-	LastStep      *Step      `json:"last_step,omitempty"`
+	// OffsetInterval is where the sources agree the true offset lies;
+	// absent while nothing is known.
+	OffsetInterval *OffsetInterval `json:"offset_interval,omitempty"`
+	LastSample     *time.Time      `json:"last_sample"`
+	Steps          uint64          `json:"steps"`
+	LastStep       *Step           `json:"last_step,omitempty"`
+}
+
+// OffsetInterval holds the true offset, in seconds: inside offset ± error
+// bound, and narrower on one side when the offset sits off its centre.
+type OffsetInterval struct {
+	MinSeconds float64 `json:"min_seconds"`
+	MaxSeconds float64 `json:"max_seconds"`
 }
 
 // BoundParts says where an error bound comes from; the parts add up to it.
@@ -79,6 +89,9 @@ func NewStatus(e estimator.Estimate) Status {
 		LastSample:        optionalTime(e.LastSample),
 		Steps:             e.Steps,
 		Sources:           make([]Source, 0, len(e.Sources)),
+	}
+	if e.HasOffset() {
+		s.OffsetInterval = &OffsetInterval{MinSeconds: e.OffsetMin.Seconds(), MaxSeconds: e.OffsetMax.Seconds()}
 	}
 	if !e.LastStep.At.IsZero() {
 		s.LastStep = &Step{Time: e.LastStep.At, SizeSeconds: e.LastStep.Size.Seconds()}

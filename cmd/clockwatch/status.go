@@ -84,6 +84,10 @@ func printStatus(out io.Writer, s exporters.Status) {
 	p := s.BoundParts
 	fmt.Fprintf(out, "Bound parts : measurement %s + root distance %s + drift growth %s + selection %s\n",
 		seconds(p.MeasurementSeconds), seconds(p.RootDistanceSeconds), seconds(p.DriftGrowthSeconds), seconds(p.SelectionSeconds))
+	if iv := s.OffsetInterval; iv != nil {
+		fmt.Fprintf(out, "Interval    : %s .. %s (where the sources agree the true offset lies)\n",
+			signedSeconds(iv.MinSeconds), signedSeconds(iv.MaxSeconds))
+	}
 	fmt.Fprintf(out, "Drift       : %+.3f ppm ± %.3f ppm (positive: the clock runs fast)\n", s.DriftPPM, s.DriftBoundPPM)
 	if s.LastSample != nil {
 		fmt.Fprintf(out, "Last sample : %s ago\n", s.Time.Sub(*s.LastSample).Round(time.Millisecond))

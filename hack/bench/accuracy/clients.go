@@ -23,6 +23,10 @@ type reading struct {
 	// parts splits the bound as the client explains it, in seconds; every
 	// reading of one client names the same parts in the same order.
 	parts []boundPart
+	// halfWidth is half the width of the interval the client says holds
+	// the true offset, when it says one apart from offset ± bound; zero
+	// otherwise.
+	halfWidth float64
 }
 
 // boundPart is one named share of a bound, in seconds.
@@ -170,6 +174,10 @@ func (a *agentClient) read(ctx context.Context) (reading, error) {
 			DriftGrowth  float64 `json:"drift_growth_seconds"`
 			Selection    float64 `json:"selection_seconds"`
 		} `json:"bound_parts"`
+		Interval *struct {
+			Min float64 `json:"min_seconds"`
+			Max float64 `json:"max_seconds"`
+		} `json:"offset_interval"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
 		return reading{at: time.Now()}, fmt.Errorf("clockwatch status: %w", err)
@@ -178,5 +186,9 @@ func (a *agentClient) read(ctx context.Context) (reading, error) {
 		{"measurement", s.Parts.Measurement}, {"root distance", s.Parts.RootDistance},
 		{"drift growth", s.Parts.DriftGrowth}, {"selection", s.Parts.Selection},
 	}
-	return reading{at: s.Time, offset: s.Offset, bound: s.Bound, synced: s.Synchronized, parts: parts}, nil
+	r := reading{at: s.Time, offset: s.Offset, bound: s.Bound, synced: s.Synchronized, parts: parts}
+	if s.Interval != nil {
+		r.halfWidth = (s.Interval.Max - s.Interval.Min) / 2
+	}
+	return r, nil
 }

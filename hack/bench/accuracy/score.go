@@ -21,6 +21,9 @@ type summary struct {
 	// meanParts are the means of the parts the client splits its bound
 	// into, over the scored readings that have them.
 	meanParts []boundPart
+	// meanHalfWidth is the mean of the readings' interval half-widths,
+	// over the scored readings that have one.
+	meanHalfWidth float64
 }
 
 // coverage is the share of scored readings whose bound held.
@@ -39,7 +42,7 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 	s := summary{client: name}
 	var errs []float64
 	var boundSum float64
-	var withParts int
+	var withParts, withInterval int
 	started := false
 	for _, r := range readings {
 		started = started || (r.synced && !r.at.Before(from))
@@ -60,6 +63,13 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 			s.meanParts = addParts(s.meanParts, r.parts)
 			withParts++
 		}
+		if r.halfWidth > 0 && r.bound < 1 {
+			s.meanHalfWidth += r.halfWidth
+			withInterval++
+		}
+	}
+	if withInterval > 0 {
+		s.meanHalfWidth /= float64(withInterval)
 	}
 	for i := range s.meanParts {
 		s.meanParts[i].seconds /= float64(withParts)
@@ -153,7 +163,11 @@ func printScenario(w io.Writer, name string, chrony, cw summary) {
 		for _, p := range s.meanParts {
 			parts = append(parts, p.name+" "+seconds(p.seconds))
 		}
-		fmt.Fprintf(w, "%-24s %-11s mean bound parts: %s\n", "", s.client, strings.Join(parts, ", "))
+		line := "mean bound parts: " + strings.Join(parts, ", ")
+		if s.meanHalfWidth > 0 {
+			line += "; offset interval half-width " + seconds(s.meanHalfWidth)
+		}
+		fmt.Fprintf(w, "%-24s %-11s %s\n", "", s.client, line)
 	}
 }
 
