@@ -53,12 +53,12 @@ func TestJudge(t *testing.T) {
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	truth := func(time.Time) float64 { return 0.001 }
 	readings := []reading{
-		{at: at(0), offset: 0.5, bound: 0.1, synced: true},                                                                             // warm-up
-		{at: at(10), offset: 0.5, bound: 0.1, synced: false},                                                                           // not synchronized yet
-		{at: at(20), offset: 0.0011, bound: 0.0002, synced: true, parts: []boundPart{{"a", 0.0001}, {"b", 0.0001}}, halfWidth: 0.0001}, // |error| 100 µs, covered
-		{at: at(30), offset: 0.0014, bound: 0.0002, synced: true, parts: []boundPart{{"a", 0.0002}, {"b", 0}}},                         // 400 µs, not covered
-		{at: at(40), offset: 0.2, bound: 0.0001, synced: true},                                                                         // blind
-		{at: at(50), offset: 0.0009, bound: 2, synced: false},                                                                          // 100 µs, unknown bound
+		{at: at(0), offset: 0.5, bound: 0.1, synced: true},   // warm-up
+		{at: at(10), offset: 0.5, bound: 0.1, synced: false}, // not synchronized yet
+		{at: at(20), offset: 0.0011, bound: 0.0002, synced: true, parts: []boundPart{{"a", 0.0001}, {"b", 0.0001}}, interval: &offsetInterval{0.0009, 0.0011}}, // |error| 100 µs, covered
+		{at: at(30), offset: 0.0014, bound: 0.0002, synced: true, parts: []boundPart{{"a", 0.0002}, {"b", 0}}},                                                 // 400 µs, not covered
+		{at: at(40), offset: 0.2, bound: 0.0001, synced: true},                                                                                                 // blind
+		{at: at(50), offset: 0.0009, bound: 2, synced: false},                                                                                                  // 100 µs, unknown bound
 	}
 	s := judge("x", readings, truth, at(5), []span{{from: at(39), to: at(41)}})
 	if s.scored != 3 || s.covered != 2 || s.unsynced != 1 {
@@ -74,8 +74,13 @@ func TestJudge(t *testing.T) {
 	if len(s.meanParts) != 2 || s.meanParts[0].name != "a" || math.Abs(s.meanParts[0].seconds-want[0].seconds) > 1e-12 || math.Abs(s.meanParts[1].seconds-want[1].seconds) > 1e-12 {
 		t.Errorf("mean parts %v, want %v", s.meanParts, want)
 	}
-	if math.Abs(s.meanHalfWidth-0.0001) > 1e-12 {
-		t.Errorf("mean half-width %g, want 1e-4 (over the readings that have one)", s.meanHalfWidth)
+	// The interval holds the truth at 20 s; at 30 s and 50 s the reading
+	// has none, so offset ± bound stands in (not covered, then unknown).
+	if s.interval == nil || s.interval.covered != 2 {
+		t.Fatalf("interval score %+v, want 2 covered", s.interval)
+	}
+	if want := (0.0001 + 0.0002 + 1) / 3; math.Abs(s.interval.meanHalfWidth-want) > 1e-12 {
+		t.Errorf("interval mean half-width %g, want %g", s.interval.meanHalfWidth, want)
 	}
 }
 

@@ -23,11 +23,13 @@ type reading struct {
 	// parts splits the bound as the client explains it, in seconds; every
 	// reading of one client names the same parts in the same order.
 	parts []boundPart
-	// halfWidth is half the width of the interval the client says holds
-	// the true offset, when it says one apart from offset ± bound; zero
-	// otherwise.
-	halfWidth float64
+	// interval is the region the client says holds the true offset, in
+	// seconds, when it says one apart from offset ± bound.
+	interval *offsetInterval
 }
+
+// offsetInterval is a closed interval of offsets, in seconds.
+type offsetInterval struct{ min, max float64 }
 
 // boundPart is one named share of a bound, in seconds.
 type boundPart struct {
@@ -188,7 +190,7 @@ func (a *agentClient) read(ctx context.Context) (reading, error) {
 	}
 	r := reading{at: s.Time, offset: s.Offset, bound: s.Bound, synced: s.Synchronized, parts: parts}
 	if s.Interval != nil {
-		r.halfWidth = (s.Interval.Max - s.Interval.Min) / 2
+		r.interval = &offsetInterval{min: s.Interval.Min, max: s.Interval.Max}
 	}
 	return r, nil
 }

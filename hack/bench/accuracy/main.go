@@ -1,6 +1,10 @@
 // Command accuracy runs clockwatch and chronyd side by side against the same
 // real NTP servers over the same emulated network, and prints how close
 // each client's offset is to the truth and how often its error bound holds.
+// For clockwatch it scores its offset interval (offset_interval in
+// /api/v1/status: the region the sources agree holds the truth, narrower
+// than offset ± bound when the estimate sits off its centre) as a bound of
+// its own too: coverage and mean half-width.
 //
 // The reference servers are chronyd processes (local stratum 1) whose clocks
 // libfaketime shifts by a known offset and rate. A shim from hack/netem/shim

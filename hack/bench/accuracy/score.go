@@ -21,8 +21,17 @@ type summary struct {
 	// meanParts are the means of the parts the client splits its bound
 	// into, over the scored readings that have them.
 	meanParts []boundPart
-	// meanHalfWidth is the mean of the readings' interval half-widths,
-	// over the scored readings that have one.
+	// interval scores the client's offset interval as a bound of its
+	// own; nil when the client never says one.
+	interval *intervalScore
+}
+
+// intervalScore is how well a client's offset interval bounded the truth:
+// over the scored readings, how often it held the true offset and its mean
+// half-width in seconds (a reading without an interval counts with its
+// offset ± bound, an unknown one as 1 s).
+type intervalScore struct {
+	covered       int
 	meanHalfWidth float64
 }
 
@@ -42,7 +51,9 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 	s := summary{client: name}
 	var errs []float64
 	var boundSum float64
-	var withParts, withInterval int
+	var withParts int
+	var interval intervalScore
+	sawInterval := false
 	started := false
 	for _, r := range readings {
 		started = started || (r.synced && !r.at.Before(from))
@@ -63,13 +74,12 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 			s.meanParts = addParts(s.meanParts, r.parts)
 			withParts++
 		}
-		if r.halfWidth > 0 && r.bound < 1 {
-			s.meanHalfWidth += r.halfWidth
-			withInterval++
-		}
+		sawInterval = sawInterval || r.interval != nil
+		interval.add(r, truth(r.at))
 	}
-	if withInterval > 0 {
-		s.meanHalfWidth /= float64(withInterval)
+	if sawInterval && s.scored > 0 {
+		interval.meanHalfWidth /= float64(s.scored)
+		s.interval = &interval
 	}
 	for i := range s.meanParts {
 		s.meanParts[i].seconds /= float64(withParts)
@@ -81,6 +91,19 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 	s.median, s.p95, s.max = quantile(errs, 0.5), quantile(errs, 0.95), errs[len(errs)-1]
 	s.meanBound = boundSum / float64(len(errs))
 	return s
+}
+
+// add scores one reading whose true offset is truth; meanHalfWidth sums
+// until judge divides it.
+func (is *intervalScore) add(r reading, truth float64) {
+	lo, hi := r.offset-r.bound, r.offset+r.bound
+	if r.interval != nil && r.bound < 1 {
+		lo, hi = r.interval.min, r.interval.max
+	}
+	if lo <= truth && truth <= hi {
+		is.covered++
+	}
+	is.meanHalfWidth += min((hi-lo)/2, 1)
 }
 
 // addParts adds parts to the sums, which it starts when empty.
@@ -163,11 +186,11 @@ func printScenario(w io.Writer, name string, chrony, cw summary) {
 		for _, p := range s.meanParts {
 			parts = append(parts, p.name+" "+seconds(p.seconds))
 		}
-		line := "mean bound parts: " + strings.Join(parts, ", ")
-		if s.meanHalfWidth > 0 {
-			line += "; offset interval half-width " + seconds(s.meanHalfWidth)
-		}
-		fmt.Fprintf(w, "%-24s %-11s %s\n", "", s.client, line)
+		fmt.Fprintf(w, "%-24s %-11s mean bound parts: %s\n", "", s.client, strings.Join(parts, ", "))
+	}
+	if is := cw.interval; is != nil {
+		fmt.Fprintf(w, "%-24s %-11s offset interval: mean half-width %s (%.2f of chronyd's mean bound), coverage %.3f%%\n", "", cw.client,
+			seconds(is.meanHalfWidth), is.meanHalfWidth/chrony.meanBound, 100*float64(is.covered)/float64(cw.scored))
 	}
 }
 
