@@ -102,6 +102,7 @@ func shmRecord(e estimator.Estimate, mono, wall int64) (clockshm.Record, error) 
 	local := e.Time.UnixNano()
 	r.Monotonic, r.Local = mono-(wall-local), local
 	r.Offset, r.ErrorBound = int64(e.Offset), int64(e.ErrorBound)
+	r.OffsetMin, r.OffsetMax = int64(e.OffsetMin), int64(e.OffsetMax)
 	r.Drift, r.DriftBound = e.Drift, e.DriftBound
 	if err := r.Validate(); err != nil {
 		return clockshm.Record{}, fmt.Errorf("estimate out of range: %w", err)

@@ -16,11 +16,13 @@ func TestShmRecord(t *testing.T) {
 	synced := estimator.Estimate{
 		Time: estimateAt, Status: estimator.StatusSynchronized, Synchronized: true,
 		Offset: 3 * time.Millisecond, ErrorBound: 50 * time.Microsecond, Drift: -4e-6, DriftBound: 2e-7,
+		OffsetMin: 2980 * time.Microsecond, OffsetMax: 3050 * time.Microsecond,
 	}
 	with := func(change func(*estimator.Estimate)) estimator.Estimate { e := synced; change(&e); return e }
 	syncedRecord := clockshm.Record{
 		Monotonic: mono - int64(30*time.Millisecond), Local: estimateAt.UnixNano(),
 		Offset: int64(3 * time.Millisecond), ErrorBound: int64(50 * time.Microsecond), Drift: -4e-6, DriftBound: 2e-7,
+		OffsetMin: int64(2980 * time.Microsecond), OffsetMax: int64(3050 * time.Microsecond),
 		Status: clockshm.StatusSynchronized, Published: mono,
 	}
 	holdover := syncedRecord
@@ -41,6 +43,7 @@ func TestShmRecord(t *testing.T) {
 		{name: "no time", in: with(func(e *estimator.Estimate) { e.Time = time.Time{} }), wantErr: "no time"},
 		{name: "NaN drift", in: with(func(e *estimator.Estimate) { e.Drift = math.NaN() }), wantErr: "not a finite rate"},
 		{name: "negative bound", in: with(func(e *estimator.Estimate) { e.ErrorBound = -1 }), wantErr: "negative error bound"},
+		{name: "empty interval", in: with(func(e *estimator.Estimate) { e.OffsetMin = e.OffsetMax + 1 }), wantErr: "interval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -150,13 +150,15 @@ func (b *BoundedClock) Close() error {
 
 // Now returns an interval that contains true time now. It fails when the
 // agent has not published, is unsynchronized, or stopped publishing for
-// longer than the stale limit.
+// longer than the stale limit. The interval is the one the agent's sources
+// agree on, so it need not be centred on the agent's best estimate of true
+// time.
 func (b *BoundedClock) Now() (Interval, error) {
-	mid, bound, err := b.estimate(b.monotonic())
+	rd, err := b.estimate(b.monotonic())
 	if err != nil {
 		return Interval{}, err
 	}
-	return Interval{Earliest: time.Unix(0, mid-bound).UTC(), Latest: time.Unix(0, mid+bound).UTC()}, nil
+	return Interval{Earliest: time.Unix(0, rd.earliest).UTC(), Latest: time.Unix(0, rd.latest).UTC()}, nil
 }
 
 // After reports whether t has certainly passed: it is before the earliest
@@ -192,49 +194,61 @@ func (b *BoundedClock) WaitUntilAfter(ctx context.Context, t time.Time) error {
 	}
 }
 
-// estimate returns the corrected time and its bound, in Unix nanoseconds,
-// at CLOCK_MONOTONIC instant now:
+// trueTime is the agent's estimate carried to one instant, in Unix
+// nanoseconds: true time is corrected at best and lies in [earliest,
+// latest].
+type trueTime struct {
+	corrected, earliest, latest int64
+}
+
+// estimate returns true time at CLOCK_MONOTONIC instant now:
 //
 //	corrected = local − offset + age − drift × age  (= system − offset − drift × age)
-//	bound     = error bound + drift bound × age + WanderRate × age²/2
+//	earliest  = corrected − (offset max − offset) − growth
+//	latest    = corrected + (offset − offset min) + growth
+//	growth    = drift bound × age + WanderRate × age²/2
 //	          + StaleGrowthRate × (silence − stale after), once silent that long
 //	          + the writer's and this reader's monotonic uncertainty
 //
-// where age is the time since the estimate and silence the time since the
-// last publish, both measured on the monotonic clock.
-func (b *BoundedClock) estimate(now int64) (corrected, bound int64, err error) {
+// where [offset min, offset max] is the record's Interval, age is the time
+// since the estimate and silence the time since the last publish, both
+// measured on the monotonic clock.
+func (b *BoundedClock) estimate(now int64) (trueTime, error) {
 	var r clockshm.Record
-	err = b.region.Read(&r)
+	err := b.region.Read(&r)
 	switch {
 	case errors.Is(err, clockshm.ErrNotPublished):
-		return 0, 0, fmt.Errorf("logicaltime: shared memory clock %s: %w: %w (wait for it to measure, or check its log)", b.path, ErrUnsynchronized, err)
+		return trueTime{}, fmt.Errorf("logicaltime: shared memory clock %s: %w: %w (wait for it to measure, or check its log)", b.path, ErrUnsynchronized, err)
 	case err != nil:
-		return 0, 0, fmt.Errorf("logicaltime: shared memory clock %s: %w", b.path, err)
+		return trueTime{}, fmt.Errorf("logicaltime: shared memory clock %s: %w", b.path, err)
 	case r.Status == clockshm.StatusUnsynchronized || r.ErrorBound == clockshm.UnknownBound:
-		return 0, 0, fmt.Errorf("logicaltime: shared memory clock %s: %w: no majority of its sources agrees, or none answered yet (see clockwatch status)", b.path, ErrUnsynchronized)
+		return trueTime{}, fmt.Errorf("logicaltime: shared memory clock %s: %w: no majority of its sources agrees, or none answered yet (see clockwatch status)", b.path, ErrUnsynchronized)
 	}
 	silence := time.Duration(now - r.Published)
 	if silence > b.cfg.staleLimit {
-		return 0, 0, fmt.Errorf("logicaltime: shared memory clock %s: %w %v ago, longer than the limit %v (start it: clockwatch run --shm.path %s)", b.path, ErrStale, silence.Round(time.Millisecond), b.cfg.staleLimit, b.path)
+		return trueTime{}, fmt.Errorf("logicaltime: shared memory clock %s: %w %v ago, longer than the limit %v (start it: clockwatch run --shm.path %s)", b.path, ErrStale, silence.Round(time.Millisecond), b.cfg.staleLimit, b.path)
 	}
 	age := float64(now - r.Monotonic)
-	corrected = r.Local - r.Offset + (now - r.Monotonic) - int64(math.Round(r.Drift*age))
+	corrected := r.Local - r.Offset + (now - r.Monotonic) - int64(math.Round(r.Drift*age))
 	ageAbs := math.Abs(age)
 	growth := r.DriftBound*ageAbs + ageAbs*ageAbs*(WanderRate/2/float64(time.Second)) + float64(r.Uncertainty+b.uncertainty)
 	if silence > b.cfg.staleAfter {
 		growth += StaleGrowthRate * float64(silence-b.cfg.staleAfter)
 	}
-	return corrected, int64(min(float64(r.ErrorBound)+math.Ceil(growth), maxBound)), nil
+	lo, hi := r.Interval()
+	below := min(float64(hi)-float64(r.Offset)+math.Ceil(growth), maxBound)
+	above := min(float64(r.Offset)-float64(lo)+math.Ceil(growth), maxBound)
+	return trueTime{corrected: corrected, earliest: corrected - int64(below), latest: corrected + int64(above)}, nil
 }
 
 // correctedOr returns the corrected time in Unix nanoseconds, or the system
 // clock's reading when the agent's data is not usable.
 func (b *BoundedClock) correctedOr(system *systemClock) int64 {
-	corrected, _, err := b.estimate(b.monotonic())
-	if err != nil || corrected < 0 {
+	t, err := b.estimate(b.monotonic())
+	if err != nil || t.corrected < 0 {
 		return system.UnixNano()
 	}
-	return corrected
+	return t.corrected
 }
 
 // sleepContext waits for d or until ctx is done.

@@ -85,6 +85,35 @@ func TestBoundedNow(t *testing.T) {
 	}
 }
 
+func TestBoundedNowUsesTheInterval(t *testing.T) {
+	ref := at(0, -2*time.Millisecond) // true time at publishing, by the best estimate
+	tests := []struct {
+		name                 string
+		min, max             time.Duration // the published offset interval
+		wantBelow, wantAbove int64         // of earliest and latest from ref, before growth
+	}{
+		{"none: offset ± bound", 0, 0, 100_000, 100_000},
+		// The truth is at most 20 µs less and 100 µs more offset than
+		// the estimate: true time is at most 100 µs earlier and 20 µs
+		// later than the corrected time.
+		{"asymmetric", 1980 * time.Microsecond, 2100 * time.Microsecond, 100_000, 20_000},
+		{"offset at an end", 2 * time.Millisecond, 2050 * time.Microsecond, 50_000, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := syncedRecord
+			r.OffsetMin, r.OffsetMax = int64(tt.min), int64(tt.max)
+			b, _ := testBounded(r)
+			iv, err := b.Now()
+			const growth = 50 // the writer's monotonic uncertainty
+			want := Interval{Earliest: time.Unix(0, ref-tt.wantBelow-growth).UTC(), Latest: time.Unix(0, ref+tt.wantAbove+growth).UTC()}
+			if err != nil || iv != want {
+				t.Errorf("Now() = [%v, %v], %v; want [%v, %v]", iv.Earliest, iv.Latest, err, want.Earliest, want.Latest)
+			}
+		})
+	}
+}
+
 // TestBoundedContainsTrueTime draws hosts with random offsets and drifts,
 // agents whose estimates are off by random amounts within their bounds, and
 // drifts that wander within WanderRate, and checks that every interval read
@@ -104,6 +133,13 @@ func TestBoundedContainsTrueTime(t *testing.T) {
 			ErrorBound: int64(errorBound),
 			Drift:      drift + uniform(driftBound),
 			DriftBound: driftBound,
+		}
+		if trial%2 == 1 {
+			// Half the agents publish an interval: within their
+			// bound, holding the true offset, anywhere around it.
+			lo := max(float64(r.Offset-r.ErrorBound), offset-rng.Float64()*errorBound)
+			hi := min(float64(r.Offset+r.ErrorBound), offset+rng.Float64()*errorBound)
+			r.OffsetMin, r.OffsetMax = int64(math.Floor(lo)), int64(math.Ceil(hi))
 		}
 		b, mono := testBounded(r)
 		for range 5 {

@@ -50,10 +50,13 @@
 //	bc, err := logicaltime.OpenBounded(logicaltime.DefaultPath)
 //	iv, err := bc.Now() // iv.Earliest ≤ true time ≤ iv.Latest
 //
-// The interval's centre is the system clock corrected by the agent's offset
-// and drift, system − offset − drift × age; its half-width is the agent's
-// error bound grown with the estimate's age by the drift bound and a wander
-// allowance (WanderRate). Ages are measured on CLOCK_MONOTONIC, so a step of
+// The agent's best estimate of true time is the system clock corrected by
+// its offset and drift, system − offset − drift × age. The interval is the
+// one its sources agree holds the true offset (offset_interval in its
+// status), which lies within offset ± its error bound and is narrower on
+// one side when the best estimate sits off centre; both ends move out with
+// the estimate's age by the drift bound and a wander allowance
+// (WanderRate). Ages are measured on CLOCK_MONOTONIC, so a step of
 // the system clock after the agent's last publish does not fool the reader.
 // When the agent stops publishing the bound grows faster (StaleGrowthRate)
 // and past a limit Now fails with ErrStale; see WithStaleAfter and

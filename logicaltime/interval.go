@@ -13,9 +13,10 @@ func (iv Interval) Contains(t time.Time) bool {
 	return !t.Before(iv.Earliest) && !t.After(iv.Latest)
 }
 
-// Midpoint returns the middle of the interval: the best estimate of true
-// time.
+// Midpoint returns the middle of the interval, the time farthest from
+// both ends. It need not be the agent's best estimate of true time, which
+// may sit off centre when its sources' paths are asymmetric.
 func (iv Interval) Midpoint() time.Time { return iv.Earliest.Add(iv.Width() / 2) }
 
-// Width returns Latest − Earliest: twice the error bound.
+// Width returns Latest − Earliest: how uncertain true time is.
 func (iv Interval) Width() time.Duration { return iv.Latest.Sub(iv.Earliest) }

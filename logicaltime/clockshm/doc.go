@@ -24,8 +24,14 @@
 //	     +6     status       1 unsynchronized, 2 holdover, 3 synchronized
 //	     +7     published    CLOCK_MONOTONIC ns of the last publish (heartbeat)
 //	     +8     uncertainty  ns: how far the writer's monotonic readings may be off
-//	     +9-11  reserved
+//	     +9     offset min   ns: low end of the interval the sources agree holds the true offset
+//	     +10    offset max   ns: its high end; both 0 when the writer publishes no interval
+//	     +11    reserved
 //	         28-31 reserved
+//
+// Words +9 and +10 were reserved, hence zero, in the first agents to write
+// version 1, so readers treat 0 and 0 as "no interval" and fall back to
+// offset ± error bound; version 1 readers that predate them ignore them.
 //
 // Instants are on CLOCK_MONOTONIC, which every process of the host shares
 // and which no clock step moves, so a reader measures the age of an estimate

@@ -41,6 +41,8 @@ const (
 	fieldStatus
 	fieldPublished
 	fieldUncertainty
+	fieldOffsetMin
+	fieldOffsetMax
 )
 
 // Status is the agent's synchronization status.
@@ -77,6 +79,34 @@ type Record struct {
 	Published int64
 	// Uncertainty bounds the error of the writer's monotonic readings.
 	Uncertainty int64
+	// OffsetMin and OffsetMax are the interval the agent's sources agree
+	// holds the true offset at Monotonic, within Offset ± ErrorBound and
+	// narrower on one side when Offset sits off its centre. Both are zero
+	// when the writer publishes no interval (agents that predate it); use
+	// Interval, which then falls back to Offset ± ErrorBound.
+	OffsetMin, OffsetMax int64
+}
+
+// Interval returns the interval of offsets that holds the true offset at
+// Monotonic: OffsetMin and OffsetMax, or Offset ± ErrorBound when the
+// writer published no interval. Ends saturate instead of overflowing.
+func (r *Record) Interval() (lo, hi int64) {
+	if r.OffsetMin != 0 || r.OffsetMax != 0 {
+		return r.OffsetMin, r.OffsetMax
+	}
+	return saturatingAdd(r.Offset, -r.ErrorBound), saturatingAdd(r.Offset, r.ErrorBound)
+}
+
+// saturatingAdd returns a + b clamped to the int64 range.
+func saturatingAdd(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	}
+	return s
 }
 
 // Errors of Region.Read. Callers wrap them with the file's name.
@@ -138,6 +168,8 @@ func (g *Region) Publish(r Record) {
 	atomic.StoreUint64(&c[fieldStatus], uint64(r.Status))
 	atomic.StoreUint64(&c[fieldPublished], uint64(r.Published))
 	atomic.StoreUint64(&c[fieldUncertainty], uint64(r.Uncertainty))
+	atomic.StoreUint64(&c[fieldOffsetMin], uint64(r.OffsetMin))
+	atomic.StoreUint64(&c[fieldOffsetMax], uint64(r.OffsetMax))
 	atomic.StoreUint64(&g.words[wordSequence], seq+1)
 	atomic.StoreUint64(&g.words[wordVersion], Version)
 	atomic.StoreUint64(&g.words[wordMagic], Magic)
@@ -164,6 +196,8 @@ func (g *Region) Read(r *Record) error {
 		r.Status = Status(atomic.LoadUint64(&c[fieldStatus]))
 		r.Published = int64(atomic.LoadUint64(&c[fieldPublished]))
 		r.Uncertainty = int64(atomic.LoadUint64(&c[fieldUncertainty]))
+		r.OffsetMin = int64(atomic.LoadUint64(&c[fieldOffsetMin]))
+		r.OffsetMax = int64(atomic.LoadUint64(&c[fieldOffsetMax]))
 		if atomic.LoadUint64(&w[wordSequence]) == seq {
 			if r.valid() {
 				return nil
@@ -197,12 +231,13 @@ func validate(magic, version uint64, r *Record) error {
 // valid reports whether Validate would return nil.
 func (r *Record) valid() bool {
 	return r.Status-StatusUnsynchronized <= StatusSynchronized-StatusUnsynchronized &&
-		r.ErrorBound|r.Uncertainty >= 0 && finite(r.Drift) && finite(r.DriftBound) && r.DriftBound >= 0
+		r.ErrorBound|r.Uncertainty >= 0 && finite(r.Drift) && finite(r.DriftBound) && r.DriftBound >= 0 &&
+		r.OffsetMin <= r.OffsetMax
 }
 
 // Validate checks that r's fields are in range: a known status, a
-// non-negative error bound and uncertainty, a finite drift and a finite,
-// non-negative drift bound.
+// non-negative error bound and uncertainty, a finite drift, a finite,
+// non-negative drift bound and an offset interval whose ends are in order.
 func (r *Record) Validate() error {
 	switch {
 	case r.Status-StatusUnsynchronized > StatusSynchronized-StatusUnsynchronized:
@@ -211,6 +246,8 @@ func (r *Record) Validate() error {
 		return fmt.Errorf("clockshm: negative error bound %d ns or uncertainty %d ns", r.ErrorBound, r.Uncertainty)
 	case !finite(r.Drift) || !finite(r.DriftBound) || r.DriftBound < 0:
 		return fmt.Errorf("clockshm: drift %g ± %g is not a finite rate", r.Drift, r.DriftBound)
+	case r.OffsetMin > r.OffsetMax:
+		return fmt.Errorf("clockshm: offset interval [%d, %d] ns is empty", r.OffsetMin, r.OffsetMax)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ func recordOf(i int64) Record {
 		Monotonic: i, Local: 2 * i, Offset: 3 * i, ErrorBound: 4 * i,
 		Drift: float64(5 * i), DriftBound: float64(6 * i),
 		Status: Status(1 + i%3), Published: 7 * i, Uncertainty: 8 * i,
+		OffsetMin: 2 * i, OffsetMax: 5 * i,
 	}
 }
 
@@ -71,6 +72,7 @@ func TestReadFailures(t *testing.T) {
 		{"negative bound", func(g *Region) { r := recordOf(1); r.ErrorBound = -1; g.Publish(r) }, nil, "negative error bound"},
 		{"infinite drift", func(g *Region) { r := recordOf(1); r.Drift = math.Inf(1); g.Publish(r) }, nil, "not a finite rate"},
 		{"NaN drift bound", func(g *Region) { r := recordOf(1); r.DriftBound = math.NaN(); g.Publish(r) }, nil, "not a finite rate"},
+		{"empty interval", func(g *Region) { r := recordOf(1); r.OffsetMin = r.OffsetMax + 1; g.Publish(r) }, nil, "interval [6, 5] ns is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +83,25 @@ func TestReadFailures(t *testing.T) {
 				t.Errorf("Read() = %v, want %v mentioning %q", err, tt.wantErr, tt.wantMsg)
 			}
 		})
+	}
+}
+
+func TestRecordInterval(t *testing.T) {
+	tests := []struct {
+		name   string
+		r      Record
+		lo, hi int64
+	}{
+		{"published", Record{Offset: 100, ErrorBound: 50, OffsetMin: 60, OffsetMax: 150}, 60, 150},
+		{"one end at zero", Record{Offset: 10, ErrorBound: 50, OffsetMin: 0, OffsetMax: 40}, 0, 40},
+		{"none published", Record{Offset: 100, ErrorBound: 50}, 50, 150},
+		{"unknown bound saturates above", Record{Offset: 100, ErrorBound: UnknownBound}, 100 - math.MaxInt64, math.MaxInt64},
+		{"unknown bound saturates below", Record{Offset: -100, ErrorBound: UnknownBound}, math.MinInt64, math.MaxInt64 - 100},
+	}
+	for _, tt := range tests {
+		if lo, hi := tt.r.Interval(); lo != tt.lo || hi != tt.hi {
+			t.Errorf("%s: Interval() = [%d, %d], want [%d, %d]", tt.name, lo, hi, tt.lo, tt.hi)
+		}
 	}
 }
 
