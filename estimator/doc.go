@@ -41,10 +41,11 @@
 //     started or last contradicted itself): then, or always with
 //     Config.MaxFalsetickers, it allows for that many sources that are
 //     wrong while they overlap the others, so such a source cannot
-//     squeeze the region past the truth. The selected sources' points are combined
-//     with weights from their bounds and clamped into the region; the error
-//     bound is the distance to the region's far end, and
-//     Estimate.BoundParts says where it comes from.
+//     squeeze the region past the truth. The selected sources' points are
+//     combined with weights from their bounds and clamped into the region;
+//     the error bound is the distance to the region's far end,
+//     Estimate.BoundParts says where it comes from, and the region itself
+//     is Estimate.OffsetMin and OffsetMax.
 //  6. Steps: a sample that contradicts its own source's history ends that
 //     history and starts a transition. Until every source has answered
 //     since, the bound spans every source's view, so it holds whether the

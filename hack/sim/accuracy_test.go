@@ -70,13 +70,16 @@ func TestCatalogueAccuracy(t *testing.T) {
 	}
 }
 
-// checkScore asserts what every scenario must show: a bound that always
-// holds, a covered estimate within 5 s of a cold start, and every step of
+// checkScore asserts what every scenario must show: a bound and an offset
+// interval that always hold, a covered estimate within 5 s of a cold start, and every step of
 // the truth counted within three polls.
 func checkScore(t *testing.T, sc Scenario, seed uint64, s Score) {
 	t.Helper()
 	if s.Covered != s.Scored || s.Scored == 0 {
 		t.Errorf("seed %d: coverage %.4f%%: %d of %d estimates outside their bound", seed, 100*s.Coverage(), s.Scored-s.Covered, s.Scored)
+	}
+	if s.InInterval != s.Scored {
+		t.Errorf("seed %d: the truth lies outside the offset interval in %d of %d estimates", seed, s.Scored-s.InInterval, s.Scored)
 	}
 	if s.FirstCovered < 0 || s.FirstCovered > 5*time.Second {
 		t.Errorf("seed %d: first covered synchronized estimate at %v, want within 5s", seed, s.FirstCovered)

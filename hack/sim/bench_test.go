@@ -7,7 +7,8 @@ import (
 
 // BenchmarkScenarios runs every scenario of the catalogue for 24 simulated
 // hours and reports the estimator's accuracy: coverage in percent and the
-// error percentiles and mean bound in microseconds.
+// error percentiles, mean bound and mean offset interval half-width in
+// microseconds.
 func BenchmarkScenarios(b *testing.B) {
 	for _, sc := range Catalogue(24 * time.Hour) {
 		b.Run(sc.Name, func(b *testing.B) {
@@ -23,6 +24,7 @@ func BenchmarkScenarios(b *testing.B) {
 			b.ReportMetric(micros(s.P95), "p95-µs")
 			b.ReportMetric(micros(s.Max), "max-µs")
 			b.ReportMetric(micros(s.MeanBound), "bound-µs")
+			b.ReportMetric(micros(s.MeanHalfWidth), "interval-µs")
 			b.ReportMetric(float64(s.Steps), "steps")
 		})
 	}

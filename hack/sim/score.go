@@ -29,6 +29,12 @@ func (p Point) Error() time.Duration { return p.Estimate.Offset - p.Truth }
 // Covered reports whether the estimate's bound holds.
 func (p Point) Covered() bool { return p.Error().Abs() <= p.Estimate.ErrorBound }
 
+// InInterval reports whether the truth lies in the estimate's offset
+// interval.
+func (p Point) InInterval() bool {
+	return p.Estimate.OffsetMin <= p.Truth && p.Truth <= p.Estimate.OffsetMax
+}
+
 // Score summarizes a run.
 type Score struct {
 	// Scored counts estimates with an offset, outside blind spans.
@@ -42,10 +48,15 @@ type Score struct {
 	Unsynchronized int
 	// Covered counts scored estimates whose bound holds.
 	Covered int
+	// InInterval counts scored estimates whose offset interval holds the
+	// truth.
+	InInterval int
 	// Median, P95 and Max are of the absolute error of scored estimates.
 	Median, P95, Max time.Duration
 	// MeanBound is the mean error bound of scored estimates.
 	MeanBound time.Duration
+	// MeanHalfWidth is the mean half-width of their offset intervals.
+	MeanHalfWidth time.Duration
 	// FirstCovered is the true time of the first synchronized estimate
 	// whose bound holds; -1 if there was none.
 	FirstCovered time.Duration
@@ -66,8 +77,8 @@ func (s Score) Coverage() float64 {
 
 // String is a one-line summary.
 func (s Score) String() string {
-	return fmt.Sprintf("median %v p95 %v max %v mean bound %v coverage %.4f%% (%d scored, %d blind, %d unknown) steps %d",
-		s.Median, s.P95, s.Max, s.MeanBound, 100*s.Coverage(), s.Scored, s.Blind, s.Unknown, s.Steps)
+	return fmt.Sprintf("median %v p95 %v max %v mean bound %v coverage %.4f%% interval half-width %v (%d scored, %d outside the interval, %d blind, %d unknown) steps %d",
+		s.Median, s.P95, s.Max, s.MeanBound, 100*s.Coverage(), s.MeanHalfWidth, s.Scored, s.Scored-s.InInterval, s.Blind, s.Unknown, s.Steps)
 }
 
 // scorer accumulates points into a Score.
@@ -75,6 +86,7 @@ type scorer struct {
 	score     Score
 	errs      []float64
 	boundSum  float64
+	widthSum  float64
 	jumps     []time.Duration
 	lastSteps uint64
 }
@@ -111,7 +123,11 @@ func (sc *scorer) add(p Point) {
 		}
 	}
 	sc.errs = append(sc.errs, math.Abs(float64(p.Error())))
+	if p.InInterval() {
+		s.InInterval++
+	}
 	sc.boundSum += float64(p.Estimate.ErrorBound)
+	sc.widthSum += float64(p.Estimate.OffsetMax - p.Estimate.OffsetMin)
 }
 
 // noteSteps attributes each increase of the step counter to the oldest
@@ -139,6 +155,7 @@ func (sc *scorer) result() Score {
 	s.P95 = time.Duration(quantile(sc.errs, 0.95))
 	s.Max = time.Duration(sc.errs[len(sc.errs)-1])
 	s.MeanBound = time.Duration(sc.boundSum / float64(s.Scored))
+	s.MeanHalfWidth = time.Duration(sc.widthSum / 2 / float64(s.Scored))
 	return s
 }
 

@@ -138,7 +138,8 @@ func TestQuantile(t *testing.T) {
 func TestScorer(t *testing.T) {
 	sc := newScorer([]time.Duration{10 * time.Second})
 	est := func(off, bound time.Duration, steps uint64) estimator.Estimate {
-		return estimator.Estimate{Offset: off, ErrorBound: bound, Steps: steps, Synchronized: true}
+		return estimator.Estimate{Offset: off, ErrorBound: bound, Steps: steps, Synchronized: true,
+			OffsetMin: off - bound, OffsetMax: off + bound/2}
 	}
 	for _, p := range []Point{
 		{At: time.Second, Estimate: estimator.Estimate{ErrorBound: estimator.UnknownBound}},
@@ -150,8 +151,13 @@ func TestScorer(t *testing.T) {
 		sc.add(p)
 	}
 	s := sc.result()
-	if s.Scored != 3 || s.Unknown != 1 || s.Blind != 1 || s.Covered != 2 {
+	// At 2 s the truth is 1 µs below the offset, in [−1 µs, 2 µs]; at
+	// 12 s it equals the offset; at 3 s it is 3 µs below, outside both.
+	if s.Scored != 3 || s.Unknown != 1 || s.Blind != 1 || s.Covered != 2 || s.InInterval != 2 {
 		t.Errorf("counts: %+v", s)
+	}
+	if want := (3*time.Microsecond + 3*time.Microsecond + 1500*time.Nanosecond) / 2 / 3; s.MeanHalfWidth != want {
+		t.Errorf("mean half-width %v, want %v", s.MeanHalfWidth, want)
 	}
 	if s.Max != 3*time.Microsecond || s.Median != time.Microsecond || s.FirstCovered != 2*time.Second {
 		t.Errorf("stats: %+v", s)
