@@ -154,11 +154,11 @@ func (b *BoundedClock) Close() error {
 // agree on, so it need not be centred on the agent's best estimate of true
 // time.
 func (b *BoundedClock) Now() (Interval, error) {
-	rd, err := b.estimate(b.monotonic())
+	t, err := b.estimate(b.monotonic())
 	if err != nil {
 		return Interval{}, err
 	}
-	return Interval{Earliest: time.Unix(0, rd.earliest).UTC(), Latest: time.Unix(0, rd.latest).UTC()}, nil
+	return Interval{Earliest: time.Unix(0, t.earliest).UTC(), Latest: time.Unix(0, t.latest).UTC()}, nil
 }
 
 // After reports whether t has certainly passed: it is before the earliest

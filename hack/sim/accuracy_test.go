@@ -71,8 +71,8 @@ func TestCatalogueAccuracy(t *testing.T) {
 }
 
 // checkScore asserts what every scenario must show: a bound and an offset
-// interval that always hold, a covered estimate within 5 s of a cold start, and every step of
-// the truth counted within three polls.
+// interval that always hold, a covered estimate within 5 s of a cold
+// start, and every step of the truth counted within three polls.
 func checkScore(t *testing.T, sc Scenario, seed uint64, s Score) {
 	t.Helper()
 	if s.Covered != s.Scored || s.Scored == 0 {
