@@ -161,3 +161,50 @@ func TestRecordingRuleNames(t *testing.T) {
 		seen[name] = true
 	}
 }
+
+// TestRecordingRulesReadOneEvaluation checks that a recording rule reading
+// another recorded series' current value (an instant selector, not a range)
+// comes after it in the same group. Groups are evaluated independently: a
+// reader in another group sees the producer's previous evaluation, and
+// nothing at all until the producer's group first runs.
+func TestRecordingRulesReadOneEvaluation(t *testing.T) {
+	var file struct {
+		Groups []ruleGroup `yaml:"groups"`
+	}
+	readYAML(t, "prometheus/recording_rules.yml", &file)
+	producer := map[string]string{} // recorded name -> its group
+	for _, g := range file.Groups {
+		for _, r := range g.Rules {
+			producer[r.Record] = g.Name
+		}
+	}
+	for _, g := range file.Groups {
+		earlier := map[string]bool{}
+		for _, r := range g.Rules {
+			for _, name := range instantSelectors(r.Expr, producer) {
+				if !earlier[name] {
+					t.Errorf("group %s, rule %s reads %s (group %s) as an instant vector: "+
+						"put it after %s in the same group, or read a range of it",
+						g.Name, r.Record, name, producer[name], name)
+				}
+			}
+			earlier[r.Record] = true
+		}
+	}
+}
+
+// instantSelectors returns the names of known that expr selects as instant
+// vectors: not followed, after an optional label matcher, by a range.
+func instantSelectors(expr string, known map[string]string) []string {
+	var names []string
+	for name := range known {
+		selector := regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b(\{[^}]*\})?\s*(\[)?`)
+		for _, m := range selector.FindAllStringSubmatchIndex(expr, -1) {
+			if m[4] < 0 { // no "[": an instant selector
+				names = append(names, name)
+				break
+			}
+		}
+	}
+	return names
+}
