@@ -26,8 +26,12 @@ func (e *Estimator) Adjust(at time.Time, phase time.Duration, freq float64) {
 		}
 		e.anchor = e.anchor.Add(phase)
 	}
-	if e.prior != nil {
-		e.prior = &driftPrior{iv: interval{e.prior.iv.lo + freq, e.prior.iv.hi + freq}, until: c.move(e.prior.until)}
+	if e.kept != nil {
+		e.kept = &driftPrior{iv: e.kept.iv.shift(freq), until: c.move(e.kept.until)}
+	}
+	if e.warm != nil {
+		w := e.warm.shift(freq)
+		e.warm = &w
 	}
 	if t := e.transition; t != nil {
 		t.before = c.moveEstimate(t.before)

@@ -119,7 +119,7 @@ func TestAdjustIgnoresNoChange(t *testing.T) {
 
 func TestAdjustBeforeAnySample(t *testing.T) {
 	e := newTestEstimator([]server{{name: "a"}})
-	e.WarmStart(50e-6)
+	e.WarmStart(50e-6, 0)
 	e.Adjust(epoch, -time.Second, -50e-6)
 	if err := e.Add(Sample{Source: "a", Time: epoch.Add(time.Second), Offset: time.Millisecond, Delay: time.Millisecond}); err != nil {
 		t.Fatal(err)

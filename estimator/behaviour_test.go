@@ -1,6 +1,8 @@
 package estimator
 
 import (
+	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -156,33 +158,51 @@ func TestBoundParts(t *testing.T) {
 	}
 }
 
-func TestWarmStartBoundsDriftFromTheFirstSample(t *testing.T) {
+// TestWarmStartSteersTheDriftNotTheBound: a warm start gives the drift
+// estimate from the first sample, while the drift bound stays what the
+// samples prove (a saved drift may be from another machine).
+func TestWarmStartSteersTheDriftNotTheBound(t *testing.T) {
 	const drift = 12e-6
-	tests := []struct {
-		name string
-		warm bool
-		want float64
-	}{
-		{name: "cold", want: MaxFrequencyTolerance + 1e-6},
-		{name: "warm", warm: true, want: 10e-6 + 1e-6},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, warm := range []bool{false, true} {
+		t.Run(fmt.Sprintf("warm=%v", warm), func(t *testing.T) {
 			e := newTestEstimator([]server{{name: "a"}})
-			if tc.warm {
-				e.WarmStart(drift)
+			if warm {
+				e.WarmStart(drift, 0)
 			}
 			if err := e.Add(Sample{Source: "a", Time: epoch, Delay: time.Millisecond}); err != nil {
 				t.Fatal(err)
 			}
 			est := e.Estimate(epoch.Add(time.Minute))
-			if est.DriftBound > tc.want+1e-12 {
-				t.Errorf("drift bound %g, want at most %g", est.DriftBound, tc.want)
+			if got := est.Drift + est.DriftBound; got < MaxFrequencyTolerance {
+				t.Errorf("drift %g ± %g: the bound relies on the warm start", est.Drift, est.DriftBound)
 			}
-			if tc.warm && est.Drift != drift {
+			if warm && est.Drift != drift {
 				t.Errorf("drift %g, want the warm start's %g", est.Drift, drift)
 			}
 		})
+	}
+}
+
+// TestWrongWarmStartRetiresWithoutLosingHistory: a saved drift 490 ppm off
+// (the state file) never makes the bound lie, never counts as a
+// step or throws samples away, and is forgotten once the samples rule it
+// out.
+func TestWrongWarmStartRetiresWithoutLosingHistory(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}})
+	e.WarmStart(490e-6, 0.001e-6)
+	for i := range 120 {
+		at := epoch.Add(time.Duration(i) * time.Second)
+		poll(t, e, at, 0, nil, "a", "b", "c")
+		if est := e.Estimate(at); est.Synchronized && est.Offset.Abs() > est.ErrorBound {
+			t.Fatalf("second %d: %v ± %v misses the true offset 0", i, est.Offset, est.ErrorBound)
+		}
+	}
+	if e.warm != nil {
+		t.Errorf("warm start %v not retired", *e.warm)
+	}
+	est := e.Estimate(epoch.Add(2 * time.Minute))
+	if est.Steps != 0 || len(e.list[0].samples) < probationSamples || math.Abs(est.Drift) > 1e-6 {
+		t.Errorf("steps %d, samples kept %d, drift %g", est.Steps, len(e.list[0].samples), est.Drift)
 	}
 }
 

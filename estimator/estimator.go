@@ -24,8 +24,9 @@ type Config struct {
 	// the samples it was fitted on and now (default 1e-6: 1 ppm, chrony's
 	// maxclockerror). Bounds grow by it in holdover.
 	Wander float64
-	// WarmDriftUncertainty is how far a warm-started drift may be from the
-	// truth (default 10e-6: 10 ppm).
+	// WarmDriftUncertainty is the least uncertainty a warm-started drift is
+	// given (default 10e-6: 10 ppm). A warm start only steers the drift
+	// estimate while measurements are wider; the bound never relies on it.
 	WarmDriftUncertainty float64
 	// MaxFalsetickers is how many sources the error bound allows to be
 	// wrong at once even while all agree (default 0). With 0 the bound is
@@ -85,9 +86,12 @@ type Estimator struct {
 		ok     bool
 		valid  bool
 	}
-	// prior is a drift interval known without the current samples: from a
-	// warm start, or kept across a step.
-	prior *driftPrior
+	// kept is the drift interval measured before a step, kept across it
+	// while the new samples are too few to measure the drift as well.
+	kept *driftPrior
+	// warm is the drift an earlier run measured (the state file): a
+	// hypothesis that steers the drift estimate, never the bound.
+	warm *interval
 	// transition is set while sources disagree after a step.
 	transition *transition
 	steps      uint64
@@ -132,14 +136,19 @@ func (e *Estimator) SetSources(infos []SourceInfo) {
 	e.measured.valid = false
 }
 
-// WarmStart seeds the drift from an earlier run (the state file). It is
-// trusted to within Config.WarmDriftUncertainty until measurements narrow it.
-func (e *Estimator) WarmStart(drift float64) {
-	if math.IsNaN(drift) || math.Abs(drift) > MaxFrequencyTolerance {
+// WarmStart seeds the drift estimate from an earlier run (the state file):
+// drift, believed to within uncertainty (at least
+// Config.WarmDriftUncertainty). It is a hypothesis, not a measurement: it
+// steers the drift estimate, and so the offset, while the measured drift is
+// wider, but the bound never relies on it, so a wrong one (a cloned disk, a
+// restored backup, other hardware) costs accuracy for a while, never the
+// bound's truth. Measurements that rule it out retire it.
+func (e *Estimator) WarmStart(drift, uncertainty float64) {
+	if math.IsNaN(drift) || math.IsNaN(uncertainty) || math.Abs(drift) > MaxFrequencyTolerance {
 		return
 	}
-	iv := around(drift, e.cfg.WarmDriftUncertainty).intersect(unknownDrift)
-	e.prior = &driftPrior{iv: iv}
+	iv := around(drift, max(uncertainty, e.cfg.WarmDriftUncertainty)).intersect(unknownDrift)
+	e.warm = &iv
 }
 
 // Add records a usable sample. It returns an error, and changes nothing, for
@@ -166,8 +175,24 @@ func (e *Estimator) Add(s Sample) error {
 	e.seq++
 	src.add(s, newRecord(s, e.anchor, e.seq), e.cfg.MaxSamples, e.cfg.MaxSampleAge)
 	e.measured.valid = false
+	e.retireRuledOut(s.Time)
 	e.endTransition(s.Time)
 	return nil
+}
+
+// retireRuledOut forgets the drifts the measurements rule out: a warm start
+// or a drift kept across a step that the sources' fits no longer overlap.
+func (e *Estimator) retireRuledOut(now time.Time) {
+	region, _, measured := e.measuredDrift()
+	if !measured {
+		return
+	}
+	if e.warm != nil && !e.warm.overlaps(region) {
+		e.warm = nil
+	}
+	if e.kept.activeAt(now) && !e.kept.iv.overlaps(region) {
+		e.kept = nil
+	}
 }
 
 // since returns local time t in nanoseconds since the anchor.
@@ -179,8 +204,8 @@ func (e *Estimator) since(t time.Time) int64 { return int64(t.Sub(e.anchor)) }
 // local clock or the reference may have stepped: a transition starts, or
 // src joins the one under way. The drift d survives either way.
 func (e *Estimator) contradicted(at time.Time, d interval, src *sourceState) {
-	if !e.prior.activeAt(at) || d.width() < e.prior.iv.width() {
-		e.prior = &driftPrior{iv: d, until: at.Add(e.cfg.MaxSampleAge)}
+	if !e.kept.activeAt(at) || d.width() < e.kept.iv.width() {
+		e.kept = &driftPrior{iv: d, until: at.Add(e.cfg.MaxSampleAge)}
 	}
 	if e.transition == nil {
 		before := e.Estimate(at)
@@ -231,18 +256,32 @@ func (e *Estimator) Stop(source, reason string) {
 }
 
 // drift returns the system drift interval and estimate: the agreement of
-// the sources' feasible drifts, narrowed by a prior, widened by the wander
-// allowance.
+// the sources' feasible drifts, narrowed by the drift kept across a step,
+// widened by the wander allowance. A warm start moves the estimate within
+// that interval, never the interval itself.
 func (e *Estimator) drift(now time.Time) (interval, float64) {
 	region, rate, measured := e.measuredDrift()
-	if p := e.prior; p.activeAt(now) && p.iv.width() < region.width() && p.iv.overlaps(region) {
+	if p := e.kept; p.activeAt(now) && narrows(p.iv, region) {
 		region = region.intersect(p.iv)
 		if !measured {
 			rate = region.mid()
 		}
 	}
+	if w := e.warm; w != nil && narrows(*w, region) {
+		guess := region.intersect(*w)
+		if measured {
+			rate = guess.clamp(rate)
+		} else {
+			rate = guess.mid()
+		}
+	}
 	rate = region.clamp(rate)
 	return interval{region.lo - e.cfg.Wander, region.hi + e.cfg.Wander}, rate
+}
+
+// narrows reports whether prior says more than region and agrees with it.
+func narrows(prior, region interval) bool {
+	return prior.width() < region.width() && prior.overlaps(region)
 }
 
 // measuredDrift returns what the sources' drift fits agree on, computed

@@ -65,7 +65,7 @@ func FuzzEstimator(f *testing.F) {
 			case 2:
 				e.Stop(fuzzSources[int(s.byte())%len(fuzzSources)].Name, "kod")
 			case 3:
-				e.WarmStart(float64(s.int()) * 1e-9)
+				e.WarmStart(float64(s.int())*1e-9, float64(s.int())*1e-9)
 			case 4:
 				at := now.Add(time.Duration(s.int()) * time.Millisecond)
 				checkEstimate(t, e.Estimate(at))

@@ -22,6 +22,9 @@ func (iv interval) mid() float64 { return (iv.lo + iv.hi) / 2 }
 
 func (iv interval) width() float64 { return iv.hi - iv.lo }
 
+// shift returns iv moved by d.
+func (iv interval) shift(d float64) interval { return interval{iv.lo + d, iv.hi + d} }
+
 // intersect returns the common part of iv and o; it is empty when they do
 // not overlap.
 func (iv interval) intersect(o interval) interval {

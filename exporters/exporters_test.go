@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/hostid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -202,8 +203,8 @@ func TestStateFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if drift, ok := s.WarmDrift(0, false); !ok || drift != 12e-6 || s.OffsetSeconds != 0.0015 {
-		t.Errorf("round trip: %+v", s)
+	if w, err := s.WarmDrift(s.Time, hostid.Identity{}, 0, false); err != nil || w.Drift != 12e-6 || s.OffsetSeconds != 0.0015 {
+		t.Errorf("round trip: %+v (%v)", s, err)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
@@ -217,6 +218,8 @@ func TestStateFileDamage(t *testing.T) {
 		{"garbage", "\x00\x01not json"},
 		{"old version", `{"version": 0, "drift_ppm": 3}`},
 		{"impossible drift", `{"version": 1, "drift_ppm": 9000}`},
+		{"impossible kernel frequency", `{"version": 1, "drift_ppm": 3, "kernel_frequency_ppm": 1e9}`},
+		{"oversized", `{"version": 1, "drift_ppm": 3, "pad": "` + strings.Repeat("x", MaxStateFileSize) + `"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -233,7 +236,7 @@ func TestStateFileDamage(t *testing.T) {
 
 func TestStateSaverRateLimits(t *testing.T) {
 	dir := t.TempDir()
-	s := NewStateSaver(dir, time.Minute)
+	s := NewStateSaver(dir, time.Minute, hostid.Identity{}, noKernel)
 	e := testEstimate()
 	if err := s.MaybeSave(now, e); err != nil {
 		t.Fatal(err)
@@ -268,12 +271,73 @@ func FuzzLoadState(f *testing.F) {
 	})
 }
 
-// TestWarmDriftFollowsKernelFrequency: when something changed the kernel's
-// frequency correction between runs, the clock's drift changed as much.
-func TestWarmDriftFollowsKernelFrequency(t *testing.T) {
+// noKernel is a kernel whose frequency correction cannot be read.
+func noKernel() (float64, bool) { return 0, false }
+
+// TestWarmDrift: the saved drift follows the change of the kernel's
+// frequency correction between runs (the drift includes it), grows less
+// certain with age and with what is not known of that change, and does
+// not apply on another machine or when it was measured badly.
+func TestWarmDrift(t *testing.T) {
+	here := hostid.Identity{Machine: "m1", Hardware: "h1"}
+	kernel := 3.0
+	saved := State{Version: stateVersion, Time: now, DriftPPM: 12, DriftBoundPPM: 0.5, KernelFrequencyPPM: &kernel, Host: here}
+	tests := []struct {
+		name      string
+		state     func(State) State
+		age       time.Duration
+		host      *hostid.Identity // nil: the machine that saved it
+		kernelNow float64
+		known     bool
+		want      WarmDrift
+		wantErr   string
+	}{
+		{name: "kernel unchanged", kernelNow: 3e-6, known: true, want: WarmDrift{12e-6, 0.5e-6}},
+		{name: "kernel raised", kernelNow: 8e-6, known: true, want: WarmDrift{17e-6, 0.5e-6}},
+		{name: "kernel lowered", kernelNow: -2e-6, known: true, want: WarmDrift{7e-6, 0.5e-6}},
+		{name: "kernel unknown now", want: WarmDrift{12e-6, 3.5e-6}},
+		{name: "kernel not saved", state: func(s State) State { s.KernelFrequencyPPM = nil; return s }, kernelNow: 40e-6, known: true, want: WarmDrift{12e-6, 40.5e-6}},
+		{name: "ten days old", age: 240 * time.Hour, kernelNow: 3e-6, known: true, want: WarmDrift{12e-6, 10.5e-6}},
+		{name: "saved in the future", age: -48 * time.Hour, kernelNow: 3e-6, known: true, want: WarmDrift{12e-6, 2.5e-6}},
+		{name: "unknown identity", host: &hostid.Identity{}, kernelNow: 3e-6, known: true, want: WarmDrift{12e-6, 0.5e-6}},
+		{name: "cloned disk", host: &hostid.Identity{Machine: "m1", Hardware: "h2"}, wantErr: "another hardware"},
+		{name: "other machine", host: &hostid.Identity{Machine: "m2", Hardware: "h1"}, wantErr: "another machine"},
+		{name: "badly measured", state: func(s State) State { s.DriftBoundPPM = 30; return s }, wantErr: "too little"},
+		{name: "no bound", state: func(s State) State { s.DriftBoundPPM = math.NaN(); return s }, wantErr: "too little"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := saved
+			if tc.state != nil {
+				st = tc.state(st)
+			}
+			host := here
+			if tc.host != nil {
+				host = *tc.host
+			}
+			got, err := st.WarmDrift(now.Add(tc.age), host, tc.kernelNow, tc.known)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(got.Drift-tc.want.Drift) > 1e-15 || math.Abs(got.Uncertainty-tc.want.Uncertainty) > 1e-15 {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestStateSaverMarksHostAndKernel: every saved state carries the machine
+// and the kernel frequency the drift was measured against.
+func TestStateSaverMarksHostAndKernel(t *testing.T) {
 	dir := t.TempDir()
-	s := NewStateSaver(dir, time.Minute)
-	s.KernelFrequency = func() (float64, bool) { return 3e-6, true }
+	host := hostid.Identity{Machine: "m1", Hardware: "h1"}
+	s := NewStateSaver(dir, time.Minute, host, func() (float64, bool) { return 3e-6, true })
 	if err := s.Save(now, testEstimate()); err != nil {
 		t.Fatal(err)
 	}
@@ -281,20 +345,7 @@ func TestWarmDriftFollowsKernelFrequency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		kernelNow float64
-		known     bool
-		want      float64
-	}{
-		{3e-6, true, 12e-6},
-		{8e-6, true, 17e-6},
-		{-2e-6, true, 7e-6},
-		{50e-6, false, 12e-6},
-	}
-	for _, tc := range tests {
-		got, ok := st.WarmDrift(tc.kernelNow, tc.known)
-		if !ok || math.Abs(got-tc.want) > 1e-15 {
-			t.Errorf("kernel now %g (known %v): drift %g, want %g", tc.kernelNow, tc.known, got, tc.want)
-		}
+	if st.Host != host || st.KernelFrequencyPPM == nil || math.Abs(*st.KernelFrequencyPPM-3) > 1e-9 {
+		t.Errorf("saved host %+v, kernel frequency %v", st.Host, st.KernelFrequencyPPM)
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/hostid"
 )
 
 // StateFileName is the file the agent keeps in its state directory.
@@ -33,6 +35,10 @@ type State struct {
 	// it, so a change of the correction since (chronyd, a reboot) changes
 	// the drift by as much.
 	KernelFrequencyPPM *float64 `json:"kernel_frequency_ppm,omitempty"`
+	// Host identifies the machine that measured the drift: on another
+	// machine (a cloned disk, a restored backup, other hardware) the drift
+	// says nothing.
+	Host hostid.Identity `json:"host"`
 }
 
 // NewState takes the parts of an estimate worth keeping.
@@ -52,16 +58,46 @@ func NewState(e estimator.Estimate) State {
 // from: a drift known that well is a better start than none.
 const warmStartDriftBound = 5e-6
 
-// WarmDrift returns the saved drift as a ratio, moved by the change of the
-// kernel's frequency correction since it was saved (kernelNow, a ratio, when
-// kernelKnown); ok is false when the drift was not measured well enough to
-// start from.
-func (s State) WarmDrift(kernelNow float64, kernelKnown bool) (drift float64, ok bool) {
-	drift = s.DriftPPM / 1e6
-	if kernelKnown && s.KernelFrequencyPPM != nil {
-		drift += kernelNow - *s.KernelFrequencyPPM/1e6
+// agingPerDay is how much a saved drift's uncertainty grows per day of the
+// state's age: crystal ageing and a change of temperature, generously.
+const agingPerDay = 1e-6
+
+// maxKernelFrequency is the largest frequency correction Linux accepts
+// (adjtimex, 500 ppm); a saved one beyond it is damage.
+const maxKernelFrequency = 500e-6
+
+// WarmDrift is a drift to warm-start the estimator from: a hypothesis that
+// the true drift lies within Uncertainty of Drift (ratios).
+type WarmDrift struct {
+	Drift, Uncertainty float64
+}
+
+// WarmDrift returns the saved drift as it applies now on the machine here,
+// whose kernel frequency correction is kernelNow (a ratio, if
+// kernelKnown): moved by the change of the correction since it was saved,
+// and less certain the older the state and the less is known of that
+// change. The error says why there is nothing to warm-start from: the state
+// was saved on another machine, or its drift was not measured well enough.
+func (s State) WarmDrift(now time.Time, here hostid.Identity, kernelNow float64, kernelKnown bool) (WarmDrift, error) {
+	if part := s.Host.Mismatch(here); part != "" {
+		return WarmDrift{}, fmt.Errorf("state: saved on another %s (a cloned disk, a restored backup or a moved virtual machine); its drift does not apply here", part)
 	}
-	return drift, s.DriftBoundPPM > 0 && s.DriftBoundPPM/1e6 <= warmStartDriftBound
+	bound := s.DriftBoundPPM / 1e6
+	if !(bound > 0 && bound <= warmStartDriftBound) {
+		return WarmDrift{}, fmt.Errorf("state: the saved drift was known to ±%g ppm only, too little to start from", s.DriftBoundPPM)
+	}
+	w := WarmDrift{Drift: s.DriftPPM / 1e6, Uncertainty: bound}
+	w.Uncertainty += agingPerDay * math.Abs(now.Sub(s.Time).Hours()) / 24
+	saved := s.KernelFrequencyPPM
+	switch {
+	case saved != nil && kernelKnown:
+		w.Drift += kernelNow - *saved/1e6
+	case saved != nil:
+		w.Uncertainty += math.Abs(*saved / 1e6)
+	case kernelKnown:
+		w.Uncertainty += math.Abs(kernelNow)
+	}
+	return w, nil
 }
 
 // SaveState writes s to dir atomically: a temporary file is written,
@@ -108,13 +144,18 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// MaxStateFileSize is the largest state file LoadState reads; a real one is
+// well under a kilobyte.
+const MaxStateFileSize = 64 << 10
+
 // LoadState reads the state in dir. A missing file gives an error that
-// wraps os.ErrNotExist; a truncated or corrupt one, an error saying so.
+// wraps os.ErrNotExist; a truncated, corrupt or oversized one, an error
+// saying so.
 func LoadState(dir string) (State, error) {
 	path := filepath.Join(dir, StateFileName)
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path, MaxStateFileSize)
 	if err != nil {
-		return State{}, fmt.Errorf("state: %w", err)
+		return State{}, err
 	}
 	var s State
 	if err := json.Unmarshal(data, &s); err != nil {
@@ -126,7 +167,28 @@ func LoadState(dir string) (State, error) {
 	if math.IsNaN(s.DriftPPM) || math.Abs(s.DriftPPM) > estimator.MaxFrequencyTolerance*1e6 {
 		return State{}, fmt.Errorf("state: %s holds an impossible drift of %g ppm; it will be rewritten", path, s.DriftPPM)
 	}
+	if k := s.KernelFrequencyPPM; k != nil && !(math.Abs(*k) <= maxKernelFrequency*1e6) {
+		return State{}, fmt.Errorf("state: %s holds an impossible kernel frequency of %g ppm (Linux allows ±500); it will be rewritten", path, *k)
+	}
 	return s, nil
+}
+
+// readCapped reads a whole file of at most limit bytes; a larger one is an
+// error that names its size, read no further.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("state: read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("state: %s is larger than the %d KiB a state file can be; it will be rewritten", path, limit>>10)
+	}
+	return data, nil
 }
 
 // StateSaver saves the state at most once per interval, and on demand.
@@ -134,14 +196,16 @@ type StateSaver struct {
 	dir      string
 	interval time.Duration
 	last     time.Time
-	// KernelFrequency, when set, reads the kernel's frequency correction
-	// (a ratio) to save with the drift.
-	KernelFrequency func() (float64, bool)
+	host     hostid.Identity
+	kernel   func() (float64, bool)
 }
 
-// NewStateSaver saves into dir at most once per interval.
-func NewStateSaver(dir string, interval time.Duration) *StateSaver {
-	return &StateSaver{dir: dir, interval: interval}
+// NewStateSaver saves into dir at most once per interval, marking the state
+// as host's. kernel reads the kernel's frequency correction (a ratio; ok
+// false where it cannot be read), saved with the drift because the drift
+// includes it.
+func NewStateSaver(dir string, interval time.Duration, host hostid.Identity, kernel func() (float64, bool)) *StateSaver {
+	return &StateSaver{dir: dir, interval: interval, host: host, kernel: kernel}
 }
 
 // MaybeSave saves e if the last save is older than the interval, measured
@@ -160,11 +224,10 @@ func (s *StateSaver) Save(now time.Time, e estimator.Estimate) error {
 	}
 	s.last = now
 	st := NewState(e)
-	if s.KernelFrequency != nil {
-		if f, ok := s.KernelFrequency(); ok {
-			ppm := f * 1e6
-			st.KernelFrequencyPPM = &ppm
-		}
+	st.Host = s.host
+	if f, ok := s.kernel(); ok {
+		ppm := f * 1e6
+		st.KernelFrequencyPPM = &ppm
 	}
 	return SaveState(s.dir, st)
 }

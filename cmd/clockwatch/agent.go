@@ -12,6 +12,7 @@ import (
 	"github.com/clockwatch/clockwatch/discipline"
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/internal/hostid"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -81,23 +82,38 @@ func (a *agent) current() estimator.Estimate {
 	return a.latest.Load().At(a.clock())
 }
 
-// warmStart loads the state file of dir and seeds the drift from it. A
-// missing or damaged file is logged, never fatal.
-func (a *agent) warmStart(dir string) {
+// keepState saves the state in dir from now on, marked with this machine's
+// identity and the kernel's frequency correction. With warm set it first
+// seeds the drift estimate from the saved state; a missing, damaged or
+// foreign file is logged, never fatal. The seed is a hypothesis the bound
+// never relies on (estimator.Estimator.WarmStart).
+func (a *agent) keepState(dir string, warm bool) {
+	host := hostid.Local("/")
+	if warm {
+		a.warmStart(dir, host)
+	}
+	a.saver = exporters.NewStateSaver(dir, stateInterval, host, kernelFrequency)
+}
+
+// warmStart seeds the estimator's drift from the state file in dir.
+func (a *agent) warmStart(dir string, host hostid.Identity) {
 	s, err := exporters.LoadState(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		a.logger.Info("no saved state; cold start", "dir", dir)
+		return
 	case err != nil:
-		a.logger.Warn("ignoring saved state", "err", err)
-	default:
-		if drift, ok := s.WarmDrift(kernelFrequency()); ok {
-			a.est.WarmStart(drift)
-			a.logger.Info("warm start from saved state", "drift_ppm", drift*1e6, "saved_at", s.Time)
-		}
+		a.logger.Warn("ignoring saved state; cold start", "err", err)
+		return
 	}
-	a.saver = exporters.NewStateSaver(dir, stateInterval)
-	a.saver.KernelFrequency = kernelFrequency
+	kernel, known := kernelFrequency()
+	w, err := s.WarmDrift(a.clock(), host, kernel, known)
+	if err != nil {
+		a.logger.Info("not warm-starting from saved state; cold start", "reason", err)
+		return
+	}
+	a.est.WarmStart(w.Drift, w.Uncertainty)
+	a.logger.Info("warm start from saved state: drift as a first guess until measured", "drift_ppm", w.Drift*1e6, "uncertainty_ppm", w.Uncertainty*1e6, "saved_at", s.Time)
 }
 
 // sourceSet is a new list of sources for a running agent. Sources whose
@@ -218,7 +234,7 @@ func (a *agent) observe(o estimator.Observation) {
 	}
 	if a.saver != nil {
 		if err := a.saver.MaybeSave(e.Time, e); err != nil {
-			a.logger.Warn("saving state failed; the next start will be cold", "err", err)
+			a.logger.Warn("saving state failed; the state file keeps the last state saved", "err", err)
 		}
 	}
 }

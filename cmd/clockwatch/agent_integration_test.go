@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net"
 	"os"
@@ -248,4 +249,47 @@ func silentServer(t *testing.T) string {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn.LocalAddr().String()
+}
+
+// TestWarmStartFromAWrongDriftAgainstChronyd: a state file claiming a
+// confident but wrong drift (a cloned disk, a restored backup) must not make
+// the bound lie. Three real chronyd servers on loopback read this machine's
+// clock, so the true offset is 0 and every synchronized reading's bound must
+// cover it, from the first.
+func TestWarmStartFromAWrongDriftAgainstChronyd(t *testing.T) {
+	servers := []string{testlab.ChronydServer(t), testlab.ChronydServer(t), testlab.ChronydServer(t)}
+	for _, driftPPM := range []float64{490, -50} {
+		t.Run(fmt.Sprintf("%+gppm", driftPPM), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			state := fmt.Sprintf(`{"version":1,"drift_ppm":%g,"drift_bound_ppm":0.001}`, driftPPM)
+			if err := os.WriteFile(filepath.Join(dir, exporters.StateFileName), []byte(state), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"run", "--poll.interval=1s", "--state.dir", dir}
+			for _, s := range servers {
+				args = append(args, "--ntp.server", s)
+			}
+			agent := startAgent(t, args...)
+			readings, worst := 0, 0.0
+			for end := time.Now().Add(45 * time.Second); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+				s := agent.status(t)
+				if !s.Synchronized {
+					continue
+				}
+				readings++
+				if ratio := math.Abs(s.OffsetSeconds) / s.ErrorBoundSeconds; ratio > 1 {
+					worst = max(worst, ratio)
+					t.Errorf("offset %.1fµs ± %.1fµs misses the true offset 0", s.OffsetSeconds*1e6, s.ErrorBoundSeconds*1e6)
+				}
+			}
+			if readings == 0 {
+				t.Fatal("never synchronized")
+			}
+			if !strings.Contains(agent.logs.String(), "warm start from saved state") {
+				t.Errorf("the saved drift was not used as a first guess:\n%s", lastLines(agent.logs.String(), 10))
+			}
+			t.Logf("%d synchronized readings, all covered", readings)
+		})
+	}
 }

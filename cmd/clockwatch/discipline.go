@@ -9,7 +9,6 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/clockwatch/clockwatch/discipline"
 	"github.com/clockwatch/clockwatch/estimator"
-	"github.com/clockwatch/clockwatch/exporters"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -121,13 +120,4 @@ func logAction(logger *slog.Logger, act discipline.Action) {
 	case act.Changed():
 		logger.Debug("retuned the system clock", "frequency_ppm", act.Frequency*1e6, "slew", act.Slew, "slew_for", act.SlewFor)
 	}
-}
-
-// keepStateCold saves the state file in dir without warm-starting from it.
-// Under discipline the saved drift is what remained over a kernel
-// frequency correction that may have changed since (a reboot resets it),
-// and a wrong starting drift would make the bound lie.
-func keepStateCold(a *agent, dir string, logger *slog.Logger) {
-	logger.Info("discipline: not warm-starting the drift from saved state; the kernel frequency it was measured against may have changed", "dir", dir)
-	a.saver = exporters.NewStateSaver(dir, stateInterval)
 }

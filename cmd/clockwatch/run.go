@@ -48,10 +48,11 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 	if f.stateDir != "" {
 		if err := os.MkdirAll(f.stateDir, 0o755); err != nil {
 			c.logger.Warn("state directory unusable; state will not survive a restart", "err", err)
-		} else if f.discipline.enabled {
-			keepStateCold(a, f.stateDir, c.logger)
 		} else {
-			a.warmStart(f.stateDir)
+			if f.discipline.enabled {
+				c.logger.Info("discipline: not warm-starting the drift from saved state; the discipline measures its own", "dir", f.stateDir)
+			}
+			a.keepState(f.stateDir, !f.discipline.enabled)
 		}
 	}
 	disciplineMetrics, release, err := startDiscipline(f.discipline, a, cfg, f.clockShift, c.logger)
