@@ -283,3 +283,28 @@ func TestDriftOutlierIsNotSelected(t *testing.T) {
 		t.Errorf("drifter: outlier %v, status %s", e.list[3].driftOutlier, est.Sources[3].Status)
 	}
 }
+
+// TestFlappingSourceStartsNoMoreTransitions: a server that jumps ±0.5 s
+// and back every few polls among three good ones may widen the bound the
+// first time (the reference might have stepped), never again once it has
+// shown that it moves alone.
+func TestFlappingSourceStartsNoMoreTransitions(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}, {name: "flapper"}})
+	flaps := []time.Duration{0, 500 * time.Millisecond, 0, -500 * time.Millisecond}
+	wide := 0
+	for i := range 600 {
+		at := epoch.Add(time.Duration(i) * time.Second)
+		extra := map[string]time.Duration{"flapper": flaps[(i/3)%len(flaps)]}
+		poll(t, e, at, 0, extra, "a", "b", "c", "flapper")
+		est := e.Estimate(at)
+		if est.Offset.Abs() > est.ErrorBound {
+			t.Fatalf("second %d: %v ± %v misses 0", i, est.Offset, est.ErrorBound)
+		}
+		if i >= 12 && est.ErrorBound > time.Millisecond {
+			wide++
+		}
+	}
+	if wide > 0 || e.Estimate(epoch.Add(10*time.Minute)).Steps != 0 {
+		t.Errorf("%d readings after the first flaps have a bound over 1 ms", wide)
+	}
+}

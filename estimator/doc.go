@@ -51,7 +51,10 @@
 //     since, the bound spans every source's view, so it holds whether the
 //     reference (or the local clock) stepped or one server went wrong; then
 //     a step is counted if the offset moved beyond its bound. The drift
-//     survives the step.
+//     survives the step. A source that moved alone (the others did not
+//     follow) is suspect for ten minutes, and while suspect or outvoted
+//     its contradictions start no transition, so a server that flaps
+//     widens the bound once, not at every flap.
 //
 // With every source lost the estimate is carried forward (holdover) with a
 // bound that grows by the drift's uncertainty plus the wander allowance,

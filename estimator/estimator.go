@@ -199,17 +199,21 @@ func (e *Estimator) retireRuledOut(now time.Time) {
 func (e *Estimator) since(t time.Time) int64 { return int64(t.Sub(e.anchor)) }
 
 // contradicted handles a sample of src, taken at local time at, that
-// contradicts src's history. If the majority already outvotes src, src
-// moved alone as far as anyone can tell: it becomes suspect. Otherwise the
-// local clock or the reference may have stepped: a transition starts, or
-// src joins the one under way. The drift d survives either way.
+// contradicts src's history. If the majority already outvotes src, or src
+// is suspect already, src moved alone as far as anyone can tell: it stays
+// suspect for suspectFor from now. Otherwise the local clock or the
+// reference may have stepped: a transition starts, or src joins the one
+// under way. The drift d survives either way.
 func (e *Estimator) contradicted(at time.Time, d interval, src *sourceState) {
 	if !e.kept.activeAt(at) || d.width() < e.kept.iv.width() {
 		e.kept = &driftPrior{iv: d, until: at.Add(e.cfg.MaxSampleAge)}
 	}
 	if e.transition == nil {
 		before := e.Estimate(at)
-		if before.Synchronized && before.Sources[slices.Index(e.list, src)].Status == SourceFalseticker {
+		if before.Synchronized && (at.Before(src.suspectUntil) || before.Sources[slices.Index(e.list, src)].Status == SourceFalseticker) {
+			// An outvoted source, or one that already contradicted
+			// itself alone (it flaps), cannot start a transition: were
+			// the reference to step, a trusted source would show it.
 			src.suspectUntil = at.Add(suspectFor)
 			return
 		}
