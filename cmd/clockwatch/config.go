@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/internal/configfile"
 	"github.com/clockwatch/clockwatch/ntp"
 	"github.com/prometheus/common/model"
-	"gopkg.in/yaml.v3"
 )
 
 // fileConfig is the YAML configuration file (--config.file). Every key has
@@ -33,10 +29,10 @@ type fileConfig struct {
 		Servers []string `yaml:"servers"`
 	} `yaml:"ntp"`
 	Poll struct {
-		Interval model.Duration `yaml:"interval"`
+		Interval *model.Duration `yaml:"interval"`
 	} `yaml:"poll"`
 	Holdover struct {
-		Max model.Duration `yaml:"max"`
+		Max *model.Duration `yaml:"max"`
 	} `yaml:"holdover"`
 	Peers  filePeers  `yaml:"peers"`
 	PTP    filePTP    `yaml:"ptp"`
@@ -92,8 +88,8 @@ func (f *sourceFlags) load() (config, error) {
 	}
 	c := config{
 		servers:      append(append([]string{}, file.NTP.Servers...), f.servers...),
-		pollInterval: pick(f.pollIntervalSet, f.pollInterval, time.Duration(file.Poll.Interval)),
-		holdoverMax:  pick(f.holdoverMaxSet, f.holdoverMax, time.Duration(file.Holdover.Max)),
+		pollInterval: pick(f.pollIntervalSet, f.pollInterval, file.Poll.Interval),
+		holdoverMax:  pick(f.holdoverMaxSet, f.holdoverMax, file.Holdover.Max),
 		falsetickers: f.falsetickers,
 		peers:        f.peers.merge(file.Peers),
 		ptpChrony:    f.ptpChrony.merge(file.PTP, file.Chrony),
@@ -101,28 +97,22 @@ func (f *sourceFlags) load() (config, error) {
 	return c, c.validate()
 }
 
-// pick returns the flag when the user set it or the file is silent.
-func pick(flagSet bool, flag, file time.Duration) time.Duration {
-	if flagSet || file == 0 {
+// pick returns the flag when the user set it or the file is silent (nil);
+// a value the file gives, zero included, is the file's.
+func pick(flagSet bool, flag time.Duration, file *model.Duration) time.Duration {
+	if flagSet || file == nil {
 		return flag
 	}
-	return file
+	return time.Duration(*file)
 }
 
 // readConfigFile parses a YAML configuration file strictly: an unknown key
-// is an error, so a typo cannot silently disable a source.
+// is an error, so a typo cannot silently disable a source, and errors name
+// the line and the key.
 func readConfigFile(path string) (fileConfig, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fileConfig{}, fmt.Errorf("config: %w", err)
-	}
 	var c fileConfig
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return fileConfig{}, fmt.Errorf("config: %s: %w", path, err)
-	}
-	return c, nil
+	err := configfile.Read(path, &c)
+	return c, err
 }
 
 // validate checks the merged configuration.

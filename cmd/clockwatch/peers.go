@@ -44,14 +44,14 @@ const defaultMaxOffset = 100 * time.Millisecond
 //	  refresh-interval: 1m
 //	  rotate-interval: 5m
 type filePeers struct {
-	Static          []string       `yaml:"static"`
-	DNS             []string       `yaml:"dns"`
-	SRV             []string       `yaml:"srv"`
-	Sample          int            `yaml:"sample"`
-	Mode            string         `yaml:"mode"`
-	MaxOffset       model.Duration `yaml:"max-offset"`
-	RefreshInterval model.Duration `yaml:"refresh-interval"`
-	RotateInterval  model.Duration `yaml:"rotate-interval"`
+	Static          []string        `yaml:"static"`
+	DNS             []string        `yaml:"dns"`
+	SRV             []string        `yaml:"srv"`
+	Sample          *int            `yaml:"sample"`
+	Mode            string          `yaml:"mode"`
+	MaxOffset       *model.Duration `yaml:"max-offset"`
+	RefreshInterval *model.Duration `yaml:"refresh-interval"`
+	RotateInterval  *model.Duration `yaml:"rotate-interval"`
 }
 
 // peerFlags are the peer mesh flags of run.
@@ -100,12 +100,12 @@ func (f *peerFlags) merge(file filePeers) peerConfig {
 		srv:       append(slices.Clone(file.SRV), f.srv...),
 		sample:    f.sample,
 		mode:      f.mode,
-		maxOffset: pick(f.maxOffsetSet, f.maxOffset, time.Duration(file.MaxOffset)),
-		refresh:   pick(f.refreshSet, f.refresh, time.Duration(file.RefreshInterval)),
-		rotate:    pick(f.rotateSet, f.rotate, time.Duration(file.RotateInterval)),
+		maxOffset: pick(f.maxOffsetSet, f.maxOffset, file.MaxOffset),
+		refresh:   pick(f.refreshSet, f.refresh, file.RefreshInterval),
+		rotate:    pick(f.rotateSet, f.rotate, file.RotateInterval),
 	}
-	if !f.sampleSet && file.Sample != 0 {
-		c.sample = file.Sample
+	if !f.sampleSet && file.Sample != nil {
+		c.sample = *file.Sample
 	}
 	if !f.modeSet && file.Mode != "" {
 		c.mode = file.Mode
