@@ -35,8 +35,9 @@ var binary struct {
 	err  error
 }
 
-// agentBinary builds ./cmd/clockwatch with `go build` (once) and returns
-// the path of the binary.
+// agentBinary builds ./cmd/clockwatch with `go build` (once) in the root
+// module, with the root module's own dependency versions, and returns the
+// path of the binary.
 func agentBinary(t *testing.T) string {
 	t.Helper()
 	binary.once.Do(func() {
@@ -45,7 +46,7 @@ func agentBinary(t *testing.T) string {
 			return
 		}
 		binary.path = filepath.Join(binary.dir, "clockwatch")
-		out, err := exec.Command("go", "build", "-o", binary.path, "github.com/clockwatch/clockwatch/cmd/clockwatch").CombinedOutput()
+		out, err := exec.Command("go", "build", "-C", "..", "-o", binary.path, "./cmd/clockwatch").CombinedOutput()
 		if err != nil {
 			binary.err = fmt.Errorf("go build ./cmd/clockwatch: %v\n%s", err, out)
 		}

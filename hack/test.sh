@@ -59,6 +59,14 @@ go test -count=1 -timeout 5m "${pure[@]}"
 echo "== go test -race, everything else (unit and integration tests)"
 go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e /hack/sim -e /hack/discipline-sim)
 
+# Every other Go module of the repository (deploy/ and the like keep their
+# test-only dependencies out of the main module): vet and test each.
+for mod in $(git ls-files '*/go.mod'); do
+  dir=$(dirname "$mod")
+  echo "== go vet, go test -race: module $dir"
+  (cd "$dir" && go vet ./... && go test -race -count=1 -timeout 10m ./...)
+done
+
 if ls deploy/prometheus/*.yml >/dev/null 2>&1; then
   echo "== promtool check rules / test rules"
   promtool check rules deploy/prometheus/*rules*.yml
