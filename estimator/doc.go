@@ -4,7 +4,7 @@
 // It is pure code: no I/O, no goroutines and no wall clock. Time comes in with
 // the samples and with the instant an estimate is asked for, so the same
 // sequence of calls always gives the same result and a simulation can run
-// thousands of hours in seconds (hack/sim).
+// thousands of hours in seconds (internal/sim).
 //
 // # Sign convention
 //

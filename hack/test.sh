@@ -53,11 +53,11 @@ go vet ./...
 # Pure, single-goroutine packages (the estimator and the simulators) run
 # without the race detector, which slows their long simulations twentyfold
 # and has nothing to find there; everything else runs with it.
-pure=(./estimator/... ./hack/sim/... ./hack/discipline-sim/...)
+pure=(./estimator/... ./internal/sim/... ./hack/discipline-sim/...)
 echo "== go test, pure packages: ${pure[*]}"
 go test -count=1 -timeout 5m "${pure[@]}"
 echo "== go test -race, everything else (unit and integration tests)"
-go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e /hack/sim -e /hack/discipline-sim)
+go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e /internal/sim -e /hack/discipline-sim)
 
 # Every other Go module of the repository (deploy/ and the like keep their
 # test-only dependencies out of the main module): vet and test each.

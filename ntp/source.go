@@ -17,14 +17,30 @@ import (
 // DefaultPort is the NTP port used when a server is named without one.
 const DefaultPort = 123
 
+// The agent's poll schedule: what a zero PollConfig field means. The
+// simulator (internal/sim) polls its servers with the same schedule.
+const (
+	// DefaultPollInterval is the time between queries of one server.
+	DefaultPollInterval = 16 * time.Second
+	// DefaultPollSpread randomizes each interval by ±10%, so that a fleet
+	// does not poll in lock-step.
+	DefaultPollSpread = 0.1
+	// DefaultBurst queries are sent at start-up, DefaultBurstSpacing
+	// apart, to converge fast.
+	DefaultBurst        = 4
+	DefaultBurstSpacing = 250 * time.Millisecond
+)
+
 // PollConfig schedules a Source's queries. Zero fields take the defaults.
 type PollConfig struct {
-	// Interval between queries (default 16s).
+	// Interval between queries (default DefaultPollInterval).
 	Interval time.Duration
-	// Spread randomizes each interval by ±Spread (default 0.1: ±10%).
+	// Spread randomizes each interval by ±Spread (default
+	// DefaultPollSpread).
 	Spread float64
-	// Burst is how many queries are sent at start-up (default 4), Spacing
-	// apart (default 250ms), to converge fast.
+	// Burst is how many queries are sent at start-up (default
+	// DefaultBurst), Spacing apart (default DefaultBurstSpacing), to
+	// converge fast.
 	Burst   int
 	Spacing time.Duration
 	// MaxBackoff caps the interval while the server is unreachable or
@@ -34,16 +50,16 @@ type PollConfig struct {
 
 func (c PollConfig) withDefaults() PollConfig {
 	if c.Interval <= 0 {
-		c.Interval = 16 * time.Second
+		c.Interval = DefaultPollInterval
 	}
 	if c.Spread <= 0 || c.Spread >= 1 {
-		c.Spread = 0.1
+		c.Spread = DefaultPollSpread
 	}
 	if c.Burst <= 0 {
-		c.Burst = 4
+		c.Burst = DefaultBurst
 	}
 	if c.Spacing <= 0 {
-		c.Spacing = 250 * time.Millisecond
+		c.Spacing = DefaultBurstSpacing
 	}
 	if c.MaxBackoff < c.Interval {
 		c.MaxBackoff = 32 * c.Interval

@@ -1,10 +1,12 @@
 // Command discipline-sim runs the clock discipline in a closed loop against
-// simulated NTP servers: a host clock with drift and wander that the
-// discipline steers through a fake kernel, the real estimator measuring it,
-// and the truth known at every instant. It prints, per scenario, the steps,
-// the convergence time, the steady residual, the coverage of the estimate's
-// bound and how a disturbance (an outage, a jump of the clock) was held and
-// corrected; with -svg it also plots offset against time.
+// simulated NTP servers (internal/sim's closed-loop catalogue, whose tests
+// are the discipline's regression gate): a host clock with drift and wander
+// that the discipline steers through a fake kernel, the real estimator
+// measuring it, and the truth known at every instant. It prints, per
+// scenario, the steps, the convergence time, the steady residual, the
+// coverage of the estimate's bound and how a disturbance (an outage, a jump
+// of the clock) was held and corrected; with -svg it also plots offset
+// against time.
 //
 //	go run ./hack/discipline-sim                 all scenarios
 //	go run ./hack/discipline-sim -svg /tmp/plots  and write SCENARIO.svg there
@@ -15,6 +17,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/clockwatch/clockwatch/internal/sim"
 )
 
 func main() {
@@ -30,15 +34,15 @@ func main() {
 
 // run simulates the chosen scenarios and reports each.
 func run(seed uint64, only, svgDir string) error {
-	for _, sc := range Scenarios() {
+	for _, sc := range sim.DisciplinedCatalogue() {
 		if only != "" && sc.Name != only {
 			continue
 		}
-		points, err := Run(sc, seed)
+		points, err := sim.RunDisciplined(sc, seed)
 		if err != nil {
 			return err
 		}
-		fmt.Print(Summarize(sc, points))
+		fmt.Print(sim.SummarizeDisciplined(sc, points))
 		if svgDir != "" {
 			if err := writePlot(filepath.Join(svgDir, sc.Name+".svg"), sc, points); err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/sim"
 )
 
 // Plot geometry, in SVG user units.
@@ -32,7 +34,7 @@ func symlog(ns float64) float64 {
 
 // writePlot writes an SVG of a run to path: the clock's true offset, the
 // interval the estimate says it lies in, outages shaded and steps marked.
-func writePlot(path string, sc Scenario, points []Point) error {
+func writePlot(path string, sc sim.DisciplinedScenario, points []sim.DisciplinedPoint) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("plot: %w", err)
@@ -58,7 +60,7 @@ func (p plotter) y(offset time.Duration) float64 {
 }
 
 // plotSVG draws the plot.
-func plotSVG(w io.Writer, sc Scenario, points []Point) {
+func plotSVG(w io.Writer, sc sim.DisciplinedScenario, points []sim.DisciplinedPoint) {
 	p := plotter{duration: sc.Duration}
 	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" font-family="sans-serif" font-size="12">`+"\n", plotWidth, plotHeight)
 	fmt.Fprintf(w, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
@@ -97,7 +99,7 @@ func (p plotter) axes(w io.Writer) {
 }
 
 // band draws the estimate's interval, offset ± bound, as a shaded area.
-func (p plotter) band(w io.Writer, points []Point) {
+func (p plotter) band(w io.Writer, points []sim.DisciplinedPoint) {
 	var upper, lower []string
 	for _, pt := range thinned(points) {
 		if pt.Bound > time.Second {
@@ -117,7 +119,7 @@ func (p plotter) band(w io.Writer, points []Point) {
 }
 
 // truth draws the clock's true offset.
-func (p plotter) truth(w io.Writer, points []Point) {
+func (p plotter) truth(w io.Writer, points []sim.DisciplinedPoint) {
 	fmt.Fprint(w, `<polyline fill="none" stroke="#d62728" stroke-width="1.2" points="`)
 	for _, pt := range thinned(points) {
 		fmt.Fprintf(w, "%.1f,%.1f ", p.x(pt.At), p.y(pt.Truth))
@@ -126,14 +128,14 @@ func (p plotter) truth(w io.Writer, points []Point) {
 }
 
 // events marks the discipline's steps and the clock's own jumps.
-func (p plotter) events(w io.Writer, sc Scenario, points []Point) {
+func (p plotter) events(w io.Writer, sc sim.DisciplinedScenario, points []sim.DisciplinedPoint) {
 	for _, pt := range points {
 		if pt.Step != 0 {
 			fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%g" stroke="#2ca02c" stroke-dasharray="4 3"/><text x="%.1f" y="%g" fill="#2ca02c">step %v</text>`+"\n",
 				p.x(pt.At), p.x(pt.At), marginTop, marginTop+innerHeight, p.x(pt.At)+4, marginTop+14, pt.Step)
 		}
 	}
-	for _, j := range sc.Jumps {
+	for _, j := range sc.Clock.Steps {
 		fmt.Fprintf(w, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%g" stroke="#9467bd" stroke-dasharray="4 3"/><text x="%.1f" y="%g" fill="#9467bd">clock jumps %v</text>`+"\n",
 			p.x(j.At), p.x(j.At), marginTop, marginTop+innerHeight, p.x(j.At)+4, marginTop+28, j.By)
 	}
@@ -152,9 +154,9 @@ const plotColumns = 4000
 
 // thinned keeps about plotColumns points, the one farthest from zero in
 // each stretch, so spikes stay visible.
-func thinned(points []Point) []Point {
+func thinned(points []sim.DisciplinedPoint) []sim.DisciplinedPoint {
 	stride := max(len(points)/plotColumns, 1)
-	var out []Point
+	var out []sim.DisciplinedPoint
 	for i := 0; i < len(points); i += stride {
 		best := points[i]
 		for _, pt := range points[i:min(i+stride, len(points))] {

@@ -2,8 +2,9 @@
 // without netem: a UDP relay that delays each datagram by a fixed delay
 // plus random jitter (exponential or heavy-tailed Pareto), drops some, and
 // can treat the two directions differently (asymmetry). The jitter models
-// are shared with the simulator in hack/sim, so a simulated scenario and a
-// real one mean the same thing.
+// are the simulator's (internal/sim), and SplitPath turns a simulated path
+// into the relay's two directions, so a simulated scenario and a real one
+// mean the same thing.
 //
 // On Linux the relay works outside the Go scheduler, on two real-time
 // threads (when the process may raise them: root): one receives with

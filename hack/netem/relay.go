@@ -2,11 +2,14 @@ package netem
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/sim"
 )
 
 // Path is what one direction of a link does to datagrams.
@@ -14,9 +17,20 @@ type Path struct {
 	// Delay is the fixed one-way delay.
 	Delay time.Duration
 	// Jitter is added to Delay, drawn for every datagram.
-	Jitter Jitter
+	Jitter sim.Jitter
 	// Loss is the probability that a datagram is dropped.
 	Loss float64
+}
+
+// SplitPath returns the two one-way paths of a simulated round trip: the
+// base delay divided by its outbound share, the jitter on both, and the
+// loss split so that an exchange is lost with probability p.Loss.
+func SplitPath(p sim.Path) (toServer, toClient Path) {
+	share := p.OutboundShare()
+	loss := 1 - math.Sqrt(1-p.Loss)
+	toServer = Path{Delay: time.Duration(float64(p.Delay) * share), Jitter: p.Jitter, Loss: loss}
+	toClient = Path{Delay: time.Duration(float64(p.Delay) * (1 - share)), Jitter: p.Jitter, Loss: loss}
+	return toServer, toClient
 }
 
 // hold draws how long to hold one datagram; lost reports it is dropped.

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/sim"
 )
 
 // echoServer answers every datagram with the same bytes until the test
@@ -74,7 +77,7 @@ func newClient(t *testing.T) *net.UDPConn {
 }
 
 func TestRelayHoldsEachDirection(t *testing.T) {
-	out := Path{Delay: 3 * time.Millisecond, Jitter: Jitter{Kind: Exponential, Mean: time.Millisecond}}
+	out := Path{Delay: 3 * time.Millisecond, Jitter: sim.Jitter{Kind: sim.Exponential, Mean: time.Millisecond}}
 	back := Path{Delay: 5 * time.Millisecond}
 	relay := startRelay(t, echoServer(t), out, back)
 	client := newClient(t)
@@ -126,7 +129,7 @@ func TestPathHold(t *testing.T) {
 		min, max time.Duration
 	}{
 		{name: "fixed", path: Path{Delay: time.Millisecond}, min: time.Millisecond, max: time.Millisecond},
-		{name: "jitter adds", path: Path{Delay: time.Millisecond, Jitter: Jitter{Kind: Exponential, Mean: time.Millisecond}}, min: time.Millisecond, max: time.Millisecond + MaxJitter},
+		{name: "jitter adds", path: Path{Delay: time.Millisecond, Jitter: sim.Jitter{Kind: sim.Exponential, Mean: time.Millisecond}}, min: time.Millisecond, max: time.Millisecond + sim.MaxJitter},
 		{name: "lost", path: Path{Delay: time.Millisecond, Loss: 1}, lost: true},
 	}
 	for _, tc := range tests {
@@ -151,5 +154,16 @@ func TestStartRejectsBadAddresses(t *testing.T) {
 			r.Close()
 			t.Errorf("Start(%+v) accepted a bad address", link)
 		}
+	}
+}
+
+func TestSplitPathKeepsPathAndLoss(t *testing.T) {
+	p := sim.Path{Delay: 4 * time.Millisecond, Outbound: 0.25, Jitter: sim.Jitter{Kind: sim.Exponential, Mean: time.Millisecond}, Loss: 0.05}
+	out, back := SplitPath(p)
+	if out.Delay != time.Millisecond || back.Delay != 3*time.Millisecond || out.Jitter != p.Jitter || back.Jitter != p.Jitter {
+		t.Errorf("split into %+v and %+v", out, back)
+	}
+	if lost := 1 - (1-out.Loss)*(1-back.Loss); math.Abs(lost-p.Loss) > 1e-12 {
+		t.Errorf("an exchange is lost with probability %g, want %g", lost, p.Loss)
 	}
 }

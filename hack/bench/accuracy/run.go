@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/hack/netem"
-	"github.com/clockwatch/clockwatch/hack/sim"
+	"github.com/clockwatch/clockwatch/internal/sim"
 )
 
 // blindAfterStep is how long after a reference step readings are not
@@ -93,7 +93,7 @@ func (b *bench) start(sc sim.Scenario, seed uint64) error {
 		if s.Error == 0 && b.honest == nil {
 			b.honest = srv
 		}
-		toServer, toClient := s.Path.Split()
+		toServer, toClient := netem.SplitPath(s.Path)
 		toServer.Delay += b.lab.opts.floor
 		toClient.Delay += b.lab.opts.floor
 		relay, err := netem.Start(netem.Link{Listen: "127.0.0.1:0", Server: srv.address(), ToServer: toServer, ToClient: toClient, Seed: seed + uint64(i)})

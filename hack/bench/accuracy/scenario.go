@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clockwatch/clockwatch/hack/sim"
+	"github.com/clockwatch/clockwatch/internal/sim"
 )
 
 // scenario is one side-by-side run: the servers and network paths of a

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
-	"github.com/clockwatch/clockwatch/hack/netem"
 )
 
 // seeds are the fixed seeds every scenario runs with.
@@ -174,7 +173,7 @@ func TestHoldoverGrowsBoundWithDriftThenUnsynchronizes(t *testing.T) {
 // lanServersAndOne is lanServers plus a fifth server, so that two faulty
 // servers leave an honest majority of three.
 func lanServersAndOne() []Server {
-	return append(lanServers(), stratum1("lan-e", Path{Delay: 300 * time.Microsecond, Jitter: netem.Jitter{Kind: netem.Exponential, Mean: 50 * time.Microsecond}}))
+	return append(lanServers(), stratum1("lan-e", Path{Delay: 300 * time.Microsecond, Jitter: Jitter{Kind: Exponential, Mean: 50 * time.Microsecond}}))
 }
 
 func TestServerFaultsAreOutvoted(t *testing.T) {

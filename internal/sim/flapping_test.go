@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/clockwatch/clockwatch/ntp"
 )
 
 // flappingSteps makes a server's clock jump between the truth and ±by,
@@ -36,7 +38,7 @@ func TestFlappingSourceIsKeptOutOfTheBound(t *testing.T) {
 		flapper.Steps = flappingSteps(rand.New(rand.NewPCG(seed, 99)), duration, time.Second, 500*time.Millisecond)
 		sc := Scenario{
 			Name: "flapping", Duration: duration, Clock: LocalClock{Offset: time.Millisecond, Drift: 10e-6, Wander: 1e-9},
-			Servers: append(servers, flapper), Burst: 4, Spread: 0.1, Precision: 30 * time.Nanosecond,
+			Servers: append(servers, flapper), Burst: ntp.DefaultBurst, Spread: ntp.DefaultPollSpread, Precision: 30 * time.Nanosecond,
 		}
 		var late, wide int
 		s, err := Run(sc, seed, func(p Point) {

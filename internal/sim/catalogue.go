@@ -3,7 +3,7 @@ package sim
 import (
 	"time"
 
-	"github.com/clockwatch/clockwatch/hack/netem"
+	"github.com/clockwatch/clockwatch/ntp"
 )
 
 // Scenario names of the catalogue.
@@ -55,7 +55,7 @@ func Catalogue(duration time.Duration) []Scenario {
 		if sc.Duration == 0 {
 			sc.Duration = duration
 		}
-		sc.Burst, sc.Spread, sc.Precision = 4, 0.1, 30*time.Nanosecond
+		sc.Burst, sc.Spread, sc.Precision = ntp.DefaultBurst, ntp.DefaultPollSpread, 30*time.Nanosecond
 	}
 	return scenarios
 }
@@ -83,7 +83,7 @@ func stratum1(name string, p Path) Server {
 
 // lanServers are four servers 0.2–0.4 ms away with exponential jitter.
 func lanServers() []Server {
-	jitter := netem.Jitter{Kind: netem.Exponential, Mean: 50 * time.Microsecond}
+	jitter := Jitter{Kind: Exponential, Mean: 50 * time.Microsecond}
 	return []Server{
 		stratum1("lan-a", Path{Delay: 200 * time.Microsecond, Jitter: jitter}),
 		stratum1("lan-b", Path{Delay: 260 * time.Microsecond, Jitter: jitter}),
@@ -95,7 +95,7 @@ func lanServers() []Server {
 // asymmetricServers are four honest servers 1–3 ms away whose paths are
 // lopsided both ways, and one falseticker 6 ms ahead.
 func asymmetricServers() []Server {
-	jitter := netem.Jitter{Kind: netem.Exponential, Mean: 150 * time.Microsecond}
+	jitter := Jitter{Kind: Exponential, Mean: 150 * time.Microsecond}
 	liar := stratum1("liar", Path{Delay: 1500 * time.Microsecond, Jitter: jitter})
 	liar.Error = 6 * time.Millisecond
 	return []Server{
@@ -110,7 +110,7 @@ func asymmetricServers() []Server {
 // wanServers are four servers 4–9 ms away with heavy-tailed jitter and 5%
 // loss.
 func wanServers() []Server {
-	jitter := netem.Jitter{Kind: netem.Pareto, Mean: time.Millisecond, Shape: 1.5}
+	jitter := Jitter{Kind: Pareto, Mean: time.Millisecond, Shape: 1.5}
 	path := func(delay time.Duration, outbound float64) Path {
 		return Path{Delay: delay, Outbound: outbound, Jitter: jitter, Loss: 0.05}
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
-	"github.com/clockwatch/clockwatch/hack/netem"
 )
 
 func TestPollComputesSampleFromTimestamps(t *testing.T) {
@@ -108,17 +107,6 @@ func TestWanderIsRandomWalkOfFrequency(t *testing.T) {
 	c.offsetAt(20000 * time.Second)
 	if again := c.offsetAt(5000*time.Second + 300*time.Millisecond); again != first {
 		t.Errorf("offset changed from %g to %g on a second reading", first, again)
-	}
-}
-
-func TestSplitKeepsPathAndLoss(t *testing.T) {
-	p := Path{Delay: 4 * time.Millisecond, Outbound: 0.25, Jitter: netem.Jitter{Kind: netem.Exponential, Mean: time.Millisecond}, Loss: 0.05}
-	out, back := p.Split()
-	if out.Delay != time.Millisecond || back.Delay != 3*time.Millisecond || out.Jitter != p.Jitter || back.Jitter != p.Jitter {
-		t.Errorf("split into %+v and %+v", out, back)
-	}
-	if lost := 1 - (1-out.Loss)*(1-back.Loss); math.Abs(lost-p.Loss) > 1e-12 {
-		t.Errorf("an exchange is lost with probability %g, want %g", lost, p.Loss)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/ntp"
 )
 
 // Window is a span of true time since the start of a run.
@@ -59,6 +60,18 @@ type exchange struct {
 	obs  estimator.Observation
 }
 
+// flight is an NTP exchange under way: the client's transmit timestamp
+// t1, the server's receive and transmit timestamps t2 and t3 (readings of
+// the clocks involved, since the epoch), and the true time the reply
+// arrives, or the client gives up.
+type flight struct {
+	server     *Server
+	sent       time.Duration
+	arrives    time.Duration
+	lost       bool
+	t1, t2, t3 time.Duration
+}
+
 // world is what an exchange reads clocks from.
 type world struct {
 	epoch     time.Time
@@ -76,41 +89,52 @@ func (w *world) serverOffset(s *Server, t time.Duration) time.Duration {
 	return stepsUntil(w.reference, t) + own
 }
 
-// poll runs one NTP exchange with s that starts at true time t1, computing
-// the sample from the four timestamps exactly as an NTP client does.
+// poll runs one NTP exchange with s that starts at true time t1 on the
+// free-running local clock.
 func (w *world) poll(s *Server, t1 time.Duration, rng *rand.Rand) exchange {
+	f := w.launch(s, t1, w.local.read(t1, w.precision), rng)
+	return exchange{ready: f.arrives, sent: t1, obs: w.complete(f, w.local.read(f.arrives, w.precision))}
+}
+
+// launch sends a request to s at true time t1, when the local clock reads
+// t1r, and draws its fate: the path's delays and loss, the server's
+// outages, the client's timeout.
+func (w *world) launch(s *Server, t1, t1r time.Duration, rng *rand.Rand) flight {
 	out, back, lost := s.Path.transit(rng)
-	fail := func(result string) exchange {
-		return exchange{ready: t1 + w.timeout, sent: t1, obs: estimator.Observation{Source: s.Name, Result: result}}
-	}
-	if silent(s.Outages, t1) || silent(w.outages, t1) {
-		return fail("timeout")
-	}
-	total := out + s.Processing + back
-	if lost || total > w.timeout {
-		return fail("timeout")
+	f := flight{server: s, sent: t1, t1: t1r, arrives: t1 + w.timeout, lost: true}
+	if lost || silent(s.Outages, t1) || silent(w.outages, t1) || out+s.Processing+back > w.timeout {
+		return f
 	}
 	tt2 := t1 + out
 	tt3 := tt2 + s.Processing
-	tt4 := tt3 + back
-	t1r := w.local.read(t1, w.precision)
-	t2r := quantize(tt2+w.serverOffset(s, tt2), s.Precision)
-	t3r := quantize(tt3+w.serverOffset(s, tt3), s.Precision)
-	t4r := w.local.read(tt4, w.precision)
-	delay := (t4r - t1r) - (t3r - t2r)
+	f.lost, f.arrives = false, tt3+back
+	f.t2 = quantize(tt2+w.serverOffset(s, tt2), s.Precision)
+	f.t3 = quantize(tt3+w.serverOffset(s, tt3), s.Precision)
+	return f
+}
+
+// complete ends an exchange whose reply the local clock stamped t4r,
+// computing the sample from the four timestamps exactly as an NTP client
+// does.
+func (w *world) complete(f flight, t4r time.Duration) estimator.Observation {
+	s := f.server
+	if f.lost {
+		return estimator.Observation{Source: s.Name, Result: ntp.ResultTimeout}
+	}
+	delay := (t4r - f.t1) - (f.t3 - f.t2)
 	if delay < 0 {
-		return fail("negative_delay")
+		return estimator.Observation{Source: s.Name, Result: ntp.ResultNegativeDelay}
 	}
 	smp := estimator.Sample{
 		Source:         s.Name,
-		Time:           w.epoch.Add(t1r + (t4r-t1r)/2),
-		Offset:         ((t1r - t2r) + (t4r - t3r)) / 2,
+		Time:           w.epoch.Add(f.t1 + (t4r-f.t1)/2),
+		Offset:         ((f.t1 - f.t2) + (t4r - f.t3)) / 2,
 		Delay:          delay,
 		RootDelay:      s.RootDelay,
 		RootDispersion: s.RootDispersion,
 		Precision:      w.precision + s.Precision,
 		Stratum:        s.Stratum,
-		Timestamping:   "kernel",
+		Timestamping:   ntp.StampKernel,
 	}
-	return exchange{ready: tt4, sent: t1, obs: estimator.Observation{Source: s.Name, Result: estimator.ResultOK, Sample: smp}}
+	return estimator.Observation{Source: s.Name, Result: estimator.ResultOK, Sample: smp}
 }

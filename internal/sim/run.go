@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -15,8 +14,6 @@ var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // event is something that happens at a true instant of a run.
 type event struct {
-	at  time.Duration
-	seq uint64
 	// server ≥ 0 launches a poll of that server; with result set it
 	// delivers an exchange instead; server < 0 scores the estimate.
 	server int
@@ -25,33 +22,13 @@ type event struct {
 	burst int
 }
 
-// queue orders events by time, then by the order they were scheduled.
-type queue []event
-
-func (q queue) Len() int { return len(q) }
-func (q queue) Less(i, j int) bool {
-	if q[i].at != q[j].at {
-		return q[i].at < q[j].at
-	}
-	return q[i].seq < q[j].seq
-}
-func (q queue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *queue) Push(x any)   { *q = append(*q, x.(event)) }
-func (q *queue) Pop() any {
-	old := *q
-	e := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return e
-}
-
 // run is the state of one simulation.
 type run struct {
 	sc     Scenario
 	w      *world
 	est    *estimator.Estimator
 	rngs   []*rand.Rand
-	events queue
-	seq    uint64
+	events Queue[event]
 	score  *scorer
 	watch  func(Point)
 	// newestSent is the latest start of an exchange that produced a sample.
@@ -93,28 +70,21 @@ func RunWith(est *estimator.Estimator, sc Scenario, seed uint64, watch func(Poin
 	for i, s := range sc.Servers {
 		infos[i] = estimator.SourceInfo{Name: s.Name, Kind: estimator.KindNTP, Address: s.Name}
 		r.rngs = append(r.rngs, rand.New(rand.NewPCG(seed, uint64(i)+1)))
-		phase := time.Duration(r.rngs[i].Float64() * float64(min(sc.Poll, time.Second)))
-		r.push(event{at: phase, server: i, burst: sc.Burst})
+		r.events.Push(sc.phase(r.rngs[i]), event{server: i, burst: sc.Burst})
 	}
 	r.est.SetSources(infos)
-	r.push(event{at: sc.EvalEvery, server: -1})
+	r.events.Push(sc.EvalEvery, event{server: -1})
 	if err := r.loop(); err != nil {
 		return Score{}, err
 	}
 	return r.score.result(), nil
 }
 
-func (r *run) push(e event) {
-	r.seq++
-	e.seq = r.seq
-	heap.Push(&r.events, e)
-}
-
 // loop handles events until the end of the scenario.
 func (r *run) loop() error {
-	for r.events.Len() > 0 {
-		e := heap.Pop(&r.events).(event)
-		if e.at > r.sc.Duration {
+	for {
+		at, e, ok := r.events.Pop()
+		if !ok || at > r.sc.Duration {
 			return nil
 		}
 		switch {
@@ -123,31 +93,25 @@ func (r *run) loop() error {
 				return err
 			}
 		case e.server >= 0:
-			r.launch(e)
+			r.launch(at, e)
 		default:
 			if !r.fresh {
-				r.evaluate(e.at)
+				r.evaluate(at)
 			}
 			r.fresh = false
-			r.push(event{at: e.at + r.sc.EvalEvery, server: -1})
+			r.events.Push(at+r.sc.EvalEvery, event{server: -1})
 		}
 	}
-	return nil
 }
 
-// launch starts one exchange and schedules its result and the next poll.
-func (r *run) launch(e event) {
-	s := &r.sc.Servers[e.server]
-	x := r.w.poll(s, e.at, r.rngs[e.server])
-	r.push(event{at: x.ready, server: e.server, result: &x})
-	next := event{server: e.server}
-	if e.burst > 1 {
-		next.at, next.burst = e.at+r.sc.BurstSpacing, e.burst-1
-	} else {
-		spread := 1 + r.sc.Spread*(2*r.rngs[e.server].Float64()-1)
-		next.at = e.at + time.Duration(spread*float64(r.sc.Poll))
-	}
-	r.push(next)
+// launch starts one exchange at true time at and schedules its result
+// and the next poll.
+func (r *run) launch(at time.Duration, e event) {
+	rng := r.rngs[e.server]
+	x := r.w.poll(&r.sc.Servers[e.server], at, rng)
+	r.events.Push(x.ready, event{server: e.server, result: &x})
+	next, burst := r.sc.nextPoll(at, e.burst, rng)
+	r.events.Push(next, event{server: e.server, burst: burst})
 }
 
 // deliver feeds one exchange's observation to the estimator.
@@ -181,12 +145,17 @@ func (r *run) evaluate(t time.Duration) {
 
 // blind reports whether the truth jumped at or before t and no exchange
 // started after the jump has delivered a sample yet.
-func (r *run) blind(t time.Duration) bool {
+func (r *run) blind(t time.Duration) bool { return blind(r.score.jumps, r.newestSent, t) }
+
+// blind reports whether one of the jumps of the truth happened at or
+// before t, after newestSent, the start of the newest exchange that
+// delivered a sample: no client can know of it yet.
+func blind(jumps []time.Duration, newestSent, t time.Duration) bool {
 	latest := time.Duration(-1)
-	for _, at := range r.score.jumps {
+	for _, at := range jumps {
 		if at <= t {
 			latest = max(latest, at)
 		}
 	}
-	return latest >= 0 && r.newestSent < latest
+	return latest >= 0 && newestSent < latest
 }

@@ -1,4 +1,4 @@
-package netem
+package sim
 
 import (
 	"math"

@@ -1,27 +1,22 @@
-package main
+package sim
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
 
-// seeds are the runs every scenario is judged on.
-var seeds = []uint64{1, 2}
+// disciplinedSeeds are the runs every closed-loop scenario is judged on.
+var disciplinedSeeds = []uint64{1, 2}
 
-func scenario(t *testing.T, name string) Scenario {
+func disciplinedScenario(t *testing.T, name string) DisciplinedScenario {
 	t.Helper()
-	for _, sc := range Scenarios() {
-		if sc.Name == name {
-			return sc
-		}
+	sc, ok := FindDisciplined(name)
+	if !ok {
+		t.Fatalf("no closed-loop scenario %q", name)
 	}
-	t.Fatalf("no scenario %q", name)
-	return Scenario{}
+	return sc
 }
 
 // TestClosedLoop checks the claims on every scenario: the estimate
@@ -42,17 +37,17 @@ func TestClosedLoop(t *testing.T) {
 		{scenario: Converge, converge: 5 * time.Minute, steady: 100 * time.Microsecond},
 		{scenario: Outage, converge: 5 * time.Minute, recover: time.Minute, steady: 100 * time.Microsecond},
 		{scenario: Slew, converge: 5 * time.Minute, recover: 10 * time.Minute, steady: 100 * time.Microsecond},
-		{scenario: WAN, converge: 10 * time.Minute, steady: time.Millisecond},
+		{scenario: Internet, converge: 10 * time.Minute, steady: time.Millisecond},
 	}
 	for _, tc := range tests {
-		for _, seed := range seeds {
+		for _, seed := range disciplinedSeeds {
 			t.Run(fmt.Sprintf("%s/seed%d", tc.scenario, seed), func(t *testing.T) {
-				sc := scenario(t, tc.scenario)
-				points, err := Run(sc, seed)
+				sc := disciplinedScenario(t, tc.scenario)
+				points, err := RunDisciplined(sc, seed)
 				if err != nil {
 					t.Fatal(err)
 				}
-				r := Summarize(sc, points)
+				r := SummarizeDisciplined(sc, points)
 				t.Logf("\n%s", r)
 				checkSteps(t, r, sc.Clock.Offset)
 				if r.Misses != 0 || r.KernelMisses != 0 {
@@ -74,7 +69,7 @@ func TestClosedLoop(t *testing.T) {
 }
 
 // checkSteps wants exactly one step, correcting the initial offset.
-func checkSteps(t *testing.T, r Result, initial time.Duration) {
+func checkSteps(t *testing.T, r DisciplinedResult, initial time.Duration) {
 	t.Helper()
 	if len(r.Steps) != 1 {
 		t.Fatalf("%d steps, want exactly one", len(r.Steps))
@@ -84,9 +79,9 @@ func checkSteps(t *testing.T, r Result, initial time.Duration) {
 	}
 }
 
-func TestSlewStaysWithinLimits(t *testing.T) {
-	sc := scenario(t, Slew)
-	points, err := Run(sc, seeds[0])
+func TestDisciplinedSlewStaysWithinLimits(t *testing.T) {
+	sc := disciplinedScenario(t, Slew)
+	points, err := RunDisciplined(sc, disciplinedSeeds[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,37 +93,15 @@ func TestSlewStaysWithinLimits(t *testing.T) {
 	}
 }
 
-func TestRunIsDeterministic(t *testing.T) {
-	sc := scenario(t, WAN)
+func TestDisciplinedRunIsDeterministic(t *testing.T) {
+	sc := disciplinedScenario(t, Internet)
 	sc.Duration = 20 * time.Minute
-	a, errA := Run(sc, 7)
-	b, errB := Run(sc, 7)
+	a, errA := RunDisciplined(sc, 7)
+	b, errB := RunDisciplined(sc, 7)
 	if errA != nil || errB != nil {
 		t.Fatal(errA, errB)
 	}
 	if !slices.Equal(a, b) {
 		t.Fatal("two runs with one seed differ")
-	}
-}
-
-func TestWritePlot(t *testing.T) {
-	sc := scenario(t, Outage)
-	sc.Duration = 2 * time.Hour
-	points, err := Run(sc, seeds[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "outage.svg")
-	if err := writePlot(path, sc, points); err != nil {
-		t.Fatal(err)
-	}
-	svg, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"<svg", "<polyline", "<polygon", "step -1.000", "</svg>"} {
-		if !strings.Contains(string(svg), want) {
-			t.Errorf("plot lacks %q", want)
-		}
 	}
 }

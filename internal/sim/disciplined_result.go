@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"fmt"
@@ -13,9 +13,9 @@ import (
 // start.
 const steadyAfter = 10 * time.Minute
 
-// Result summarizes a run.
-type Result struct {
-	Scenario Scenario
+// DisciplinedResult summarizes a closed-loop run.
+type DisciplinedResult struct {
+	Scenario DisciplinedScenario
 	// Points counts the points with a known bound, except blind ones;
 	// Misses those whose bound did not hold, WorstMiss the largest excess.
 	Points, Misses int
@@ -24,7 +24,7 @@ type Result struct {
 	// clock is synchronized with a maximum error below its true offset.
 	KernelMisses int
 	// Steps are the discipline's steps, by true time.
-	Steps []Point
+	Steps []DisciplinedPoint
 	// ConvergedAt is when the clock's true offset came within the
 	// estimate's bound to stay until the first disturbance; −1 if never.
 	ConvergedAt time.Duration
@@ -47,9 +47,9 @@ type Result struct {
 	StepsAfterDisturbance int
 }
 
-// Summarize scores a run's points.
-func Summarize(sc Scenario, points []Point) Result {
-	r := Result{Scenario: sc, Disturbed: disturbance(sc), HeldWithin: true}
+// SummarizeDisciplined scores a closed-loop run's points.
+func SummarizeDisciplined(sc DisciplinedScenario, points []DisciplinedPoint) DisciplinedResult {
+	r := DisciplinedResult{Scenario: sc, Disturbed: disturbance(sc), HeldWithin: true}
 	end := sc.Duration
 	if r.Disturbed != (Window{}) {
 		end = r.Disturbed.From
@@ -73,7 +73,7 @@ func Summarize(sc Scenario, points []Point) Result {
 }
 
 // score counts one point's coverage and step.
-func (r *Result) score(p Point) {
+func (r *DisciplinedResult) score(p DisciplinedPoint) {
 	if p.Step != 0 {
 		r.Steps = append(r.Steps, p)
 		if r.Disturbed != (Window{}) && p.At >= r.Disturbed.From {
@@ -87,7 +87,7 @@ func (r *Result) score(p Point) {
 	if p.Kernel.Synchronized && p.Truth.Abs() > p.Kernel.MaxError {
 		r.KernelMisses++
 	}
-	if !p.covered() {
+	if !p.Covered() {
 		r.Misses++
 		r.WorstMiss = max(r.WorstMiss, (p.Offset-p.Truth).Abs()-p.Bound)
 	}
@@ -95,7 +95,7 @@ func (r *Result) score(p Point) {
 
 // disturbed scores the points from the start of the disturbance until the
 // clock settled again (the end of the run if it never did).
-func (r *Result) disturbed(points []Point, settled time.Duration) {
+func (r *DisciplinedResult) disturbed(points []DisciplinedPoint, settled time.Duration) {
 	for _, p := range points {
 		if p.At < r.Disturbed.From || (settled >= 0 && p.At >= settled) || p.Bound == estimator.UnknownBound || p.Blind {
 			continue
@@ -109,13 +109,13 @@ func (r *Result) disturbed(points []Point, settled time.Duration) {
 	}
 }
 
-// disturbance returns the scenario's first outage or jump.
-func disturbance(sc Scenario) Window {
+// disturbance returns the scenario's first outage or jump of the clock.
+func disturbance(sc DisciplinedScenario) Window {
 	switch {
 	case len(sc.Outages) > 0:
 		return sc.Outages[0]
-	case len(sc.Jumps) > 0:
-		return Window{From: sc.Jumps[0].At, To: sc.Jumps[0].At}
+	case len(sc.Clock.Steps) > 0:
+		return Window{From: sc.Clock.Steps[0].At, To: sc.Clock.Steps[0].At}
 	}
 	return Window{}
 }
@@ -123,7 +123,7 @@ func disturbance(sc Scenario) Window {
 // settledFrom returns the earliest time at or after from from which every
 // point before end is synchronized with the true offset within its bound;
 // −1 if there is none.
-func settledFrom(points []Point, from, end time.Duration) time.Duration {
+func settledFrom(points []DisciplinedPoint, from, end time.Duration) time.Duration {
 	settled := time.Duration(-1)
 	for _, p := range points {
 		if p.At < from || p.At >= end {
@@ -142,7 +142,7 @@ func settledFrom(points []Point, from, end time.Duration) time.Duration {
 
 // steady returns the maximum and 95th percentile of the true |offset| and
 // the mean bound of the points in [from, end).
-func steady(points []Point, from, end time.Duration) (worst, p95, meanBound time.Duration) {
+func steady(points []DisciplinedPoint, from, end time.Duration) (worst, p95, meanBound time.Duration) {
 	var abs []time.Duration
 	var bounds time.Duration
 	for _, p := range points {
@@ -159,7 +159,7 @@ func steady(points []Point, from, end time.Duration) (worst, p95, meanBound time
 }
 
 // String is the result as a few lines of text.
-func (r Result) String() string {
+func (r DisciplinedResult) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n", r.Scenario.Name, r.Scenario.Description)
 	var steps []string

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/ntp"
 )
 
 // warmStartCase is a saved drift (what a state file claims) against the
@@ -51,7 +52,7 @@ func TestWarmStartFromAWrongDriftNeverMakesTheBoundLie(t *testing.T) {
 				Clock:    LocalClock{Offset: 2 * time.Millisecond, Drift: tc.truth, Wander: 1e-9},
 				Servers:  lanServers()[:3],
 				Outages:  []Window{{From: 150 * time.Second, To: 210 * time.Second}},
-				Burst:    4, Spread: 0.1, Precision: 30 * time.Nanosecond,
+				Burst:    ntp.DefaultBurst, Spread: ntp.DefaultPollSpread, Precision: 30 * time.Nanosecond,
 			}
 			est := estimator.New(sc.Config)
 			est.WarmStart(tc.saved, 0)

@@ -1,25 +1,31 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/ntp"
 )
 
 // Scenario is one simulated situation: a local clock, servers and the
 // network to them, and how the client polls.
 type Scenario struct {
-	// Name identifies the scenario in test and benchmark output.
-	Name string
+	// Name identifies the scenario in test and benchmark output;
+	// Description says what happens in it.
+	Name        string
+	Description string
 	// Duration is how much true time the run covers.
 	Duration time.Duration
 	// Poll is the interval between polls of one server (default 1 s).
 	Poll time.Duration
 	// Spread randomizes each poll interval by ± this share of Poll, as the
-	// agent does so that a fleet does not poll in lock-step.
+	// agent does so that a fleet does not poll in lock-step (the agent's
+	// is ntp.DefaultPollSpread).
 	Spread float64
 	// Burst is how many start-up queries each server gets, BurstSpacing
-	// apart, before regular polling (the agent uses 4, 250 ms).
+	// apart (default ntp.DefaultBurstSpacing), before regular polling (the
+	// agent sends ntp.DefaultBurst).
 	Burst        int
 	BurstSpacing time.Duration
 	// Timeout is how long the client waits for a reply (default 1 s).
@@ -54,9 +60,26 @@ func (sc Scenario) withDefaults() Scenario {
 		sc.EvalEvery = time.Second
 	}
 	if sc.BurstSpacing <= 0 {
-		sc.BurstSpacing = 250 * time.Millisecond
+		sc.BurstSpacing = ntp.DefaultBurstSpacing
 	}
 	return sc
+}
+
+// phase draws when a server's first poll goes out: within the first poll
+// interval or second, whichever is shorter.
+func (sc Scenario) phase(rng *rand.Rand) time.Duration {
+	return time.Duration(rng.Float64() * float64(min(sc.Poll, time.Second)))
+}
+
+// nextPoll returns when the poll after the one at true time at goes out
+// and how many start-up queries are then left: the burst first, then the
+// poll interval spread at random.
+func (sc Scenario) nextPoll(at time.Duration, burst int, rng *rand.Rand) (time.Duration, int) {
+	if burst > 1 {
+		return at + sc.BurstSpacing, burst - 1
+	}
+	spread := 1 + sc.Spread*(2*rng.Float64()-1)
+	return at + time.Duration(spread*float64(sc.Poll)), 0
 }
 
 // truthSteps returns the instants at which the true offset jumps: steps of
