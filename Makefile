@@ -1,6 +1,6 @@
 # clockwatch: `make test` runs every test, as CI does (see hack/test.sh).
 
-.PHONY: all build test demo bench bench-compare
+.PHONY: all build test demo bench bench-compare mixin
 
 all: build
 
@@ -12,6 +12,11 @@ test:
 
 demo:
 	go run ./cmd/clockwatch demo
+
+# Regenerates deploy/'s Prometheus rules and Grafana dashboards from the
+# monitoring mixin (deploy/mixin); `make test` fails while they differ.
+mixin:
+	cd deploy && go run ./cmd/mixin
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...

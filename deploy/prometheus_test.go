@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clockwatch/clockwatch/deploy/mixin"
 	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
@@ -43,6 +44,13 @@ func TestPrometheusFleetSkew(t *testing.T) {
 	for seed := 1; seed <= 3; seed++ {
 		agents = append(agents, startDemo(t, seed))
 	}
+	config, err := mixin.LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A host within the SLO is not provably further off than this:
+	// |offset| - error bound <= slo.
+	slo := config.SLOOffsetSeconds
 	prom := startPrometheus(t, promBinary, agents)
 	for _, a := range agents {
 		a.waitSynchronized(t)
@@ -98,7 +106,7 @@ func TestPrometheusFleetSkew(t *testing.T) {
 			t.Errorf("agent %s: Prometheus scraped offset %g, the agent reported %g..%g around then", a.addr, v, lo, hi)
 		}
 		lows, highs, scraped = append(lows, lo), append(highs, hi), append(scraped, float64(in.Value))
-		if s := readings[a].nearest(in.Timestamp.Time()); math.Abs(s.OffsetSeconds)+s.ErrorBoundSeconds <= sloBound {
+		if s := readings[a].nearest(in.Timestamp.Time()); math.Abs(s.OffsetSeconds)-s.ErrorBoundSeconds <= slo {
 			within++
 		}
 	}
@@ -133,9 +141,6 @@ func TestPrometheusFleetSkew(t *testing.T) {
 
 	prom.checkRulesHealthy(t, ctx)
 }
-
-// sloBound is the SLO of recording_rules.yml: |offset| + error bound.
-const sloBound = 0.0025
 
 // tolerance absorbs the offset's drift between an agent's report and the
 // scrape (15 ppm over a few ms) and rounding in JSON and the text format.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clockwatch/clockwatch/deploy/mixin"
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 )
@@ -103,8 +104,8 @@ func alertTests(t *testing.T) (firing, silent map[string]bool) {
 	return firing, silent
 }
 
-// TestAlertConventions checks every alert: a severity of page or ticket, a
-// hold-down, the annotations a notification shows, a section in the runbook
+// TestAlertConventions checks every alert: a severity of the mixin's
+// critical or warning (the contract), a hold-down, the annotations a notification shows, a section in the runbook
 // its runbook_url points to, and promtool tests that see it fire and see it
 // stay silent.
 func TestAlertConventions(t *testing.T) {
@@ -113,14 +114,21 @@ func TestAlertConventions(t *testing.T) {
 		t.Fatal(err)
 	}
 	firing, silent := alertTests(t)
+	config, err := mixin.LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if config.CriticalSeverity != "critical" || config.WarningSeverity != "warning" {
+		t.Fatalf("severities %q and %q, want critical and warning (a contract: Alertmanager routes match them)", config.CriticalSeverity, config.WarningSeverity)
+	}
 	const runbookURL = "https://github.com/clockwatch/clockwatch/blob/main/docs/runbook.md#"
 	for _, r := range loadRules(t) {
 		if r.Alert == "" {
 			continue
 		}
 		t.Run(r.Alert, func(t *testing.T) {
-			if s := r.Labels["severity"]; s != "page" && s != "ticket" {
-				t.Errorf("severity %q, want page or ticket", s)
+			if s := r.Labels["severity"]; s != config.CriticalSeverity && s != config.WarningSeverity {
+				t.Errorf("severity %q, want %s or %s", s, config.CriticalSeverity, config.WarningSeverity)
 			}
 			if d, err := model.ParseDuration(r.For); err != nil || time.Duration(d) < time.Minute {
 				t.Errorf("for: %q, want a hold-down of at least 1m", r.For)
