@@ -100,6 +100,16 @@ type SourceEstimate struct {
 	Results map[string]uint64
 	// Reason explains a kod or unreachable status in words.
 	Reason string
+	// Reach is NTP's reachability register: one bit per poll, the newest
+	// in bit 0, set when the poll gave a usable sample (chronyc prints it
+	// in octal: 377 is eight good polls).
+	Reach uint8
+	// Poll is the source's poll interval, as its last observation said;
+	// zero if it never said.
+	Poll time.Duration
+	// Leap and ReferenceID come from the newest sample.
+	Leap        Leap
+	ReferenceID uint32
 }
 
 // HasOffset reports whether the estimate knows anything about the offset.

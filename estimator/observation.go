@@ -1,6 +1,9 @@
 package estimator
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Observation is the outcome of one poll of a source: a usable sample, or
 // the reason there is none. Sources report observations; the agent feeds
@@ -18,11 +21,18 @@ type Observation struct {
 	// Stop is set when the source gives up for good (a kiss-o'-death DENY
 	// or RSTR); Err says why.
 	Stop bool
+	// Poll is how long the source waits before its next poll, before any
+	// randomization (chronyc sources' Poll); zero keeps the last one
+	// reported.
+	Poll time.Duration
 }
 
 // Observe records one observation: Add for a sample, Fail (and Stop) for a
 // failed poll.
 func (e *Estimator) Observe(o Observation) error {
+	if src, ok := e.sources[o.Source]; ok && o.Poll > 0 {
+		src.poll = o.Poll
+	}
 	if o.Result == ResultOK {
 		if o.Sample.Source != o.Source {
 			return fmt.Errorf("estimator: observation of %q carries a sample of %q", o.Source, o.Sample.Source)

@@ -110,10 +110,11 @@ func (e *Estimator) statusAt(now, last time.Time) string {
 func (s *sourceState) estimate(v view, ok, selected, majority bool) SourceEstimate {
 	se := SourceEstimate{
 		SourceInfo: s.info, Reachable: s.reach != 0, ErrorBound: UnknownBound,
-		Reason: s.reason, Selected: selected, Results: s.results,
+		Reason: s.reason, Selected: selected, Results: s.results, Reach: s.reach, Poll: s.poll,
 	}
 	if last, _, ok := s.newest(); ok {
 		se.Delay, se.Stratum, se.LastSample, se.LastOffset, se.Timestamping = last.Delay, last.Stratum, last.Time, last.Offset, last.Timestamping
+		se.Leap, se.ReferenceID = last.Leap, last.ReferenceID
 	}
 	if ok {
 		se.Offset, se.ErrorBound = toDuration(v.point), toBound(v.iv.radiusFrom(v.point))

@@ -40,6 +40,13 @@ type Sample struct {
 	// Timestamping says where the timestamps were taken: "hardware",
 	// "kernel" or "user".
 	Timestamping string
+	// Leap is the leap status the reference announced; LeapNone when it
+	// says nothing (a PHC).
+	Leap Leap
+	// ReferenceID is the reference's NTP reference ID: what it follows (an
+	// IPv4 address, or four ASCII characters at stratum 1); zero when the
+	// source has none (PTP).
+	ReferenceID uint32
 }
 
 // MeasurementError is the half-width the exchange itself contributes: half

@@ -77,6 +77,8 @@ type sourceState struct {
 	// bit 0, set when the poll produced a usable sample.
 	reach uint8
 	polls uint64
+	// poll is the source's poll interval, from its observations.
+	poll time.Duration
 	// results counts polls by outcome. It is replaced, never changed, so
 	// estimates can share it.
 	results map[string]uint64

@@ -36,6 +36,7 @@ func testEstimate() estimator.Estimate {
 				Status:     estimator.SourceSelected, Selected: true, Reachable: true,
 				Offset: 1400 * time.Microsecond, ErrorBound: 400 * time.Microsecond, Delay: 500 * time.Microsecond,
 				Stratum: 2, LastSample: now.Add(-time.Second), Results: map[string]uint64{"ok": 10, "timeout": 1},
+				Reach: 0o377, Poll: 64 * time.Second, Leap: estimator.LeapInsert, ReferenceID: 0xc0000201,
 			},
 			{
 				SourceInfo: estimator.SourceInfo{Name: "b:123", Kind: estimator.KindNTP, Address: "192.0.2.2:123"},
@@ -77,9 +78,43 @@ func TestStatusJSONShape(t *testing.T) {
 			t.Errorf("source lacks %q", key)
 		}
 	}
+	if first["poll_seconds"] != 64.0 || first["reach"] != 255.0 || first["leap"] != "insert_second" ||
+		first["reference_id"] != "C0000201" || first["reference"] != "192.0.2.1" {
+		t.Errorf("source's chronyc sources columns: poll %v reach %v leap %v reference %v (%v)",
+			first["poll_seconds"], first["reach"], first["leap"], first["reference_id"], first["reference"])
+	}
 	second := sources[1].(map[string]any)
 	if second["last_sample"] != nil || second["error_bound_seconds"].(float64) < 1e9 {
 		t.Errorf("a source without data: last_sample %v bound %v", second["last_sample"], second["error_bound_seconds"])
+	}
+	for _, key := range []string{"leap", "reference_id", "reference"} {
+		if v, ok := second[key]; ok {
+			t.Errorf("a source without data has %s %v", key, v)
+		}
+	}
+	if second["reach"] != 0.0 || second["poll_seconds"] != 0.0 {
+		t.Errorf("a source without data: reach %v poll %v, want 0 0", second["reach"], second["poll_seconds"])
+	}
+}
+
+func TestReferenceName(t *testing.T) {
+	tests := []struct {
+		id      uint32
+		stratum uint8
+		want    string
+	}{
+		{id: 0xc0000201, stratum: 2, want: "192.0.2.1"},
+		{id: 0xc0000201, stratum: 15, want: "192.0.2.1"},
+		{id: 0x47505300, stratum: 1, want: "GPS"},
+		{id: 0x50505300, stratum: 1, want: "PPS"},
+		{id: 0x52415445, stratum: 0, want: "RATE"},
+		{id: 0x7f000001, stratum: 1, want: "7F000001"},
+		{id: 0xff414243, stratum: 1, want: "FF414243"},
+	}
+	for _, tt := range tests {
+		if got := ReferenceName(tt.id, tt.stratum); got != tt.want {
+			t.Errorf("ReferenceName(%08X, %d) = %q, want %q", tt.id, tt.stratum, got, tt.want)
+		}
 	}
 }
 

@@ -1,7 +1,9 @@
 package exporters
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
@@ -69,6 +71,23 @@ type Source struct {
 	Timestamping      string            `json:"timestamping,omitempty"`
 	Results           map[string]uint64 `json:"results"`
 	Reason            string            `json:"reason,omitempty"`
+
+	// PollSeconds is the time between polls of the source (chronyc
+	// sources' Poll, in seconds rather than its log2); 0 before it said.
+	PollSeconds float64 `json:"poll_seconds"`
+	// Reach is NTP's reachability register, 0 to 255: one bit per poll,
+	// the newest in bit 0, set when the poll gave a usable sample. chronyc
+	// prints it in octal (377: the last eight polls all answered).
+	Reach uint8 `json:"reach"`
+	// Leap is the leap status the source announced in its newest sample:
+	// "normal", "insert_second", "delete_second"; absent before a sample.
+	Leap string `json:"leap,omitempty"`
+	// ReferenceID is the NTP reference ID of the source's newest sample as
+	// 8 hex digits, as chronyc prints it ("C0000201"), and Reference the
+	// same in words: an IPv4 address, or a stratum-1 source's ASCII name
+	// ("GPS"). Both are absent for sources without one (PTP, a PHC).
+	ReferenceID string `json:"reference_id,omitempty"`
+	Reference   string `json:"reference,omitempty"`
 }
 
 // maxJSONBound stands for an unknown bound in JSON, which has no infinity:
@@ -97,25 +116,34 @@ func NewStatus(e estimator.Estimate) Status {
 		s.LastStep = &Step{Time: e.LastStep.At, SizeSeconds: e.LastStep.Size.Seconds()}
 	}
 	for _, src := range e.Sources {
-		s.Sources = append(s.Sources, Source{
-			Name:              src.Name,
-			Kind:              src.Kind,
-			Address:           src.Address,
-			Reachable:         src.Reachable,
-			Selected:          src.Selected,
-			OffsetSeconds:     src.Offset.Seconds(),
-			DelaySeconds:      src.Delay.Seconds(),
-			ErrorBoundSeconds: boundSeconds(src.ErrorBound),
-			Stratum:           src.Stratum,
-			LastSample:        optionalTime(src.LastSample),
-			Status:            src.Status,
-			LastOffsetSeconds: src.LastOffset.Seconds(),
-			BoundParts:        newBoundParts(src.BoundParts),
-			Timestamping:      src.Timestamping,
-			Results:           src.Results,
-			Reason:            src.Reason,
-		})
+		s.Sources = append(s.Sources, newSource(src))
 	}
+	return s
+}
+
+// newSource converts one source's estimate.
+func newSource(src estimator.SourceEstimate) Source {
+	s := Source{
+		Name:              src.Name,
+		Kind:              src.Kind,
+		Address:           src.Address,
+		Reachable:         src.Reachable,
+		Selected:          src.Selected,
+		OffsetSeconds:     src.Offset.Seconds(),
+		DelaySeconds:      src.Delay.Seconds(),
+		ErrorBoundSeconds: boundSeconds(src.ErrorBound),
+		Stratum:           src.Stratum,
+		LastSample:        optionalTime(src.LastSample),
+		Status:            src.Status,
+		LastOffsetSeconds: src.LastOffset.Seconds(),
+		BoundParts:        newBoundParts(src.BoundParts),
+		Timestamping:      src.Timestamping,
+		Results:           src.Results,
+		Reason:            src.Reason,
+		PollSeconds:       src.Poll.Seconds(),
+		Reach:             src.Reach,
+	}
+	s.setReference(src)
 	return s
 }
 
@@ -138,4 +166,34 @@ func optionalTime(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// setReference fills the leap status and reference ID from the source's
+// newest sample, if it has one.
+func (s *Source) setReference(src estimator.SourceEstimate) {
+	if src.LastSample.IsZero() {
+		return
+	}
+	s.Leap = src.Leap.String()
+	if src.ReferenceID != 0 {
+		s.ReferenceID = fmt.Sprintf("%08X", src.ReferenceID)
+		s.Reference = ReferenceName(src.ReferenceID, src.Stratum)
+	}
+}
+
+// ReferenceName reads an NTP reference ID as NTP defines it: four ASCII
+// characters at stratum 0 and 1 ("GPS", "PPS"), an IPv4 address above
+// (for an IPv6 reference the address's hash, which reads as one).
+func ReferenceName(id uint32, stratum uint8) string {
+	b := [4]byte{byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)}
+	if stratum > 1 {
+		return fmt.Sprintf("%d.%d.%d.%d", b[0], b[1], b[2], b[3])
+	}
+	name := strings.TrimRight(string(b[:]), "\x00")
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e {
+			return fmt.Sprintf("%08X", id)
+		}
+	}
+	return name
 }

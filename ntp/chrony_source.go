@@ -80,7 +80,9 @@ func (s *ChronySource) Info() estimator.SourceInfo { return s.info }
 func (s *ChronySource) Run(ctx context.Context, report func(estimator.Observation)) {
 	defer s.poller.close()
 	for ctx.Err() == nil {
-		report(s.poll())
+		obs := s.poll()
+		obs.Poll = s.interval
+		report(obs)
 		if s.sleep(ctx, s.interval) != nil {
 			return
 		}
@@ -117,6 +119,8 @@ func (s *ChronySource) sample(t chrony.Tracking) estimator.Sample {
 		RootDispersion: chronySeconds(math.Abs(t.RootDispersion)),
 		Precision:      time.Nanosecond,
 		Stratum:        uint8(t.Stratum),
+		Leap:           estimator.Leap(t.LeapStatus),
+		ReferenceID:    t.RefID,
 	}
 }
 

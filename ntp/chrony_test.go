@@ -100,6 +100,9 @@ func TestChronySourcePoll(t *testing.T) {
 			if tt.result != estimator.ResultOK {
 				return
 			}
+			if obs.Sample.ReferenceID != 0xc0000201 || obs.Sample.Leap != estimator.LeapNone {
+				t.Errorf("reference ID %08X leap %v, want chronyd's C0000201 normal", obs.Sample.ReferenceID, obs.Sample.Leap)
+			}
 			if obs.Sample.Offset != tt.offset || obs.Sample.RootDistance() != tt.bound || obs.Sample.Stratum != 2 || obs.Sample.Delay != 0 {
 				t.Errorf("sample %+v, want offset %v root distance %v", obs.Sample, tt.offset, tt.bound)
 			}

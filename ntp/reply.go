@@ -135,6 +135,8 @@ func (x Exchange) sampleOf(p *protocol.Packet, source string) (estimator.Sample,
 		Precision:      precision(p.Precision) + localPrecision(),
 		Stratum:        p.Stratum,
 		Timestamping:   x.Timestamping,
+		Leap:           estimator.Leap(p.Settings >> 6),
+		ReferenceID:    p.ReferenceID,
 	}, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
 )
 
 var (
@@ -15,7 +17,9 @@ var (
 // goodReply is a valid reply to a request with testNonce sent at testT1 by a
 // client 5 ms ahead of the server, over a 2 ms symmetric path.
 func goodReply() []byte {
-	r := &Responder{Stratum: 2, RootDelay: 10 * time.Millisecond, RootDispersion: time.Millisecond}
+	r := &Responder{Quality: func() Quality {
+		return Quality{Leap: 1, Stratum: 2, RefID: 0xc0000201, RootDelay: 10 * time.Millisecond, RootDispersion: time.Millisecond}
+	}}
 	rx := testT1.Add(-5 * time.Millisecond).Add(time.Millisecond)
 	reply, ok := r.Reply(request(testNonce), rx, rx.Add(100*time.Microsecond))
 	if !ok {
@@ -41,6 +45,9 @@ func TestSampleOfGoodReply(t *testing.T) {
 	}
 	if s.Stratum != 2 || s.RootDelay < 10*time.Millisecond || s.RootDispersion < time.Millisecond {
 		t.Errorf("header fields not carried: %+v", s)
+	}
+	if s.Leap != estimator.LeapInsert || s.ReferenceID != 0xc0000201 {
+		t.Errorf("leap %v, reference ID %08x; want the reply's insert_second, C0000201", s.Leap, s.ReferenceID)
 	}
 	if s.Source != "srv" || s.Timestamping != StampKernel || !s.Time.Equal(testT1.Add(1050*time.Microsecond)) {
 		t.Errorf("sample metadata wrong: %+v", s)

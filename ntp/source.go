@@ -145,7 +145,7 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 			} else if !addr.IsValid() {
 				failures++
 				s.noteFailure(failures, err)
-				report(estimator.Observation{Source: s.info.Name, Result: ResultNetworkError, Err: err})
+				report(estimator.Observation{Source: s.info.Name, Result: ResultNetworkError, Err: err, Poll: s.interval(failures, rate)})
 			}
 		}
 		if addr.IsValid() {
@@ -173,6 +173,7 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 				failures++
 				s.noteFailure(failures, obs.Err)
 			}
+			obs.Poll = s.interval(failures, rate)
 			report(obs)
 		}
 		if err := s.sleep(ctx, s.nextWait(&burst, failures, rate)); err != nil {
@@ -233,13 +234,19 @@ func (s *Source) nextWait(burst *int, failures, rate int) time.Duration {
 		*burst--
 		return s.cfg.Spacing
 	}
+	jitter := 1 + s.cfg.Spread*(2*s.rng.Float64()-1)
+	return time.Duration(float64(s.interval(failures, rate)) * jitter)
+}
+
+// interval is the poll interval after the start-up burst, before
+// randomization: the configured one, slowed by back-off and kiss-o'-death
+// RATE.
+func (s *Source) interval(failures, rate int) time.Duration {
 	wait := s.cfg.Interval * time.Duration(rate)
 	if failures >= unreachableAfter {
 		wait <<= min(failures-unreachableAfter+1, 10)
 	}
-	wait = min(wait, s.cfg.MaxBackoff)
-	jitter := 1 + s.cfg.Spread*(2*s.rng.Float64()-1)
-	return time.Duration(float64(wait) * jitter)
+	return min(wait, s.cfg.MaxBackoff)
 }
 
 // resolveHost looks host up, preferring IPv4 when it has both.

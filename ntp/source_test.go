@@ -69,7 +69,7 @@ func TestSourceBurstThenSpreadInterval(t *testing.T) {
 		t.Error("intervals are not randomized")
 	}
 	for _, o := range obs {
-		if o.Result != estimator.ResultOK || o.Sample.Source != "192.0.2.1:123" {
+		if o.Result != estimator.ResultOK || o.Sample.Source != "192.0.2.1:123" || o.Poll != 16*time.Second {
 			t.Fatalf("bad observation %+v", o)
 		}
 	}
@@ -81,7 +81,10 @@ func TestSourceBacksOffWhileUnreachable(t *testing.T) {
 	for i := range script {
 		script[i] = timeout
 	}
-	_, waits := scriptedSource(t, script)
+	obs, waits := scriptedSource(t, script)
+	if p := obs[len(obs)-1].Poll; p < 100*time.Second || p > 32*16*time.Second {
+		t.Errorf("after %d timeouts the reported poll interval is %v; want the back-off, without jitter", len(script), p)
+	}
 	last := waits[len(waits)-1]
 	if last < 100*time.Second {
 		t.Errorf("after %d timeouts the wait is %v; want exponential back-off", len(script), last)

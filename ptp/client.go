@@ -118,6 +118,7 @@ func (s *ClientSource) Run(ctx context.Context, report func(estimator.Observatio
 		if ctx.Err() != nil {
 			return
 		}
+		obs.Poll = s.cfg.Interval
 		report(obs)
 		if s.sleep(ctx, s.cfg.Interval) != nil {
 			return
@@ -214,6 +215,7 @@ func (s *ClientSource) sample(x stamps) (estimator.Sample, error) {
 		Precision:      time.Nanosecond,
 		Stratum:        uint8(min(gm.stepsRemoved+1, 15)),
 		Timestamping:   "kernel",
+		Leap:           gm.leap,
 	}
 	if x.hardware {
 		smp.Timestamping = "hardware"

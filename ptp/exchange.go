@@ -3,6 +3,7 @@ package ptp
 import (
 	"time"
 
+	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/facebook/time/ptp/protocol"
 )
 
@@ -15,6 +16,8 @@ type grandmaster struct {
 	// timestamps are TAI and must have it subtracted to compare with UTC.
 	utcOffset    time.Duration
 	ptpTimescale bool
+	// leap is the leap second it announces for the end of the UTC day.
+	leap estimator.Leap
 }
 
 // grandmasterOf reads an Announce.
@@ -25,6 +28,7 @@ func grandmasterOf(a *protocol.Announce) grandmaster {
 		stepsRemoved: a.StepsRemoved,
 		utcOffset:    time.Duration(a.CurrentUTCOffset) * time.Second,
 		ptpTimescale: a.FlagField&protocol.FlagPTPTimescale != 0,
+		leap:         leapOfFlags(a.FlagField),
 	}
 }
 

@@ -59,7 +59,9 @@ func (s *PHCSource) Info() estimator.SourceInfo { return s.info }
 func (s *PHCSource) Run(ctx context.Context, report func(estimator.Observation)) {
 	defer s.close()
 	for ctx.Err() == nil {
-		report(s.poll())
+		obs := s.poll()
+		obs.Poll = s.interval
+		report(obs)
 		if s.sleep(ctx, s.interval) != nil {
 			return
 		}

@@ -112,6 +112,7 @@ func (s *Ptp4lSource) Run(ctx context.Context, report func(estimator.Observation
 	defer s.client.close()
 	for ctx.Err() == nil {
 		if obs, ok := s.poll(); ok {
+			obs.Poll = s.cfg.Interval
 			report(obs)
 		}
 		if s.sleep(ctx, s.cfg.Interval) != nil {
@@ -168,6 +169,7 @@ func (s *Ptp4lSource) sample(st Ptp4lStatus, port PortStatus) (estimator.Sample,
 		Precision:      time.Nanosecond,
 		Stratum:        uint8(min(st.StepsRemoved, 15)),
 		Timestamping:   timestampingName(port.Timestamping),
+		Leap:           leapOfFlags(uint16(st.Time.Flags)),
 	}
 	if port.Timestamping == protocol.TimestampingSoftware {
 		return smp, nil

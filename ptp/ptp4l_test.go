@@ -149,19 +149,25 @@ func TestPtp4lSourceSample(t *testing.T) {
 		wantTime   time.Time
 		wantDisp   time.Duration
 		wantStamp  string
+		leapFlag   uint16
+		wantLeap   estimator.Leap
 	}{
 		{name: "software: ptp4l's clock is the system clock", ts: protocol.TimestampingSoftware,
 			offsets: []time.Duration{500, -300, 200}, wantOffset: 200, wantDelay: 4 * time.Microsecond,
-			wantTime: epoch.Add(3 * time.Second), wantDisp: 100 + 800, wantStamp: "kernel"},
+			wantTime: epoch.Add(3 * time.Second), wantDisp: 100 + 800, wantStamp: "kernel",
+			leapFlag: protocol.FlagLeap61, wantLeap: estimator.LeapInsert},
 		{name: "hardware: the PHC (TAI) carries the offset to the system clock", ts: protocol.TimestampingHardware,
 			offsets: []time.Duration{-50}, wantOffset: 3*time.Microsecond - 50, wantDelay: 4*time.Microsecond + 400,
-			wantTime: epoch.Add(time.Second - 37*time.Second + 3*time.Microsecond), wantDisp: 100, wantStamp: "hardware"},
+			wantTime: epoch.Add(time.Second - 37*time.Second + 3*time.Microsecond), wantDisp: 100, wantStamp: "hardware",
+			leapFlag: protocol.FlagLeap59, wantLeap: estimator.LeapDelete},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var polls []fakePoll
 			for i, o := range tt.offsets {
-				polls = append(polls, fakePoll{status: slaveStatus(i+1, o, tt.ts)})
+				st := slaveStatus(i+1, o, tt.ts)
+				st.Time.Flags |= uint8(tt.leapFlag)
+				polls = append(polls, fakePoll{status: st})
 			}
 			s := newTestPtp4lSource(polls, phc, &logCounter{})
 			var obs estimator.Observation
@@ -172,6 +178,9 @@ func TestPtp4lSourceSample(t *testing.T) {
 			if obs.Result != estimator.ResultOK || smp.Offset != tt.wantOffset || smp.Delay != tt.wantDelay ||
 				!smp.Time.Equal(tt.wantTime) || smp.RootDispersion != tt.wantDisp || smp.Timestamping != tt.wantStamp || smp.Stratum != 1 {
 				t.Errorf("got %+v (%v)\nwant offset %v delay %v time %v dispersion %v", smp, obs.Err, tt.wantOffset, tt.wantDelay, tt.wantTime, tt.wantDisp)
+			}
+			if smp.Leap != tt.wantLeap {
+				t.Errorf("leap %v, want %v", smp.Leap, tt.wantLeap)
 			}
 			if err := smp.Validate(); err != nil {
 				t.Error(err)

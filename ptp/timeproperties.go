@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/facebook/time/ptp/protocol"
 )
 
@@ -75,13 +76,25 @@ func (t *TimePropertiesTLV) UTCOffset() (time.Duration, bool) {
 // Leap returns +1 when the last minute of the current UTC day has 61
 // seconds, −1 when it has 59, and 0 otherwise.
 func (t *TimePropertiesTLV) Leap() int {
-	switch {
-	case t.has(protocol.FlagLeap61):
+	switch leapOfFlags(uint16(t.Flags)) {
+	case estimator.LeapInsert:
 		return 1
-	case t.has(protocol.FlagLeap59):
+	case estimator.LeapDelete:
 		return -1
 	}
 	return 0
+}
+
+// leapOfFlags reads the leap61 and leap59 flags of a PTP header or time
+// properties data set.
+func leapOfFlags(flags uint16) estimator.Leap {
+	switch {
+	case flags&protocol.FlagLeap61 != 0:
+		return estimator.LeapInsert
+	case flags&protocol.FlagLeap59 != 0:
+		return estimator.LeapDelete
+	}
+	return estimator.LeapNone
 }
 
 // Traceable reports whether time and frequency are traceable to a primary
