@@ -45,7 +45,9 @@ const maxBound = 1 << 62
 
 // Errors of BoundedClock. The errors returned wrap them with details.
 var (
-	// ErrAgentNotRunning: the shared memory file does not exist.
+	// ErrAgentNotRunning: the shared memory file does not exist, or it
+	// shrank under the reader's mapping (truncated; a running agent
+	// restores it at its next publish).
 	ErrAgentNotRunning = errors.New("clockwatch agent is not running")
 	// ErrStale: the agent stopped publishing for longer than the limit.
 	ErrStale = errors.New("clockwatch agent stopped publishing")
@@ -219,6 +221,8 @@ func (b *BoundedClock) estimate(now int64) (trueTime, error) {
 	switch {
 	case errors.Is(err, clockshm.ErrNotPublished):
 		return trueTime{}, fmt.Errorf("logicaltime: shared memory clock %s: %w: %w (wait for it to measure, or check its log)", b.path, ErrUnsynchronized, err)
+	case errors.Is(err, clockshm.ErrFault):
+		return trueTime{}, fmt.Errorf("logicaltime: shared memory clock %s: %w: %w (a running agent restores the file at its next publish; otherwise start it: clockwatch run --shm.path %s)", b.path, ErrAgentNotRunning, err, b.path)
 	case err != nil:
 		return trueTime{}, fmt.Errorf("logicaltime: shared memory clock %s: %w", b.path, err)
 	case r.Status == clockshm.StatusUnsynchronized || r.ErrorBound == clockshm.UnknownBound:

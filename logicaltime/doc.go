@@ -60,7 +60,8 @@
 // the system clock after the agent's last publish does not fool the reader.
 // When the agent stops publishing the bound grows faster (StaleGrowthRate)
 // and past a limit Now fails with ErrStale; see WithStaleAfter and
-// WithStaleLimit. After, Before and WaitUntilAfter answer "has t certainly
+// WithStaleLimit. A truncated file makes Now fail with ErrAgentNotRunning,
+// never crash, until the agent has re-sized it and published again. After, Before and WaitUntilAfter answer "has t certainly
 // passed" and wait until it has, for commit wait (ExampleBoundedClock_WaitUntilAfter).
 // The file format lives in the clockshm package.
 //

@@ -46,4 +46,15 @@
 // never see a torn word, never block the writer, and never wait for it: a
 // writer that dies part way through an update leaves the readers on the
 // other, complete copy, whose age then tells them the agent is gone.
+//
+// # A file that shrinks
+//
+// Any process allowed to write the file can truncate it, and a memory
+// access beyond the end of a mapped file raises SIGBUS, as does a store to
+// a page that a full filesystem cannot allocate. Region's methods turn that
+// fault into ErrFault (with runtime/debug.SetPanicOnFault around each
+// access, which costs a few nanoseconds and no system call), so neither
+// the writer nor a reader crashes. The writer checks the file's size
+// before every publish and re-sizes a file that shrank; a reader's mapping
+// shows the file again once it has its size back.
 package clockshm

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"sync/atomic"
 	"unsafe"
 )
@@ -146,8 +147,11 @@ func NewMemoryRegion() *Region {
 }
 
 // Claimable reports whether a writer may take the region: it is all zero,
-// or holds a clock file of any version.
-func (g *Region) Claimable() bool {
+// or holds a clock file of any version. A region that faults (ErrFault) is
+// not claimable.
+func (g *Region) Claimable() (claimable bool) {
+	var err error
+	defer catchFault(debug.SetPanicOnFault(true), &err)
 	magic := atomic.LoadUint64(&g.words[wordMagic])
 	return magic == Magic || magic == 0 && atomic.LoadUint64(&g.words[wordSequence]) == 0
 }
@@ -155,8 +159,11 @@ func (g *Region) Claimable() bool {
 // Publish stores r: it fills the copy readers are not reading, then flips
 // the sequence so they read it. Only one goroutine of one process may
 // publish to a region. A writer that dies part way leaves readers on the
-// other, complete copy.
-func (g *Region) Publish(r Record) {
+// other, complete copy. Publish fails only with ErrFault, when the file
+// behind the mapping can no longer back it; readers then fail the same
+// way, or read the last complete copy.
+func (g *Region) Publish(r Record) (err error) {
+	defer catchFault(debug.SetPanicOnFault(true), &err)
 	seq := atomic.LoadUint64(&g.words[wordSequence])
 	c := g.copy(seq + 1)
 	atomic.StoreUint64(&c[fieldMonotonic], uint64(r.Monotonic))
@@ -173,12 +180,15 @@ func (g *Region) Publish(r Record) {
 	atomic.StoreUint64(&g.words[wordSequence], seq+1)
 	atomic.StoreUint64(&g.words[wordVersion], Version)
 	atomic.StoreUint64(&g.words[wordMagic], Magic)
+	return nil
 }
 
 // Read fills r with a consistent copy of the record, without allocating or
 // waiting for the writer. It fails with ErrNotPublished, ErrNotClockFile,
-// ErrBusy or an error naming an unsupported version or a corrupt field.
-func (g *Region) Read(r *Record) error {
+// ErrBusy, ErrFault (the file shrank under the mapping) or an error naming
+// an unsupported version or a corrupt field.
+func (g *Region) Read(r *Record) (err error) {
+	defer catchFault(debug.SetPanicOnFault(true), &err)
 	w := g.words[:words]
 	magic, version := atomic.LoadUint64(&w[wordMagic]), atomic.LoadUint64(&w[wordVersion])
 	if magic != Magic || version != Version {
