@@ -14,35 +14,29 @@ import (
 // logicaltime.OpenBounded maps read-only. One writer per file: a second
 // agent on the same path is refused.
 type ShmWriter struct {
-	path    string
-	region  *clockshm.Region
-	clock   *clockshm.MonotonicClock
-	release func() error
+	path   string
+	file   *shmFile
+	region *clockshm.Region
+	clock  *clockshm.MonotonicClock
 
 	mu sync.Mutex // guards region: one Publish at a time, none after Close
 }
 
 // NewShmWriter creates or reopens the clock file at path with mode 0644,
 // creating its directory if missing, and takes the writer's lock on it. It
-// refuses a path holding some other file. Linux only.
+// refuses, without changing anything, a symbolic link, a file of another
+// user and a file that is not empty or a clock file; and it fails when the
+// file's filesystem has no room for it. Linux only.
 func NewShmWriter(path string) (*ShmWriter, error) {
 	clock, err := clockshm.NewMonotonicClock()
 	if err != nil {
 		return nil, fmt.Errorf("shm: %w", err)
 	}
-	data, release, err := openShmFile(path)
+	file, region, err := openShmFile(path)
 	if err != nil {
 		return nil, err
 	}
-	region, err := clockshm.NewRegion(data)
-	if err == nil && !region.Claimable() {
-		err = clockshm.ErrNotClockFile
-	}
-	if err != nil {
-		release()
-		return nil, fmt.Errorf("shm: %s: %w (remove it or choose another --shm.path)", path, err)
-	}
-	return &ShmWriter{path: path, region: region, clock: clock, release: release}, nil
+	return &ShmWriter{path: path, file: file, region: region, clock: clock}, nil
 }
 
 // Publish stores e for readers. Pass the estimator's estimate as it is, at
@@ -50,11 +44,18 @@ func NewShmWriter(path string) (*ShmWriter, error) {
 // drift, and treat a writer silent for a second as stale. e.Time must be a
 // recent reading of the system clock; it is placed on the monotonic clock
 // at the moment of publishing.
+//
+// When something truncated the file, Publish re-sizes it and fails saying
+// so; the next publish reaches readers again. Whenever it fails, e did not
+// reach readers.
 func (w *ShmWriter) Publish(e estimator.Estimate) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.region == nil {
 		return fmt.Errorf("shm: publish to %s: the writer is closed", w.path)
+	}
+	if err := w.file.restore(); err != nil {
+		return fmt.Errorf("shm: publish to %s: %w", w.path, err)
 	}
 	mono, wall := w.clock.NowAndWall()
 	r, err := shmRecord(e, mono, wall)
@@ -62,7 +63,9 @@ func (w *ShmWriter) Publish(e estimator.Estimate) error {
 		return fmt.Errorf("shm: publish to %s: %w", w.path, err)
 	}
 	r.Uncertainty = int64(w.clock.Uncertainty())
-	w.region.Publish(r)
+	if err := w.region.Publish(r); err != nil {
+		return fmt.Errorf("shm: publish to %s: %w", w.path, err)
+	}
 	return nil
 }
 
@@ -76,7 +79,7 @@ func (w *ShmWriter) Close() error {
 		return nil
 	}
 	w.region = nil
-	if err := w.release(); err != nil {
+	if err := w.file.close(); err != nil {
 		return fmt.Errorf("shm: close %s: %w", w.path, err)
 	}
 	return nil

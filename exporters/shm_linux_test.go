@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/logicaltime"
 	"github.com/clockwatch/clockwatch/logicaltime/clockshm"
@@ -88,35 +90,133 @@ func TestShmWriterOneWriterPerFile(t *testing.T) {
 	if err := first.Publish(freshEstimate(0)); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("Publish after Close = %v, want an error saying the writer is closed", err)
 	}
-	again, err := NewShmWriter(path)
-	if err != nil {
-		t.Fatalf("NewShmWriter after Close: %v", err)
+	_, reader := publishingWriter(t, path)
+	if _, err := reader.Now(); err != nil {
+		t.Errorf("Now() after the writer reopened: %v", err)
 	}
-	defer again.Close()
-	if err := again.Publish(freshEstimate(0)); err != nil {
+}
+
+// publishingWriter returns a writer on path that has published once and a
+// reader of the file, both closed with the test.
+func publishingWriter(t *testing.T, path string) (*ShmWriter, *logicaltime.BoundedClock) {
+	t.Helper()
+	w, err := NewShmWriter(path)
+	if err != nil {
+		t.Fatalf("NewShmWriter: %v", err)
+	}
+	t.Cleanup(func() { w.Close() })
+	if err := w.Publish(freshEstimate(0)); err != nil {
 		t.Fatal(err)
 	}
 	reader, err := logicaltime.OpenBounded(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer reader.Close()
-	if _, err := reader.Now(); err != nil {
-		t.Errorf("Now() after the writer reopened: %v", err)
-	}
+	t.Cleanup(func() { reader.Close() })
+	return w, reader
 }
 
 func TestShmWriterRefusesOtherFiles(t *testing.T) {
-	for _, contents := range []string{"precious\n", strings.Repeat("precious data ", 20)} {
-		path := filepath.Join(t.TempDir(), "clock")
-		if err := os.WriteFile(path, []byte(contents), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if w, err := NewShmWriter(path); !errors.Is(err, clockshm.ErrNotClockFile) || !strings.Contains(err.Error(), "choose another --shm.path") {
-			t.Errorf("NewShmWriter on a %d-byte foreign file = %v, %v; want a refusal", len(contents), w, err)
-		}
-		if got, _ := os.ReadFile(path); string(got) != contents {
-			t.Errorf("foreign file changed to %q", got)
-		}
+	writeFile := func(contents string) func(string) error {
+		return func(path string) error { return os.WriteFile(path, []byte(contents), 0o600) }
+	}
+	tests := []struct {
+		name    string
+		make    func(path string) error
+		wantMsg string
+		root    bool // needs root to make
+	}{
+		{"short file", writeFile("precious\n"), "not a clockwatch shared memory clock file", false},
+		{"long file", writeFile(strings.Repeat("precious data ", 20)), "not a clockwatch shared memory clock file", false},
+		{"named pipe", func(path string) error { return unix.Mkfifo(path, 0o600) }, "not a regular file", false},
+		{"directory", func(path string) error { return os.Mkdir(path, 0o700) }, "is a directory", false},
+		{"another user's empty file", func(path string) error {
+			return errors.Join(writeFile("")(path), os.Chown(path, 65534, 65534))
+		}, "belongs to uid 65534", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.root && os.Geteuid() != 0 {
+				t.Skip("needs root to give a file to another user")
+			}
+			path := filepath.Join(t.TempDir(), "clock")
+			if err := tt.make(path); err != nil {
+				t.Fatal(err)
+			}
+			beforeInfo, before := contents(t, path)
+			if w, err := NewShmWriter(path); err == nil || !strings.Contains(err.Error(), tt.wantMsg) || !strings.Contains(err.Error(), "--shm.path") {
+				t.Errorf("NewShmWriter = %v, %v; want a refusal saying %q and naming --shm.path", w, err, tt.wantMsg)
+			}
+			if afterInfo, after := contents(t, path); afterInfo.Mode() != beforeInfo.Mode() || after != before {
+				t.Errorf("the file changed: %v, %d bytes; was %v, %d bytes", afterInfo.Mode(), len(after), beforeInfo.Mode(), len(before))
+			}
+		})
 	}
 }
+
+// contents returns the contents of the regular file at path, or nothing
+// for other files: reading a named pipe would block.
+func contents(t *testing.T, path string) (os.FileInfo, string) {
+	t.Helper()
+	info, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Mode().IsRegular() {
+		return info, ""
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info, string(data)
+}
+
+// TestShmWriterLeavesSymlinkTargetAlone: with a symbolic link at the path,
+// the agent chmod'ed the link's target to 0644 before refusing it, wrote
+// over an empty target and created a missing one. It now refuses the link
+// before touching anything.
+func TestShmWriterLeavesSymlinkTargetAlone(t *testing.T) {
+	tests := []struct {
+		name   string
+		target *string // contents of the link's target; nil: no target
+	}{
+		{"to an empty file", ptr("")},
+		{"to a file", ptr("precious data\n")},
+		{"to a clock file", ptr(string(make([]byte, clockshm.Size)))},
+		{"dangling", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path, target := filepath.Join(dir, "clock"), filepath.Join(dir, "target")
+			if tt.target != nil {
+				if err := os.WriteFile(target, []byte(*tt.target), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink(target, path); err != nil {
+				t.Fatal(err)
+			}
+			if w, err := NewShmWriter(path); err == nil || !strings.Contains(err.Error(), "symbolic link") || !strings.Contains(err.Error(), "--shm.path") {
+				t.Errorf("NewShmWriter on a symbolic link = %v, %v; want a refusal naming the link", w, err)
+			}
+			info, err := os.Stat(target)
+			switch {
+			case tt.target == nil && !errors.Is(err, os.ErrNotExist):
+				t.Errorf("the dangling link's target was created: %v, %v", info, err)
+			case tt.target == nil:
+			case err != nil:
+				t.Fatal(err)
+			case info.Mode().Perm() != 0o600:
+				t.Errorf("target's mode changed to %v", info.Mode())
+			}
+			if got, _ := os.ReadFile(target); tt.target != nil && string(got) != *tt.target {
+				t.Errorf("target changed: %d bytes, want %d", len(got), len(*tt.target))
+			}
+		})
+	}
+}
+
+// ptr returns a pointer to s.
+func ptr(s string) *string { return &s }

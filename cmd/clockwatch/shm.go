@@ -27,8 +27,11 @@ func publishShm(a *agent, path string, logger *slog.Logger) (closeShm func()) {
 	failing := false
 	a.publishers = append(a.publishers, func(e estimator.Estimate) {
 		err := w.Publish(e)
-		if err != nil && !failing {
+		switch {
+		case err != nil && !failing:
 			logger.Warn("publishing to shared memory failed", "path", path, "err", err)
+		case err == nil && failing:
+			logger.Info("publishing to shared memory again", "path", path)
 		}
 		failing = err != nil
 	})
