@@ -97,17 +97,41 @@ func printStatus(out io.Writer, s exporters.Status) {
 		fmt.Fprintf(out, " (last %s at %s)", signedSeconds(s.LastStep.SizeSeconds), s.LastStep.Time.Format(time.RFC3339))
 	}
 	fmt.Fprint(out, "\n\n")
+	printSources(out, s)
+}
+
+// printSources prints the table of sources, with the columns chronyc
+// sources has (poll, reach in octal) and the reference and leap status of
+// each source's newest sample.
+func printSources(out io.Writer, s exporters.Status) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tKIND\tSTATUS\tSTRATUM\tOFFSET\tBOUND\tDELAY\tLAST\tSTAMPS")
+	fmt.Fprintln(tw, "SOURCE\tKIND\tSTATUS\tSTRATUM\tPOLL\tREACH\tOFFSET\tBOUND\tDELAY\tLAST\tREFID\tLEAP\tSTAMPS")
 	for _, src := range s.Sources {
 		last := "-"
 		if src.LastSample != nil {
 			last = s.Time.Sub(*src.LastSample).Round(100*time.Millisecond).String() + " ago"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t±%s\t%s\t%s\t%s\n", src.Name, src.Kind, src.Status, src.Stratum,
-			signedSeconds(src.OffsetSeconds), seconds(src.ErrorBoundSeconds), seconds(src.DelaySeconds), last, src.Timestamping)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%o\t%s\t±%s\t%s\t%s\t%s\t%s\t%s\n", src.Name, src.Kind, src.Status, src.Stratum,
+			pollInterval(src.PollSeconds), src.Reach, signedSeconds(src.OffsetSeconds), seconds(src.ErrorBoundSeconds),
+			seconds(src.DelaySeconds), last, orDash(src.Reference), orDash(src.Leap), orDash(src.Timestamping))
 	}
 	tw.Flush()
+}
+
+// pollInterval formats a poll interval, "-" while unknown.
+func pollInterval(v float64) string {
+	if v <= 0 {
+		return "-"
+	}
+	return time.Duration(v * 1e9).Round(time.Millisecond).String()
+}
+
+// orDash is s, or "-" when it is empty, so table columns never collapse.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // seconds formats a JSON seconds value as a duration.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,5 +41,32 @@ func TestPrintStatus(t *testing.T) {
 				t.Errorf("output has %q:\n%s", tc.absent, out.String())
 			}
 		})
+	}
+}
+
+// TestPrintSources checks the columns chronyc sources users look for: the
+// poll interval, the reach register in octal, the reference and the leap
+// status, with "-" for what a source does not have.
+func TestPrintSources(t *testing.T) {
+	var out bytes.Buffer
+	printSources(&out, exporters.Status{Sources: []exporters.Source{
+		{Name: "alpha", Kind: "ntp", Status: "selected", Stratum: 2, PollSeconds: 64, Reach: 0o377, Leap: "normal", Reference: "192.0.2.1", Timestamping: "kernel"},
+		{Name: "bravo", Kind: "ntp", Status: "unreachable", PollSeconds: 1024, Reach: 0o370},
+		{Name: "phc:/dev/ptp0", Kind: "phc", Status: "init"},
+	}})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := [][]string{
+		{"SOURCE", "KIND", "STATUS", "STRATUM", "POLL", "REACH", "OFFSET", "BOUND", "DELAY", "LAST", "REFID", "LEAP", "STAMPS"},
+		{"alpha", "ntp", "selected", "2", "1m4s", "377", "+0s", "±0s", "0s", "-", "192.0.2.1", "normal", "kernel"},
+		{"bravo", "ntp", "unreachable", "0", "17m4s", "370", "+0s", "±0s", "0s", "-", "-", "-", "-"},
+		{"phc:/dev/ptp0", "phc", "init", "0", "-", "0", "+0s", "±0s", "0s", "-", "-", "-", "-"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out.String())
+	}
+	for i, w := range want {
+		if got := strings.Fields(lines[i]); !slices.Equal(got, w) {
+			t.Errorf("line %d: %q, want %q", i, got, w)
+		}
 	}
 }
