@@ -84,10 +84,7 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := kingpin.New("clockwatch", "Clock offset measurement and synchronization agent: offset, drift and a true error bound for this host, exported to Prometheus.")
 	app.UsageWriter(stdout)
 	app.ErrorWriter(stderr)
-	// --help and --version print and then call Terminate; remember that
-	// instead of exiting, so nothing runs after them.
-	printed := false
-	app.Terminate(func(int) { printed = true })
+	app.Terminate(func(status int) { panic(terminated{status}) })
 	app.HelpFlag.Short('h')
 	app.Version(version.Print("clockwatch"))
 	logConfig := &promslog.Config{}
@@ -97,9 +94,9 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		register(app, commands)
 	}
 
-	name, err := app.Parse(args)
-	if printed {
-		return 0
+	name, exit, err := parse(app, args)
+	if exit != nil {
+		return *exit
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "clockwatch: %v (see clockwatch --help)\n", err)
@@ -120,4 +117,26 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// terminated is raised by kingpin's Terminate once --help, --version or
+// `help` has printed: it ends the parse right there, as the os.Exit kingpin
+// would call does, but lets execute return the status (tests run it in
+// process).
+type terminated struct{ status int }
+
+// parse parses args; exit is set when kingpin terminated the parse, with
+// the status to exit with.
+func parse(app *kingpin.Application, args []string) (name string, exit *int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, ok := r.(terminated)
+			if !ok {
+				panic(r)
+			}
+			exit = &t.status
+		}
+	}()
+	name, err = app.Parse(args)
+	return name, nil, err
 }

@@ -24,7 +24,7 @@ type responderFlags struct {
 // addResponderFlags registers the responder flags on cmd.
 func addResponderFlags(cmd *kingpin.CmdClause) *responderFlags {
 	f := &responderFlags{}
-	cmd.Flag("responder.listen-address", fmt.Sprintf("UDP address to answer other agents' NTP requests on, HOST, HOST:PORT or :PORT (port %d, clockwatch's peer port, by default). Empty: no responder; peers cannot measure this host.", ntp.DefaultResponderPort)).PlaceHolder(fmt.Sprintf(":%d", ntp.DefaultResponderPort)).StringVar(&f.listen)
+	cmd.Flag("responder.listen-address", fmt.Sprintf("UDP address to answer other agents' NTP requests on, HOST, HOST:PORT or :PORT (port %d, clockwatch's peer port, when none is given). Off by default: peers cannot measure this host.", ntp.DefaultResponderPort)).PlaceHolder("[HOST]:PORT").StringVar(&f.listen)
 	cmd.Flag("responder.rate-limit", "Requests per second each source address may send to the responder (token bucket); past it the source gets one kiss-o'-death RATE a second and silence otherwise. 0: no limit.").Default(fmt.Sprint(ntp.DefaultRateLimit)).Float64Var(&f.rate)
 	cmd.Flag("responder.burst", "Requests a source address may send at once before --responder.rate-limit applies.").Default(strconv.Itoa(ntp.DefaultRateBurst)).IntVar(&f.burst)
 	return f
