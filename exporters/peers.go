@@ -119,6 +119,8 @@ func (c *PeerCollector) view(e estimator.Estimate) peerView {
 type ResponderCollector struct {
 	stats    func() ntp.ResponderStats
 	requests *prometheus.Desc
+	received *prometheus.Desc
+	sent     *prometheus.Desc
 	kernel   *prometheus.Desc
 }
 
@@ -127,7 +129,11 @@ func NewResponderCollector(stats func() ntp.ResponderStats) *ResponderCollector 
 	return &ResponderCollector{
 		stats: stats,
 		requests: prometheus.NewDesc(namespace+"_responder_requests_total",
-			"NTP requests the peer responder received, by what it did: answered, kod (over the rate limit: kiss-o'-death RATE), dropped (over the rate limit, KoD already sent), invalid (not a client-mode request).", []string{"result"}, nil),
+			"NTP requests the peer responder received, by what it did: answered, leaked (over the rate limit, answered anyway by the random leak that keeps a spoofed flood from silencing an address), kod (over the rate limit: kiss-o'-death RATE), dropped (over the rate limit, not answered), invalid (not a client-mode request).", []string{"result"}, nil),
+		received: prometheus.NewDesc(namespace+"_responder_received_bytes_total",
+			"UDP payload bytes of every datagram the peer responder received.", nil, nil),
+		sent: prometheus.NewDesc(namespace+"_responder_sent_bytes_total",
+			"UDP payload bytes of the peer responder's replies; never more than it received.", nil, nil),
 		kernel: prometheus.NewDesc(namespace+"_responder_kernel_timestamps",
 			"1 when the peer responder's receive timestamps come from the kernel, 0 when from user space.", nil, nil),
 	}
@@ -136,6 +142,8 @@ func NewResponderCollector(stats func() ntp.ResponderStats) *ResponderCollector 
 // Describe sends every metric description.
 func (c *ResponderCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.requests
+	ch <- c.received
+	ch <- c.sent
 	ch <- c.kernel
 }
 
@@ -145,8 +153,10 @@ func (c *ResponderCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, r := range []struct {
 		result string
 		n      uint64
-	}{{"answered", s.Answered}, {"dropped", s.Dropped}, {"invalid", s.Invalid}, {"kod", s.KissOfDeath}} {
+	}{{"answered", s.Answered}, {"leaked", s.Leaked}, {"dropped", s.Dropped}, {"invalid", s.Invalid}, {"kod", s.KissOfDeath}} {
 		ch <- prometheus.MustNewConstMetric(c.requests, prometheus.CounterValue, float64(r.n), r.result)
 	}
+	ch <- prometheus.MustNewConstMetric(c.received, prometheus.CounterValue, float64(s.BytesIn))
+	ch <- prometheus.MustNewConstMetric(c.sent, prometheus.CounterValue, float64(s.BytesOut))
 	ch <- prometheus.MustNewConstMetric(c.kernel, prometheus.GaugeValue, boolValue(s.KernelTimestamps))
 }

@@ -99,18 +99,25 @@ clockwatch_peers_reachable 2
 
 func TestResponderCollector(t *testing.T) {
 	c := NewResponderCollector(func() ntp.ResponderStats {
-		return ntp.ResponderStats{Answered: 10, KissOfDeath: 2, Dropped: 500, Invalid: 1, KernelTimestamps: true}
+		return ntp.ResponderStats{Answered: 10, Leaked: 125, KissOfDeath: 2, Dropped: 500, Invalid: 1, BytesIn: 30624, BytesOut: 6576, KernelTimestamps: true}
 	})
 	want := `
 # HELP clockwatch_responder_kernel_timestamps 1 when the peer responder's receive timestamps come from the kernel, 0 when from user space.
 # TYPE clockwatch_responder_kernel_timestamps gauge
 clockwatch_responder_kernel_timestamps 1
-# HELP clockwatch_responder_requests_total NTP requests the peer responder received, by what it did: answered, kod (over the rate limit: kiss-o'-death RATE), dropped (over the rate limit, KoD already sent), invalid (not a client-mode request).
+# HELP clockwatch_responder_received_bytes_total UDP payload bytes of every datagram the peer responder received.
+# TYPE clockwatch_responder_received_bytes_total counter
+clockwatch_responder_received_bytes_total 30624
+# HELP clockwatch_responder_requests_total NTP requests the peer responder received, by what it did: answered, leaked (over the rate limit, answered anyway by the random leak that keeps a spoofed flood from silencing an address), kod (over the rate limit: kiss-o'-death RATE), dropped (over the rate limit, not answered), invalid (not a client-mode request).
 # TYPE clockwatch_responder_requests_total counter
 clockwatch_responder_requests_total{result="answered"} 10
 clockwatch_responder_requests_total{result="dropped"} 500
 clockwatch_responder_requests_total{result="invalid"} 1
 clockwatch_responder_requests_total{result="kod"} 2
+clockwatch_responder_requests_total{result="leaked"} 125
+# HELP clockwatch_responder_sent_bytes_total UDP payload bytes of the peer responder's replies; never more than it received.
+# TYPE clockwatch_responder_sent_bytes_total counter
+clockwatch_responder_sent_bytes_total 6576
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 		t.Error(err)

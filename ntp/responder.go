@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/netip"
@@ -37,7 +38,9 @@ type Quality struct {
 
 // Responder answers NTP client-mode requests with the time of its Clock.
 // It answers nothing else, never with more bytes than it received, and,
-// with a RateLimit, at most at that rate per source address.
+// with a RateLimit, at most at that rate per source address, plus a random
+// share of the requests over it (RateLimit.Leak) so that a flood spoofing
+// an address cannot silence the responder for that address's real owner.
 //
 // On Linux, Serve on a *net.UDPConn reads requests in batches with the
 // kernel's receive timestamp each; the transmit timestamp is read as late
@@ -65,16 +68,23 @@ type Responder struct {
 	// in is waited before the request is stamped, out after the reply is.
 	PathDelay func() (in, out time.Duration)
 
-	stats responderCounters
+	// random draws the rate limit's leak; nil is math/rand/v2. Tests
+	// script it.
+	random func() uint64
+	stats  responderCounters
 }
 
 // ResponderStats counts the requests a responder has seen, by what it did
 // with them.
 type ResponderStats struct {
 	Answered    uint64 // replied with the time
+	Leaked      uint64 // over the rate limit, drawn by the leak: replied with the time
 	KissOfDeath uint64 // over the rate limit: replied with KoD RATE
 	Dropped     uint64 // over the rate limit, KoD already sent: ignored
 	Invalid     uint64 // not a client-mode NTP request: ignored
+	// BytesIn and BytesOut are the UDP payload bytes of every datagram
+	// received and of every reply sent: BytesOut never exceeds BytesIn.
+	BytesIn, BytesOut uint64
 	// KernelTimestamps is true while receive timestamps come from the
 	// kernel.
 	KernelTimestamps bool
@@ -82,23 +92,33 @@ type ResponderStats struct {
 
 // responderCounters are the atomic counters behind ResponderStats.
 type responderCounters struct {
-	answered, kod, dropped, invalid atomic.Uint64
-	kernel                          atomic.Bool
+	answered, leaked, kod, dropped, invalid atomic.Uint64
+	bytesIn, bytesOut                       atomic.Uint64
+	kernel                                  atomic.Bool
 }
 
 // Stats returns the counters so far; safe to call while Serve runs.
 func (r *Responder) Stats() ResponderStats {
 	return ResponderStats{
 		Answered:         r.stats.answered.Load(),
+		Leaked:           r.stats.leaked.Load(),
 		KissOfDeath:      r.stats.kod.Load(),
 		Dropped:          r.stats.dropped.Load(),
 		Invalid:          r.stats.invalid.Load(),
+		BytesIn:          r.stats.bytesIn.Load(),
+		BytesOut:         r.stats.bytesOut.Load(),
 		KernelTimestamps: r.stats.kernel.Load(),
 	}
 }
 
-// Serve answers requests on conn until ctx ends or conn fails.
+// Serve answers requests on conn until ctx ends or conn fails. An invalid
+// Limit is an error at once.
 func (r *Responder) Serve(ctx context.Context, conn net.PacketConn) error {
+	if r.Limit != nil {
+		if err := r.Limit.Validate(); err != nil {
+			return fmt.Errorf("ntp: responder: %w", err)
+		}
+	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	if udp, ok := conn.(*net.UDPConn); ok && r.PathDelay == nil {

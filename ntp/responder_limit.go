@@ -1,6 +1,9 @@
 package ntp
 
 import (
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"net/netip"
 	"time"
 
@@ -12,6 +15,9 @@ const (
 	DefaultRateLimit   = 2.0   // requests per second per source address
 	DefaultRateBurst   = 16    // covers a client's start-up burst and `clockwatch query`
 	DefaultRateSources = 65536 // addresses tracked at once
+	DefaultRateLeak    = 2     // one over-limit request in 2^2 answered anyway, as chrony's ratelimit leak
+	// MaxRateLeak is the largest Leak: one over-limit request in 16.
+	MaxRateLeak = 4
 )
 
 // kodInterval is the least time between two kiss-o'-death replies to one
@@ -39,6 +45,29 @@ type RateLimit struct {
 	// no bucket is idle, new addresses share one larger bucket, so a flood
 	// from spoofed addresses cannot grow memory or starve known peers.
 	MaxSources int
+	// Leak answers one over-limit request in 2^Leak, chosen at random, as
+	// chrony's "ratelimit leak" does: a flood that spoofs an address
+	// cannot then deny that address's real owner every reply. 1 to
+	// MaxRateLeak; 0 means DefaultRateLeak. The replies are never larger
+	// than the requests, so the leak cannot amplify a flood.
+	Leak int
+}
+
+// Validate reports the first field that cannot configure a limiter: a rate
+// that is not a number or infinite, a negative burst, table size or leak,
+// or a leak above MaxRateLeak.
+func (c RateLimit) Validate() error {
+	switch {
+	case math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
+		return fmt.Errorf("ntp: rate limit %v is not a finite number of requests per second", c.Rate)
+	case c.Burst < 0:
+		return fmt.Errorf("ntp: rate limit burst %d is negative", c.Burst)
+	case c.MaxSources < 0:
+		return fmt.Errorf("ntp: rate limit table size %d is negative", c.MaxSources)
+	case c.Leak < 0 || c.Leak > MaxRateLeak:
+		return fmt.Errorf("ntp: rate limit leak %d is outside 1..%d (one over-limit request in 2^leak answered)", c.Leak, MaxRateLeak)
+	}
+	return nil
 }
 
 // verdict is what the limiter decides for one request.
@@ -48,6 +77,7 @@ const (
 	verdictAnswer verdict = iota // within budget: answer
 	verdictKoD                   // over budget: answer with kiss-o'-death RATE
 	verdictDrop                  // over budget, KoD already sent: ignore
+	verdictLeak                  // over budget, but drawn by the leak: answer
 )
 
 // bucket is the budget of one source address.
@@ -65,10 +95,14 @@ type sourceLimiter struct {
 	buckets   map[netip.Addr]*bucket
 	shared    *bucket
 	lastSweep time.Time
+	// leakMask selects one draw of random in 2^Leak: a draw with none of
+	// its bits set leaks.
+	leakMask uint64
+	random   func() uint64
 }
 
 // newSourceLimiter returns the limiter cfg describes, nil when limiting is
-// disabled.
+// disabled. cfg must be valid (RateLimit.Validate).
 func newSourceLimiter(cfg RateLimit) *sourceLimiter {
 	if cfg.Rate < 0 {
 		return nil
@@ -82,18 +116,25 @@ func newSourceLimiter(cfg RateLimit) *sourceLimiter {
 	if cfg.MaxSources <= 0 {
 		cfg.MaxSources = DefaultRateSources
 	}
+	if cfg.Leak <= 0 {
+		cfg.Leak = DefaultRateLeak
+	}
 	limit := rate.Limit(cfg.Rate)
 	return &sourceLimiter{
-		limit:   limit,
-		burst:   cfg.Burst,
-		max:     cfg.MaxSources,
-		buckets: make(map[netip.Addr]*bucket),
-		shared:  &bucket{tokens: rate.NewLimiter(limit*sharedFactor, cfg.Burst*sharedFactor)},
+		limit:    limit,
+		burst:    cfg.Burst,
+		max:      cfg.MaxSources,
+		buckets:  make(map[netip.Addr]*bucket),
+		shared:   &bucket{tokens: rate.NewLimiter(limit*sharedFactor, cfg.Burst*sharedFactor)},
+		leakMask: 1<<cfg.Leak - 1,
+		random:   rand.Uint64,
 	}
 }
 
 // admit spends one token of addr's bucket at now and says what to do with
-// the request. A nil limiter admits everything.
+// the request: within the budget it is answered; past it, one in 2^Leak
+// at random is answered anyway (the leak), the others get one KoD RATE per
+// kodInterval and silence otherwise. A nil limiter admits everything.
 func (l *sourceLimiter) admit(addr netip.Addr, now time.Time) verdict {
 	if l == nil {
 		return verdictAnswer
@@ -101,6 +142,9 @@ func (l *sourceLimiter) admit(addr netip.Addr, now time.Time) verdict {
 	b := l.bucketOf(addr.Unmap(), now)
 	if b.tokens.AllowN(now, 1) {
 		return verdictAnswer
+	}
+	if l.random()&l.leakMask == 0 {
+		return verdictLeak
 	}
 	if !b.lastKoD.IsZero() && now.Sub(b.lastKoD) < kodInterval {
 		return verdictDrop

@@ -1,6 +1,8 @@
 package ntp
 
 import (
+	"math"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"testing"
@@ -18,12 +20,16 @@ func TestSourceLimiter(t *testing.T) {
 		answer = verdictAnswer
 		kod    = verdictKoD
 		drop   = verdictDrop
+		leak   = verdictLeak
 	)
 	tests := []struct {
 		name     string
 		limit    RateLimit
 		requests []request
-		want     []verdict
+		// draws are the leak's random numbers, in order; past them no
+		// request leaks.
+		draws []uint64
+		want  []verdict
 	}{
 		{
 			name:     "burst, then one KoD, then silence",
@@ -68,6 +74,20 @@ func TestSourceLimiter(t *testing.T) {
 			want: []verdict{answer, answer, kod, answer, kod},
 		},
 		{
+			name:     "over the limit, a draw of zero in the leak's bits answers anyway",
+			limit:    RateLimit{Rate: 0.001, Burst: 1, Leak: 2},
+			requests: slices.Repeat([]request{{a, 0}}, 5),
+			draws:    []uint64{0b01, 0b00, 0b10, 0b100},
+			want:     []verdict{answer, kod, leak, drop, leak},
+		},
+		{
+			name:     "a larger leak needs more zero bits",
+			limit:    RateLimit{Rate: 0.001, Burst: 1, Leak: 3},
+			requests: slices.Repeat([]request{{a, 0}}, 3),
+			draws:    []uint64{0b100, 0b1000},
+			want:     []verdict{answer, kod, leak},
+		},
+		{
 			name:     "negative rate disables limiting",
 			limit:    RateLimit{Rate: -1},
 			requests: slices.Repeat([]request{{a, 0}}, 100),
@@ -77,12 +97,89 @@ func TestSourceLimiter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			l := newSourceLimiter(tc.limit)
+			if l != nil {
+				l.random = scriptedDraws(tc.draws)
+			}
 			var got []verdict
 			for _, r := range tc.requests {
 				got = append(got, l.admit(r.from, t0.Add(r.at)))
 			}
 			if !slices.Equal(got, tc.want) {
-				t.Errorf("verdicts %v, want %v (0 answer, 1 KoD, 2 drop)", got, tc.want)
+				t.Errorf("verdicts %v, want %v (0 answer, 1 KoD, 2 drop, 3 leak)", got, tc.want)
+			}
+		})
+	}
+}
+
+// scriptedDraws returns the draws in order, then numbers that never leak.
+func scriptedDraws(draws []uint64) func() uint64 {
+	return func() uint64 {
+		if len(draws) == 0 {
+			return math.MaxUint64
+		}
+		d := draws[0]
+		draws = draws[1:]
+		return d
+	}
+}
+
+// TestSourceLimiterLeakShare floods one address at 100k requests a second
+// for 10 s while its real owner asks once a second: about one request in
+// 2^leak past the budget is answered, the owner's among them, and the
+// flood's replies stay a fraction of its requests.
+func TestSourceLimiterLeakShare(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	owner := netip.MustParseAddr("198.18.0.1")
+	for _, leak := range []int{1, 2, 4} {
+		l := newSourceLimiter(RateLimit{Rate: DefaultRateLimit, Burst: DefaultRateBurst, Leak: leak})
+		l.random = rand.New(rand.NewPCG(1, uint64(leak))).Uint64
+		const floodPerSecond, seconds = 100000, 10
+		leaked, ownerAnswered, ownerAsked := 0, 0, 0
+		for i := range floodPerSecond * seconds {
+			now := t0.Add(time.Duration(i) * time.Second / floodPerSecond)
+			if l.admit(owner, now) == verdictLeak {
+				leaked++
+			}
+			if i%(floodPerSecond/10) == 0 { // the owner's own polls, between the flood's
+				ownerAsked++
+				if v := l.admit(owner, now); v == verdictLeak || v == verdictAnswer {
+					ownerAnswered++
+				}
+			}
+		}
+		share, want := float64(leaked)/(floodPerSecond*seconds), 1/float64(int(1)<<leak)
+		if share < want*0.9 || share > want*1.1 {
+			t.Errorf("leak %d: %.4f of the flood leaked, want %.4f ±10%%", leak, share, want)
+		}
+		if ownerAnswered == 0 || float64(ownerAnswered)/float64(ownerAsked) < want/3 {
+			t.Errorf("leak %d: the owner got %d replies to %d polls, want about %.0f%%", leak, ownerAnswered, ownerAsked, 100*want)
+		}
+	}
+}
+
+// TestRateLimitValidate refuses what would silently turn limiting off or
+// make no sense.
+func TestRateLimitValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit RateLimit
+		ok    bool
+	}{
+		{"defaults", RateLimit{}, true},
+		{"disabled by a negative rate", RateLimit{Rate: -1}, true},
+		{"chrony's largest leak", RateLimit{Rate: 2, Burst: 16, Leak: MaxRateLeak}, true},
+		{"NaN rate", RateLimit{Rate: math.NaN()}, false},
+		{"infinite rate", RateLimit{Rate: math.Inf(1)}, false},
+		{"minus infinite rate", RateLimit{Rate: math.Inf(-1)}, false},
+		{"negative burst", RateLimit{Rate: 2, Burst: -1}, false},
+		{"negative table", RateLimit{Rate: 2, MaxSources: -1}, false},
+		{"negative leak", RateLimit{Rate: 2, Leak: -1}, false},
+		{"leak past chrony's range", RateLimit{Rate: 2, Leak: MaxRateLeak + 1}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.limit.Validate(); (err == nil) != tc.ok {
+				t.Errorf("Validate(%+v) = %v, want ok %v", tc.limit, err, tc.ok)
 			}
 		})
 	}

@@ -20,6 +20,9 @@ func (r *Responder) newServeLoop() *serveLoop {
 	if r.Limit != nil {
 		l.limiter = newSourceLimiter(*r.Limit)
 	}
+	if l.limiter != nil && r.random != nil {
+		l.limiter.random = r.random
+	}
 	return l
 }
 
@@ -28,6 +31,7 @@ func (r *Responder) newServeLoop() *serveLoop {
 // a source over its budget. ok is false when nothing must be sent. The
 // transmit timestamp is left for stampTransmit.
 func (l *serveLoop) handle(req []byte, from netip.Addr, rxSys time.Time) (reply []byte, ok bool) {
+	l.r.stats.bytesIn.Add(uint64(len(req)))
 	parsed, err := parseRequest(req)
 	if err != nil {
 		l.r.stats.invalid.Add(1)
@@ -43,12 +47,16 @@ func (l *serveLoop) handle(req []byte, from netip.Addr, rxSys time.Time) (reply 
 	}
 	reply = l.reply[:]
 	l.r.fillReply(reply, parsed, l.quality, l.served(rxSys))
-	if v == verdictKoD {
+	switch v {
+	case verdictKoD:
 		fillKissOfDeath(reply)
 		l.r.stats.kod.Add(1)
-	} else {
+	case verdictLeak:
+		l.r.stats.leaked.Add(1)
+	default:
 		l.r.stats.answered.Add(1)
 	}
+	l.r.stats.bytesOut.Add(uint64(len(reply)))
 	return reply, true
 }
 

@@ -152,7 +152,7 @@ func TestResponderOverIPv6(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r := &Responder{Limit: &RateLimit{Rate: 0.001, Burst: 1}}
+	r := &Responder{Limit: &RateLimit{Rate: 0.001, Burst: 1}, random: scriptedDraws(nil)}
 	go func() { _ = r.Serve(ctx, conn) }()
 	addr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	c := &Client{Timeout: time.Second}
@@ -195,7 +195,7 @@ func TestResponderAdvertisesQuality(t *testing.T) {
 // TestResponderRateLimitsEachSource floods from 127.0.0.1 past its budget
 // (one KoD RATE, then silence) while 127.0.0.2 is still answered.
 func TestResponderRateLimitsEachSource(t *testing.T) {
-	r := &Responder{Limit: &RateLimit{Rate: 0.1, Burst: 2}}
+	r := &Responder{Limit: &RateLimit{Rate: 0.1, Burst: 2}, random: scriptedDraws(nil)}
 	addr := startResponder(t, r)
 	flooder, peer := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")
 	req := clientPacket(4, modeClient, 48)
@@ -212,6 +212,69 @@ func TestResponderRateLimitsEachSource(t *testing.T) {
 	if s := r.Stats(); s.Answered != 3 || s.KissOfDeath != 1 || s.Dropped != 1 {
 		t.Errorf("stats %+v, want 3 answered, 1 KoD, 1 dropped", s)
 	}
+}
+
+// TestResponderLeakUnderSpoofedFlood floods the responder from the real
+// owner's address (127.0.0.1, another port: the limiter knows addresses,
+// not ports, just as a spoofer sends them) while the owner polls: the leak
+// must leave the owner a useful share of good replies (it got none before
+// the leak), and the responder must send fewer bytes than it receives.
+func TestResponderLeakUnderSpoofedFlood(t *testing.T) {
+	r := &Responder{Limit: &RateLimit{Rate: DefaultRateLimit, Burst: DefaultRateBurst}}
+	addr := startResponder(t, r)
+	ctx, stop := context.WithCancel(context.Background())
+	flooded := make(chan int, 1)
+	go func() { flooded <- floodFrom(ctx, t, netip.MustParseAddr("127.0.0.1"), addr, 20000) }()
+	defer stop()
+	for deadline := time.Now().Add(10 * time.Second); r.Stats().Dropped < 1000; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the flood did not reach the responder: %+v", r.Stats())
+		}
+	}
+	const polls = 40
+	c := &Client{Timeout: 150 * time.Millisecond}
+	good := 0
+	for range polls {
+		if x, err := c.Query(ctx, addr); err == nil {
+			if _, err := x.Sample("owner"); err == nil {
+				good++
+			}
+		}
+	}
+	stop()
+	sent := <-flooded
+	s := r.Stats()
+	t.Logf("owner: %d good replies to %d polls (%.0f%%; the leak answers 1 in %d over the limit); flood: %d requests sent, responder: %+v",
+		good, polls, 100*float64(good)/polls, 1<<DefaultRateLeak, sent, s)
+	if good < 2 {
+		t.Errorf("the owner got %d good replies to %d polls under a flood spoofing its address, want about %d", good, polls, polls>>DefaultRateLeak)
+	}
+	if s.BytesOut > s.BytesIn || s.Leaked == 0 {
+		t.Errorf("responder sent %d bytes for %d received (%d leaked replies); want some replies and never more bytes out than in", s.BytesOut, s.BytesIn, s.Leaked)
+	}
+}
+
+// floodFrom sends client requests from src to dst at about perSecond until
+// ctx ends, and returns how many it sent. It never reads the replies.
+func floodFrom(ctx context.Context, t *testing.T, src netip.Addr, dst netip.AddrPort, perSecond int) int {
+	conn, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(src, 0)))
+	if err != nil {
+		t.Error(err)
+		return 0
+	}
+	defer conn.Close()
+	req := clientPacket(4, modeClient, 48)
+	start, sent := time.Now(), 0
+	for ctx.Err() == nil {
+		if due := int(time.Since(start).Seconds() * float64(perSecond)); sent >= due {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if _, err := conn.WriteToUDPAddrPort(req, dst); err == nil {
+			sent++
+		}
+	}
+	return sent
 }
 
 // TestResponderIgnoresNonClientPackets sends what must not be answered.

@@ -22,6 +22,16 @@ func TestExecuteExitCodes(t *testing.T) {
 		{[]string{"bogus"}, 2, "", "expected command"},
 		{[]string{"run", "--poll.interval=soon"}, 2, "", "soon"},
 		{[]string{"run", "--state.dir="}, 1, "", "no sources"},
+		// An invalid rate limit used to turn limiting off; now it stops the
+		// command before anything starts.
+		{[]string{"run", "--responder.rate-limit=NaN"}, 2, "", "--responder.rate-limit=NaN is not a rate"},
+		{[]string{"run", "--responder.rate-limit=-1"}, 2, "", "--responder.rate-limit=-1 is not a rate"},
+		{[]string{"run", "--responder.rate-limit=+Inf"}, 2, "", "--responder.rate-limit=+Inf is not a rate"},
+		{[]string{"run", "--responder.rate-limit=1e999"}, 2, "", "--responder.rate-limit=1e999 is not a rate"},
+		{[]string{"run", "--responder.burst=0"}, 2, "", "--responder.burst=0 is not a whole number from 1"},
+		{[]string{"run", "--responder.leak=0"}, 2, "", "--responder.leak=0 is not a whole number from 1 to 4"},
+		{[]string{"run", "--responder.leak=5"}, 2, "", "--responder.leak=5 is not a whole number from 1 to 4"},
+		{[]string{"run", "--state.dir=", "--responder.rate-limit=0", "--responder.leak=4"}, 1, "", "no sources"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -10,10 +10,12 @@
 // machine, the two measured in alternating rounds with the same load
 // generator, printed as ratios (clockwatch / chronyd).
 //
-// flood: 100k requests/s from one source address (127.0.0.2) at an agent
-// with the default rate limit, while a legitimate peer (127.0.0.1) queries
-// once a second: the peer's samples against the truth (offset 0: one
-// kernel clock) and the agent's CPU, with and without the flood.
+// flood: 100k requests/s at an agent with the default rate limit, while a
+// legitimate peer (127.0.0.1) queries once a second: the peer's samples
+// against the truth (offset 0: one kernel clock), the agent's CPU and its
+// bytes out per byte in, without a flood, with a flood from another address
+// (127.0.0.2) and with one spoofing the peer's own address (127.0.0.1,
+// another port), which only the rate limit's leak lets the peer through.
 //
 // stamps: delay and jitter of loopback exchanges with kernel and with
 // user-space timestamps at the client and at the responder.
@@ -213,12 +215,12 @@ func floodTest(dir, binary string, rate, seconds int) error {
 	}
 	defer agent.stop()
 	ctx := context.Background()
-	for _, flooding := range []bool{false, true} {
+	for _, from := range []string{"", "127.0.0.2", "127.0.0.1"} {
 		floodCtx, stopFlood := context.WithCancel(ctx)
 		sent := make(chan int, 1)
-		if flooding {
+		if from != "" {
 			go func() {
-				n, _ := flood(floodCtx, netip.MustParseAddr("127.0.0.2"), addr, rate)
+				n, _ := flood(floodCtx, netip.MustParseAddr(from), addr, rate)
 				sent <- n
 			}()
 		}
@@ -227,19 +229,21 @@ func floodTest(dir, binary string, rate, seconds int) error {
 			stopFlood()
 			return err
 		}
+		bytesBefore := agent.responderBytes()
 		start := time.Now()
 		peer := measurePeer(ctx, addr, seconds)
 		elapsed := time.Since(start)
 		after, _ := agent.cpuTime()
 		stopFlood()
 		label := "no flood"
-		if flooding {
-			label = fmt.Sprintf("flood %.0f req/s from 127.0.0.2", float64(<-sent)/elapsed.Seconds())
+		if from != "" {
+			label = fmt.Sprintf("flood %.0f req/s from %s", float64(<-sent)/elapsed.Seconds(), from)
 		}
-		fmt.Printf("%-36s peer answered %d/%d (KoD %d), offset max |%v| median %v jitter %v, delay median %v max %v, bound covers truth %d/%d, kernel stamps %d; agent CPU %.1f%% of a core\n",
+		bytesAfter := agent.responderBytes()
+		fmt.Printf("%-36s peer answered %d/%d (KoD %d), offset max |%v| median %v jitter %v, delay median %v max %v, bound covers truth %d/%d, kernel stamps %d; agent CPU %.1f%% of a core, bytes out/in %s\n",
 			label, peer.answered, peer.queries, peer.kod, maxAbs(peer.offsets), median(peer.offsets), stddev(peer.offsets),
 			median(peer.delays), maxAbs(peer.delays), peer.boundsCoverTruth, peer.answered, peer.timestampingKernels,
-			100*(after-before).Seconds()/elapsed.Seconds())
+			100*(after-before).Seconds()/elapsed.Seconds(), bytesAfter.ratioSince(bytesBefore))
 	}
 	fmt.Printf("agent counters: %s\n\n", strings.Join(agent.scrape("clockwatch_responder_requests_total"), "; "))
 	return nil

@@ -175,6 +175,39 @@ func (s *server) scrape(prefix string) []string {
 	return out
 }
 
+// byteCounts are a responder's UDP payload bytes in and out so far; known
+// is false when the agent does not export them (older versions).
+type byteCounts struct {
+	in, out float64
+	known   bool
+}
+
+// responderBytes scrapes the agent's responder byte counters.
+func (s *server) responderBytes() byteCounts {
+	var b byteCounts
+	for _, line := range s.scrape("clockwatch_responder_") {
+		name, value, _ := strings.Cut(line, " ")
+		v, err := strconv.ParseFloat(value, 64)
+		switch {
+		case err != nil:
+		case name == "clockwatch_responder_received_bytes_total":
+			b.in, b.known = v, true
+		case name == "clockwatch_responder_sent_bytes_total":
+			b.out = v
+		}
+	}
+	return b
+}
+
+// ratioSince is bytes out per byte in since before, "n/a" when unknown.
+func (b byteCounts) ratioSince(before byteCounts) string {
+	in := b.in - before.in
+	if !b.known || !before.known || in <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", (b.out-before.out)/in)
+}
+
 // freeUDPPort returns a UDP address on ip that was free a moment ago.
 func freeUDPPort(ip string) (netip.AddrPort, error) {
 	c, err := net.ListenPacket("udp4", ip+":0")
