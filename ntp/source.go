@@ -89,23 +89,38 @@ type Source struct {
 }
 
 // NewSource returns a source for server, written HOST or HOST:PORT (IPv6
-// literals in brackets). kind is estimator.KindNTP for upstream servers or
-// estimator.KindPeer for other agents. A nil logger discards.
+// literals in brackets), named by its HOST:PORT. kind is estimator.KindNTP
+// for upstream servers or estimator.KindPeer for other agents. A nil
+// logger discards.
 func NewSource(server, kind string, cfg PollConfig, client *Client, logger *slog.Logger) (*Source, error) {
+	return NewNamedSource("", server, kind, cfg, client, logger)
+}
+
+// NewNamedSource is NewSource with a name for the status, the metrics and
+// the log that differs from the server's address ("" names it by its
+// HOST:PORT, as NewSource does); the address stays in Info().Address.
+func NewNamedSource(name, server, kind string, cfg PollConfig, client *Client, logger *slog.Logger) (*Source, error) {
 	host, port, err := SplitHostPort(server)
 	if err != nil {
 		return nil, err
 	}
-	name := net.JoinHostPort(host, strconv.Itoa(int(port)))
+	address := net.JoinHostPort(host, strconv.Itoa(int(port)))
+	if name == "" {
+		name = address
+	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = logger.With("source", name)
+	if name != address {
+		logger = logger.With("address", address)
+	}
 	return &Source{
-		info:    estimator.SourceInfo{Name: name, Kind: kind, Address: name},
+		info:    estimator.SourceInfo{Name: name, Kind: kind, Address: address},
 		host:    host,
 		port:    port,
 		cfg:     cfg.withDefaults(),
-		logger:  logger.With("source", name),
+		logger:  logger,
 		query:   client.Query,
 		resolve: resolveHost,
 		sleep:   sleepContext,
@@ -161,7 +176,7 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 				failures = 0
 			case kiss == KissDeny || kiss == KissRstr:
 				obs.Stop = true
-				obs.Err = fmt.Errorf("stopped querying %s: it sent kiss-o'-death %s (access denied or restricted; ask its operator or remove it from the configuration)", s.info.Name, kiss)
+				obs.Err = fmt.Errorf("stopped querying %s: it sent kiss-o'-death %s (access denied or restricted; ask its operator or remove it from the configuration)", s.info.Address, kiss)
 				s.logger.Error("server refuses service", "err", obs.Err)
 				report(obs)
 				return

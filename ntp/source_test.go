@@ -200,3 +200,23 @@ func TestQueryTimeoutAndGarbage(t *testing.T) {
 		t.Errorf("garbage server: %v, want malformed", err)
 	}
 }
+
+func TestNewNamedSource(t *testing.T) {
+	tests := []struct {
+		name, server string
+		want         estimator.SourceInfo
+	}{
+		{name: "", server: "192.0.2.1", want: estimator.SourceInfo{Name: "192.0.2.1:123", Kind: estimator.KindNTP, Address: "192.0.2.1:123"}},
+		{name: "alpha", server: "127.0.0.1:4123", want: estimator.SourceInfo{Name: "alpha", Kind: estimator.KindNTP, Address: "127.0.0.1:4123"}},
+		{name: "gps-lab", server: "[2001:db8::1]", want: estimator.SourceInfo{Name: "gps-lab", Kind: estimator.KindNTP, Address: "[2001:db8::1]:123"}},
+	}
+	for _, tt := range tests {
+		src, err := NewNamedSource(tt.name, tt.server, estimator.KindNTP, PollConfig{}, &Client{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := src.Info(); got != tt.want {
+			t.Errorf("NewNamedSource(%q, %q): %+v, want %+v", tt.name, tt.server, got, tt.want)
+		}
+	}
+}

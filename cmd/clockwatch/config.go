@@ -68,7 +68,11 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 
 // config is the merged, validated configuration of the agent's sources.
 type config struct {
-	servers      []string
+	servers []string
+	// serverNames names servers, by their entry in servers, in the status
+	// and the metrics (the demo's simulated servers); unnamed servers go by
+	// their HOST:PORT.
+	serverNames  map[string]string
 	pollInterval time.Duration
 	holdoverMax  time.Duration
 	// falsetickers is --selection.max-falsetickers.

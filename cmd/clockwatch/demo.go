@@ -70,12 +70,13 @@ type demoServer struct {
 	err  time.Duration // its own error against true time
 }
 
+// demoServers are the simulated servers; echo is the falseticker.
 var demoServers = []demoServer{
 	{"alpha", 40 * time.Microsecond},
 	{"bravo", -30 * time.Microsecond},
 	{"charlie", 10 * time.Microsecond},
 	{"delta", -60 * time.Microsecond},
-	{"echo (falseticker)", 24 * time.Millisecond},
+	{"echo", 24 * time.Millisecond},
 }
 
 // runDemo is `clockwatch demo`.
@@ -91,7 +92,12 @@ func runDemo(ctx context.Context, c *cli, f *demoFlags) error {
 	if err != nil {
 		return err
 	}
-	cfg := config{servers: addrs, pollInterval: f.poll, holdoverMax: 30 * time.Minute, falsetickers: 1}
+	cfg := config{servers: addrs, serverNames: map[string]string{}, pollInterval: f.poll, holdoverMax: 30 * time.Minute, falsetickers: 1}
+	listed := make([]string, len(addrs))
+	for i, addr := range addrs {
+		cfg.serverNames[addr] = demoServers[i].name
+		listed[i] = demoServers[i].name + "=" + addr
+	}
 	sources, err := buildSources(cfg, &ntp.Client{Timeout: time.Second}, c.logger)
 	if err != nil {
 		return err
@@ -105,8 +111,8 @@ func runDemo(ctx context.Context, c *cli, f *demoFlags) error {
 		return err
 	}
 	go a.run(ctx, sources, nil)
-	fmt.Fprintf(c.stdout, "clockwatch demo: this host's clock is %v ahead of true time and gains %.0f ppm; servers on loopback: %s\n\n",
-		w.offset, w.drift*1e6, strings.Join(addrs, ", "))
+	fmt.Fprintf(c.stdout, "clockwatch demo: this host's clock is %v ahead of true time and gains %.0f ppm; servers on loopback (echo is %v off, a falseticker): %s\n\n",
+		w.offset, w.drift*1e6, demoServers[len(demoServers)-1].err, strings.Join(listed, ", "))
 	score := printDemo(ctx, c.stdout, a, w)
 	cancel()
 	if err := <-served; err != nil {
@@ -196,12 +202,11 @@ func printDemo(ctx context.Context, out io.Writer, a *agent, w *demoWorld) demoS
 	}
 }
 
-// demoSources summarizes the sources' states, one letter each: the first
-// letter of the status (s: selected, f: falseticker, ...).
+// demoSources lists the sources' states by name.
 func demoSources(e estimator.Estimate) string {
 	parts := make([]string, 0, len(e.Sources))
-	for i, s := range e.Sources {
-		parts = append(parts, fmt.Sprintf("%s=%s", strings.Fields(demoServers[i].name)[0], s.Status))
+	for _, s := range e.Sources {
+		parts = append(parts, fmt.Sprintf("%s=%s", s.Name, s.Status))
 	}
 	return strings.Join(parts, " ")
 }

@@ -13,7 +13,7 @@ import (
 func buildSources(cfg config, client *ntp.Client, logger *slog.Logger) ([]source, error) {
 	var out []source
 	for _, server := range cfg.servers {
-		s, err := ntp.NewSource(server, estimator.KindNTP, ntp.PollConfig{Interval: cfg.pollInterval}, client, logger)
+		s, err := ntp.NewNamedSource(cfg.serverNames[server], server, estimator.KindNTP, ntp.PollConfig{Interval: cfg.pollInterval}, client, logger)
 		if err != nil {
 			return nil, err
 		}
