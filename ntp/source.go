@@ -74,6 +74,43 @@ const unreachableAfter = 8
 // maxRateFactor caps how far kiss-o'-death RATE slows polling.
 const maxRateFactor = 64
 
+// rateDecayPolls is how many usable replies after a kiss-o'-death RATE
+// halve its slow-down: a server content with the slower polls lets the
+// interval return, step by step, to the configured one.
+const rateDecayPolls = 8
+
+// slowdown is the factor kiss-o'-death RATE puts on a source's interval.
+// Each RATE doubles it (up to maxRateFactor); every rateDecayPolls usable
+// replies in a row halve it, back to 1. RFC 5905 asks a client to slow
+// down on RATE, not to stay slow for ever: chrony only delays its next
+// poll.
+type slowdown struct {
+	factor int
+	// good counts usable replies since the last change of factor.
+	good int
+}
+
+// kissed records a kiss-o'-death RATE.
+func (s *slowdown) kissed() {
+	s.factor, s.good = min(max(s.factor, 1)*2, maxRateFactor), 0
+}
+
+// answered records a usable reply and reports whether it eased the
+// slow-down.
+func (s *slowdown) answered() bool {
+	if s.factor <= 1 {
+		return false
+	}
+	if s.good++; s.good < rateDecayPolls {
+		return false
+	}
+	s.factor, s.good = s.factor/2, 0
+	return true
+}
+
+// of returns the factor on the interval: at least 1.
+func (s *slowdown) of() int { return max(s.factor, 1) }
+
 // Source polls one NTP server and reports an Observation per poll.
 type Source struct {
 	info   estimator.SourceInfo
@@ -152,7 +189,8 @@ func (s *Source) Info() estimator.SourceInfo { return s.info }
 // RSTR, reporting every poll.
 func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 	var addr netip.AddrPort
-	burst, failures, rate := s.cfg.Burst, 0, 1
+	burst, failures := s.cfg.Burst, 0
+	var rate slowdown
 	for ctx.Err() == nil {
 		if !addr.IsValid() || failures >= unreachableAfter {
 			if ip, err := s.resolve(ctx, s.host); err == nil {
@@ -160,7 +198,7 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 			} else if !addr.IsValid() {
 				failures++
 				s.noteFailure(failures, err)
-				report(estimator.Observation{Source: s.info.Name, Result: ResultNetworkError, Err: err, Poll: s.interval(failures, rate)})
+				report(estimator.Observation{Source: s.info.Name, Result: ResultNetworkError, Err: err, Poll: s.interval(failures, rate.of())})
 			}
 		}
 		if addr.IsValid() {
@@ -174,6 +212,9 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 					s.logger.Info("server reachable again")
 				}
 				failures = 0
+				if rate.answered() {
+					s.logger.Info("server content with the slower polls: easing the kiss-o'-death RATE slow-down", "interval_factor", rate.of())
+				}
 			case kiss == KissDeny || kiss == KissRstr:
 				obs.Stop = true
 				obs.Err = fmt.Errorf("stopped querying %s: it sent kiss-o'-death %s (access denied or restricted; ask its operator or remove it from the configuration)", s.info.Address, kiss)
@@ -181,17 +222,17 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 				report(obs)
 				return
 			case kiss == KissRate:
-				rate = min(rate*2, maxRateFactor)
+				rate.kissed()
 				failures++
-				s.logger.Warn("server asks to poll less often (kiss-o'-death RATE)", "interval_factor", rate)
+				s.logger.Warn("server asks to poll less often (kiss-o'-death RATE)", "interval_factor", rate.of())
 			default:
 				failures++
 				s.noteFailure(failures, obs.Err)
 			}
-			obs.Poll = s.interval(failures, rate)
+			obs.Poll = s.interval(failures, rate.of())
 			report(obs)
 		}
-		if err := s.sleep(ctx, s.nextWait(&burst, failures, rate)); err != nil {
+		if err := s.sleep(ctx, s.nextWait(&burst, failures, rate.of())); err != nil {
 			return
 		}
 	}

@@ -110,6 +110,32 @@ func TestSourceKissOfDeath(t *testing.T) {
 	}
 }
 
+// TestSourceRateSlowdownDecays sends three kiss-o'-death RATE, which slow
+// the polls eightfold, then only good replies: the interval must come back
+// to the configured 16 s (it stayed eight times longer for ever before).
+func TestSourceRateSlowdownDecays(t *testing.T) {
+	rate := &RejectError{Result: ResultKoD, Kiss: KissRate, Err: errors.New("kod")}
+	const kods, good = 3, 3 * rateDecayPolls
+	script := append(make([]error, 4), rate, rate, rate) // the start-up burst, then RATE
+	script = append(script, make([]error, good)...)
+	obs, waits := scriptedSource(t, script)
+	slowest := waits[4+kods-1]
+	if slowest < 8*16*time.Second*9/10 {
+		t.Errorf("wait after %d RATE %v, want 8 × 16s", kods, slowest)
+	}
+	for i, w := range waits[4+kods:] {
+		if w > 8*16*time.Second*11/10 {
+			t.Errorf("wait %d after RATE %v grew past 8 × 16s +10%%", i, w)
+		}
+	}
+	if last := waits[len(waits)-1]; last > 16*time.Second*11/10 {
+		t.Errorf("after %d good replies the wait is %v, want back to 16s ±10%%", good, last)
+	}
+	if last := obs[len(obs)-1]; last.Poll != 16*time.Second {
+		t.Errorf("poll interval reported %v, want 16s", last.Poll)
+	}
+}
+
 func TestSplitHostPort(t *testing.T) {
 	tests := []struct {
 		in   string
