@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -64,8 +66,8 @@ func TestPrometheusFleetSkew(t *testing.T) {
 	rec := recordStatuses(ctx, agents)
 	start := time.Now()
 	var (
-		got    model.SamplePair
-		inputs map[string]model.SamplePair
+		got        model.SamplePair
+		candidates map[string][]model.SamplePair
 	)
 	for {
 		select {
@@ -78,13 +80,18 @@ func TestPrometheusFleetSkew(t *testing.T) {
 		offsets := prom.series(t, ctx, `clockwatch_offset_seconds{job="clockwatch"}[30s]`, now)
 		if len(skews) == 1 && len(offsets) == len(agents) {
 			var ok bool
-			if got, inputs, ok = latestCovered(skews[0].Values, offsets, start, now); ok {
+			if got, candidates, ok = latestCovered(skews[0].Values, offsets, start, now); ok {
 				break
 			}
 		}
 	}
 	time.Sleep(readingMargin)
 	readings := rec.stop()
+	inputs, ok := inputsOf(float64(got.Value), candidates)
+	if !ok {
+		t.Fatalf("fleet skew %g s at %s is max - min of no combination of the offsets scraped before it: %v",
+			got.Value, got.Timestamp.Time().Format(time.StampMicro), candidates)
+	}
 
 	// Each agent's value at its scrape lies within what it reported just
 	// before and after: the fleet skew must lie within the spread of those.
@@ -117,11 +124,7 @@ func TestPrometheusFleetSkew(t *testing.T) {
 	if v := float64(got.Value); v < minSkew-tolerance || v > maxSkew+tolerance {
 		t.Errorf("fleet skew %g s, want %g..%g s from the agents' /api/v1/status", v, minSkew, maxSkew)
 	}
-	want := slices.Max(scraped) - slices.Min(scraped)
-	if math.Abs(float64(got.Value)-want) > 1e-12 {
-		t.Errorf("fleet skew %g s, want max - min of the scraped offsets %g s", got.Value, want)
-	}
-	if want == 0 {
+	if slices.Max(scraped) == slices.Min(scraped) {
 		t.Error("the agents' scraped offsets are all equal: the test cannot tell max - min from a constant")
 	}
 
@@ -146,36 +149,59 @@ func TestPrometheusFleetSkew(t *testing.T) {
 // scrape (15 ppm over a few ms) and rounding in JSON and the text format.
 const tolerance = 1e-6
 
-// latestCovered returns the newest recorded sample whose inputs, the
-// newest sample of each offset series at or before it, were all scraped
-// at least readingMargin inside from..to, together with those inputs by
-// instance. A sample recorded before every series had its first scrape is
-// never chosen: it was computed from fewer hosts.
-func latestCovered(recorded []model.SamplePair, offsets model.Matrix, from, to time.Time) (model.SamplePair, map[string]model.SamplePair, bool) {
+// latestCovered returns the newest recorded sample whose possible inputs
+// were all scraped at least readingMargin inside from..to, together with
+// those candidates by instance. A rule evaluated at a sample's time read,
+// of each offset series, the newest sample at or before it, or the one
+// before that when the newer scrape was still being appended (a scrape's
+// timestamp is its start): both are candidates, newest first. A sample
+// recorded before every series had two scrapes is never chosen.
+func latestCovered(recorded []model.SamplePair, offsets model.Matrix, from, to time.Time) (model.SamplePair, map[string][]model.SamplePair, bool) {
+	inside := func(p model.SamplePair) bool {
+		at := p.Timestamp.Time()
+		return !at.Before(from.Add(readingMargin)) && !at.After(to.Add(-readingMargin))
+	}
 	for i := len(recorded) - 1; i >= 0; i-- {
 		r := recorded[i]
-		inputs := map[string]model.SamplePair{}
+		candidates := map[string][]model.SamplePair{}
 		for _, s := range offsets {
-			var in *model.SamplePair
-			for j := range s.Values {
-				if !s.Values[j].Timestamp.After(r.Timestamp) {
-					in = &s.Values[j]
-				}
-			}
-			if in == nil {
+			// s.Values[:j] are at or before r.
+			j := sort.Search(len(s.Values), func(k int) bool { return s.Values[k].Timestamp.After(r.Timestamp) })
+			if j < 2 || !inside(s.Values[j-1]) || !inside(s.Values[j-2]) {
 				break
 			}
-			at := in.Timestamp.Time()
-			if at.Before(from.Add(readingMargin)) || at.After(to.Add(-readingMargin)) {
-				break
-			}
-			inputs[string(s.Metric["instance"])] = *in
+			candidates[string(s.Metric["instance"])] = []model.SamplePair{s.Values[j-1], s.Values[j-2]}
 		}
-		if len(inputs) == len(offsets) {
-			return r, inputs, true
+		if len(candidates) == len(offsets) {
+			return r, candidates, true
 		}
 	}
 	return model.SamplePair{}, nil, false
+}
+
+// inputsOf returns the combination of candidate inputs (one per instance)
+// whose max - min is skew, if there is one.
+func inputsOf(skew float64, candidates map[string][]model.SamplePair) (map[string]model.SamplePair, bool) {
+	instances := slices.Sorted(maps.Keys(candidates))
+	chosen := map[string]model.SamplePair{}
+	var try func(k int) bool
+	try = func(k int) bool {
+		if k == len(instances) {
+			var values []float64
+			for _, p := range chosen {
+				values = append(values, float64(p.Value))
+			}
+			return math.Abs(slices.Max(values)-slices.Min(values)-skew) <= 1e-12
+		}
+		for _, p := range candidates[instances[k]] {
+			chosen[instances[k]] = p
+			if try(k + 1) {
+				return true
+			}
+		}
+		return false
+	}
+	return chosen, try(0)
 }
 
 // readingMargin is how far either side of a scrape the agent's own reports
