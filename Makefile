@@ -18,8 +18,10 @@ demo:
 mixin:
 	cd deploy && go run ./cmd/mixin
 
+# Benchmarks of every module of the repository (logicaltime is its own).
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+	for mod in $$(git ls-files '*/go.mod'); do (cd $$(dirname $$mod) && go test -run '^$$' -bench . -benchmem ./...) || exit 1; done
 
 # Side-by-side benchmarks against an anchor (chronyd, other clocks); each
 # prints ratios. They take minutes and need root for chronyd.

@@ -18,6 +18,7 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/clockwatch/clockwatch/logicaltime v0.0.0-00010101000000-000000000000 // indirect
 	github.com/coreos/go-systemd/v22 v22.7.0 // indirect
 	github.com/dennwc/varint v1.0.0 // indirect
 	github.com/facebook/time v0.0.0-20260822211804-f81aedc1c1e3 // indirect
@@ -61,3 +62,5 @@ require (
 )
 
 replace github.com/clockwatch/clockwatch => ../
+
+replace github.com/clockwatch/clockwatch/logicaltime => ../logicaltime

@@ -59,7 +59,8 @@ go test -count=1 -timeout 5m "${pure[@]}"
 echo "== go test -race, everything else (unit and integration tests)"
 go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e /internal/sim -e /hack/discipline-sim)
 
-# Every other Go module of the repository (deploy/ and the like keep their
+# Every other Go module of the repository, nested ones included (logicaltime/
+# keeps its importers' module graph lean; deploy/ and the like keep their
 # test-only dependencies out of the main module): vet and test each.
 for mod in $(git ls-files '*/go.mod'); do
   dir=$(dirname "$mod")

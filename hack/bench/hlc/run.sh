@@ -16,7 +16,7 @@ rounds=${1:-10}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-go test -c -o "$tmp/logicaltime.test" ./logicaltime/
+(cd logicaltime && go test -c -o "$tmp/logicaltime.test" .)
 for round in $(seq "$rounds"); do
 	"$tmp/logicaltime.test" -test.run '^$' -test.bench '^BenchmarkClocks$' -test.benchmem \
 		-test.benchtime "${BENCHTIME:-500ms}" >"$tmp/round"
