@@ -10,8 +10,6 @@ import (
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web"
 )
 
 // API serves the agent's HTTP endpoints: the landing page, /metrics,
@@ -27,29 +25,17 @@ type API struct {
 	Gatherer prometheus.Gatherer
 	// Health, when set, makes /healthz fail with its error.
 	Health func() error
-	Logger *slog.Logger
+	// PageRefresh is how often the page at / refreshes itself;
+	// DefaultPageRefresh when zero.
+	PageRefresh time.Duration
+	Logger      *slog.Logger
 }
 
 // Handler returns the mux of every endpoint.
 func (a *API) Handler() (http.Handler, error) {
 	mux := http.NewServeMux()
-	landing, err := web.NewLandingPage(web.LandingConfig{
-		Name:        "clockwatch",
-		Description: "Clock offset, drift and a true error bound for this host",
-		Version:     version.Info(),
-		Profiling:   "false",
-		Links: []web.LandingLinks{
-			{Address: "/metrics", Text: "Metrics", Description: "Prometheus metrics"},
-			{Address: "/api/v1/status", Text: "Status", Description: "Current estimate and sources (JSON)"},
-			{Address: "/api/v1/history", Text: "History", Description: "Recent estimates (JSON; ?since=RFC3339)"},
-			{Address: "/healthz", Text: "Health", Description: "Fails while most peers see this host's clock as an outlier"},
-			{Address: "/-/healthy", Text: "Liveness", Description: "OK while the agent runs"},
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("landing page: %w", err)
-	}
-	mux.Handle("GET /{$}", landing)
+	mux.HandleFunc("GET /{$}", a.page)
+	mux.HandleFunc("GET /page/{file}", a.pageAsset)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelError)}))
 	mux.HandleFunc("GET /api/v1/status", a.status)
 	mux.HandleFunc("GET /api/v1/history", a.history)

@@ -16,6 +16,7 @@ declare -A packages=(
   [promtool]=prometheus
   [ip]=iproute2
   [systemd-analyze]=systemd
+  [chromium]=chromium
 )
 
 install_packages() {
