@@ -9,8 +9,18 @@ import (
 	"time"
 )
 
-// plotWindow is how much history the page plots.
+// plotWindow is how much history the page plots at most.
 const plotWindow = time.Hour
+
+// plotWindows are the spans the plot can show, each with its grid step: the
+// shortest that holds the history is shown, so a young agent's minutes are
+// not a sliver at the end of an empty hour.
+var plotWindows = []struct{ span, step time.Duration }{
+	{5 * time.Minute, time.Minute},
+	{15 * time.Minute, 5 * time.Minute},
+	{30 * time.Minute, 10 * time.Minute},
+	{plotWindow, 15 * time.Minute},
+}
 
 // The plot's geometry, in SVG user units: a viewBox that scales to the
 // page's width, with room for the axes' labels.
@@ -23,9 +33,11 @@ const (
 )
 
 // plot is a server-rendered SVG plot of the offset and its error bound over
-// the last plotWindow: a band for offset ± bound, a line for the offset, a
+// the last hour at most: a band for offset ± bound, a line for the offset, a
 // zero line and a strip marking unsynchronized estimates.
 type plot struct {
+	// Window is the span plotted, ending at the estimate's time.
+	Window                   time.Duration
 	Width, Height            int
 	Left, Right, Top, Bottom float64
 	// Estimates counts the estimates plotted.
@@ -58,31 +70,39 @@ type plotBucket struct {
 	anyUnsynchronized bool
 }
 
-// newPlot plots the points of history that fall in the window ending at now.
+// newPlot plots the points of history that fall in the last hour before
+// now, over the shortest of plotWindows that holds them.
 func newPlot(points []HistoryPoint, now time.Time) plot {
-	from := now.Add(-plotWindow)
-	p := plot{Width: plotWidth, Height: plotHeight, Left: plotLeft, Right: plotRight, Top: plotTop, Bottom: plotBottom}
 	var inWindow []HistoryPoint
 	for _, pt := range points {
-		if !pt.Time.Before(from) && !pt.Time.After(now) && !isUnknownBound(pt.ErrorBoundSeconds) {
+		if !pt.Time.Before(now.Add(-plotWindow)) && !pt.Time.After(now) && !isUnknownBound(pt.ErrorBoundSeconds) {
 			inWindow = append(inWindow, pt)
 		}
 	}
-	p.Estimates = len(inWindow)
-	p.XTicks = timeTicks()
-	runs := bucketRuns(inWindow, from)
+	p := plot{Width: plotWidth, Height: plotHeight, Left: plotLeft, Right: plotRight, Top: plotTop, Bottom: plotBottom, Estimates: len(inWindow)}
+	step := plotWindows[len(plotWindows)-1].step
+	p.Window = plotWindow
+	for _, w := range plotWindows {
+		if len(inWindow) == 0 || !inWindow[0].Time.Before(now.Add(-w.span)) {
+			p.Window, step = w.span, w.step
+			break
+		}
+	}
+	p.XTicks = timeTicks(p.Window, step)
+	from := now.Add(-p.Window)
+	bucketSeconds := p.Window.Seconds() / plotBuckets()
+	runs := bucketRuns(inWindow, from, bucketSeconds, runGap(inWindow, p.Window))
 	lo, hi := valueRange(runs)
 	y := p.yScale(lo, hi)
 	p.YTicks = valueTicks(lo, hi, y)
 	p.ZeroY = y(0)
-	x := func(t float64) float64 { return plotLeft + t/plotWindow.Seconds()*(plotRight-plotLeft) }
-	bucketWidth := plotWindow.Seconds() / plotBuckets()
+	x := func(t float64) float64 { return plotLeft + t/p.Window.Seconds()*(plotRight-plotLeft) }
 	for _, run := range runs {
 		p.Bands = append(p.Bands, bandPath(run, x, y))
 		p.Lines = append(p.Lines, offsetLine(run, x, y))
 		for _, b := range run {
 			if b.anyUnsynchronized {
-				p.Unsynchronized = append(p.Unsynchronized, plotSpan{X: x(b.t - bucketWidth/2), Width: x(bucketWidth) - plotLeft})
+				p.Unsynchronized = append(p.Unsynchronized, plotSpan{X: x(b.t - bucketSeconds/2), Width: plotColumnsPerBucket})
 			}
 		}
 	}
@@ -90,14 +110,21 @@ func newPlot(points []HistoryPoint, now time.Time) plot {
 	return p
 }
 
+// Span names the span plotted: "last hour", "last 5 minutes".
+func (p plot) Span() string {
+	if p.Window == time.Hour {
+		return "last hour"
+	}
+	return fmt.Sprintf("last %d minutes", int(p.Window.Minutes()))
+}
+
 // plotBuckets is how many buckets span the window.
 func plotBuckets() float64 { return (plotRight - plotLeft) / plotColumnsPerBucket }
 
-// bucketRuns splits the points where they have a gap (the agent was down,
-// or had no estimate) and merges each run's points into buckets.
-func bucketRuns(points []HistoryPoint, from time.Time) [][]plotBucket {
-	gap := runGap(points)
-	bucketSeconds := plotWindow.Seconds() / plotBuckets()
+// bucketRuns splits the points where they are further apart than gap (the
+// agent was down, or had no estimate) and merges each run's points into
+// buckets of bucketSeconds.
+func bucketRuns(points []HistoryPoint, from time.Time, bucketSeconds float64, gap time.Duration) [][]plotBucket {
 	var runs [][]plotBucket
 	var run []plotBucket
 	for i, pt := range points {
@@ -123,17 +150,17 @@ func bucketRuns(points []HistoryPoint, from time.Time) [][]plotBucket {
 }
 
 // runGap is the spacing of estimates beyond which the plot breaks its
-// line: three times the usual spacing, and at least a minute.
-func runGap(points []HistoryPoint) time.Duration {
+// line: three times the usual spacing, and at least a 60th of the window.
+func runGap(points []HistoryPoint, window time.Duration) time.Duration {
 	if len(points) < 2 {
-		return plotWindow
+		return window
 	}
 	spacings := make([]time.Duration, 0, len(points)-1)
 	for i := 1; i < len(points); i++ {
 		spacings = append(spacings, points[i].Time.Sub(points[i-1].Time))
 	}
 	slices.Sort(spacings)
-	return max(3*spacings[len(spacings)/2], plotWindow/60)
+	return max(3*spacings[len(spacings)/2], window/60)
 }
 
 // valueRange is the range of the y axis: every band, and zero, so that the
@@ -187,15 +214,15 @@ func offsetLine(run []plotBucket, x, y func(float64) float64) string {
 	return strings.Join(points, " ")
 }
 
-// timeTicks label the x axis in minutes before now.
-func timeTicks() []plotTick {
+// timeTicks label the x axis every step, in minutes before now.
+func timeTicks(window, step time.Duration) []plotTick {
 	var ticks []plotTick
-	for m := 60; m >= 0; m -= 15 {
-		label := minusSign + strconv.Itoa(m) + " min"
-		if m == 0 {
+	for before := window; before >= 0; before -= step {
+		label := minusSign + strconv.Itoa(int(before.Minutes())) + " min"
+		if before == 0 {
 			label = "now"
 		}
-		ticks = append(ticks, plotTick{Pos: plotLeft + float64(60-m)/60*(plotRight-plotLeft), Label: label})
+		ticks = append(ticks, plotTick{Pos: plotLeft + (1-before.Seconds()/window.Seconds())*(plotRight-plotLeft), Label: label})
 	}
 	return ticks
 }

@@ -130,7 +130,7 @@ func TestPageWithoutAnEstimate(t *testing.T) {
 	body := html.UnescapeString(getPage(t, e, NewHistory(10)).Body.String())
 	for _, want := range []string{
 		`<span id="offset">unknown</span>`, "Nothing is known about the offset yet", "The bound is unknown until a source answers",
-		"No sources are configured", "no estimates in the last hour yet", `data-estimates="0"`,
+		"No sources are configured", "no estimates yet", `data-estimates="0"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
@@ -250,24 +250,34 @@ func TestPlot(t *testing.T) {
 		name                        string
 		points                      []HistoryPoint
 		estimates, runs, unsyncSpan int
+		window                      time.Duration
 		summary                     string
 	}{
-		{name: "empty", summary: "No estimates in the last hour yet."},
+		{name: "empty", window: 5 * time.Minute, summary: "No estimates in the last hour yet."},
 		{name: "an hour a second apart", points: historyPoints(time.Hour, 0, time.Second, 1e-3, 2e-4, true),
-			estimates: 3600, runs: 1, summary: "3600 estimates from 09:00:00 to 09:59:59 UTC: offset between +1.000 ms and +1.000 ms"},
+			estimates: 3600, runs: 1, window: time.Hour, summary: "3600 estimates from 09:00:00 to 09:59:59 UTC: offset between +1.000 ms and +1.000 ms"},
+		{name: "a young agent's minute", points: historyPoints(time.Minute, 0, time.Second, 1e-3, 2e-4, true),
+			estimates: 60, runs: 1, window: 5 * time.Minute},
+		{name: "twenty minutes", points: historyPoints(20*time.Minute, 0, time.Second, 1e-3, 2e-4, true),
+			estimates: 1200, runs: 1, window: 30 * time.Minute},
 		{name: "older estimates left out", points: historyPoints(2*time.Hour, 0, time.Minute, 1e-3, 2e-4, true),
-			estimates: 60, runs: 1},
+			estimates: 60, runs: 1, window: time.Hour},
 		{name: "a gap breaks the line", points: append(historyPoints(time.Hour, 30*time.Minute, time.Second, 1e-3, 2e-4, true),
-			historyPoints(20*time.Minute, 0, time.Second, 1e-3, 2e-4, true)...), estimates: 3000, runs: 2},
+			historyPoints(20*time.Minute, 0, time.Second, 1e-3, 2e-4, true)...), estimates: 3000, runs: 2, window: time.Hour},
 		{name: "unsynchronized marked", points: append(historyPoints(time.Hour, 30*time.Minute, time.Second, 1e-3, 2e-4, true),
 			historyPoints(30*time.Minute, 0, time.Second, 1e-3, 2e-4, false)...), estimates: 3600, runs: 1, unsyncSpan: 218,
-			summary: "1800 of them unsynchronized"},
-		{name: "a lone estimate", points: historyPoints(10*time.Minute, 9*time.Minute, time.Minute, -1e-3, 2e-4, true), estimates: 1, runs: 1},
-		{name: "unknown bounds left out", points: historyPoints(10*time.Minute, 0, time.Minute, 0, maxJSONBound, false)},
+			window: time.Hour, summary: "1800 of them unsynchronized"},
+		{name: "a lone estimate", points: historyPoints(10*time.Minute, 9*time.Minute, time.Minute, -1e-3, 2e-4, true),
+			estimates: 1, runs: 1, window: 15 * time.Minute},
+		{name: "unknown bounds left out", points: historyPoints(10*time.Minute, 0, time.Minute, 0, maxJSONBound, false),
+			window: 5 * time.Minute},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newPlot(tc.points, now)
+			if p.Window != tc.window {
+				t.Errorf("window %v, want %v", p.Window, tc.window)
+			}
 			if p.Estimates != tc.estimates || len(p.Lines) != tc.runs || len(p.Bands) != tc.runs || len(p.Unsynchronized) != tc.unsyncSpan {
 				t.Errorf("%d estimates, %d lines, %d bands, %d unsynchronized spans; want %d, %d, %d, %d",
 					p.Estimates, len(p.Lines), len(p.Bands), len(p.Unsynchronized), tc.estimates, tc.runs, tc.runs, tc.unsyncSpan)
