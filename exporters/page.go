@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/version"
@@ -112,6 +113,14 @@ type sourceRow struct {
 	// combined, x falseticker, ? unreachable or not polled, ! kiss-o'-death.
 	Marker string
 	Age    string
+	// Poll is the poll interval in seconds, "–" before the source said.
+	Poll string
+	// ReachOctal is the reach register as chronyc prints it; ReachBits
+	// the same newest last, true for an answered poll.
+	ReachOctal string
+	ReachBits  [8]bool
+	// LeapNotice names a leap status other than normal, in words.
+	LeapNotice string
 }
 
 // stateDescriptions explain each state of the estimate.
@@ -192,13 +201,28 @@ func (a *API) newPageView(s Status, history []HistoryPoint) pageView {
 	}
 	v.Parts, v.PartsKnown = newBoundPartsView(s.BoundParts)
 	for _, src := range s.Sources {
-		row := sourceRow{Source: src, Marker: sourceMarkers[src.Status], Age: "never"}
-		if src.LastSample != nil {
-			row.Age = formatAge(s.Time.Sub(*src.LastSample))
-		}
-		v.Sources = append(v.Sources, row)
+		v.Sources = append(v.Sources, newSourceRow(src, s.Time))
 	}
 	return v
+}
+
+// newSourceRow prepares one source for the table, with ages counted to now.
+func newSourceRow(src Source, now time.Time) sourceRow {
+	row := sourceRow{Source: src, Marker: sourceMarkers[src.Status], Age: "never", Poll: "–",
+		ReachOctal: strconv.FormatUint(uint64(src.Reach), 8)}
+	if src.LastSample != nil {
+		row.Age = formatAge(now.Sub(*src.LastSample))
+	}
+	if src.PollSeconds > 0 {
+		row.Poll = strconv.FormatFloat(src.PollSeconds, 'f', -1, 64) + " s"
+	}
+	for i := range row.ReachBits {
+		row.ReachBits[i] = src.Reach&(1<<(7-i)) != 0
+	}
+	if src.Leap != "" && src.Leap != "normal" {
+		row.LeapNotice = "leap: " + strings.ReplaceAll(src.Leap, "_", " ")
+	}
+	return row
 }
 
 // newBoundPartsView lays the bound's parts out on a bar; false when the

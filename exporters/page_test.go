@@ -107,6 +107,8 @@ func TestPageShowsTheEstimateAsText(t *testing.T) {
 		`1.500 ms ahead of true time`,
 		`last +30.00 ms, 60 min ago`,
 		`data-estimates="1"`,
+		`<td class="num">64 s</td>`, `<td class="num reach">377<span class="reach-bits"`, `leap: insert second`,
+		`<td class="reference">192.0.2.1<span class="note">C0000201</span></td>`,
 		`href="/metrics"`, `href="/api/v1/status"`, `href="/api/v1/history"`, `href="/healthz"`, `href="/-/healthy"`,
 		`<title>+1.500 ms ± 300.0 µs · host-1 · clockwatch</title>`,
 	} {

@@ -43,7 +43,8 @@ const hostileName = `<img src=x onerror="document.title='pwned'">ntp.example`
 // /api/v1/status, the plot has points, a hostile source name shows as
 // text, the page keeps to its Content-Security-Policy, and it refreshes by
 // itself in place when the estimate changes. It writes screenshots (light
-// and dark) under the test's temp dir and logs their paths.
+// and dark, and after the refresh) under the test's temp dir and logs their
+// paths.
 func TestPageInBrowser(t *testing.T) {
 	chromium := findChromium(t)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -92,12 +93,13 @@ func TestPageInBrowser(t *testing.T) {
 		if shown.InjectedImages != 0 || strings.Contains(shown.Title, "pwned") {
 			t.Errorf("a source name became markup: %d injected images, title %q", shown.InjectedImages, shown.Title)
 		}
-		if !strings.Contains(strings.Join(shown.Sources[1], "|"), hostileName) {
+		if !strings.Contains(shown.Sources[1]["Name"], hostileName) {
 			t.Errorf("source row %q does not show the name %q as text", shown.Sources[1], hostileName)
 		}
 	})
 
-	writeScreenshots(t, ctx)
+	writeScreenshot(t, ctx, "synchronized", "light")
+	writeScreenshot(t, ctx, "synchronized", "dark")
 
 	t.Run("refreshes in place when the estimate changes", func(t *testing.T) {
 		next := secondEstimate(now.Add(3 * time.Second))
@@ -120,6 +122,7 @@ func TestPageInBrowser(t *testing.T) {
 		if shown.Loads != 1 {
 			t.Errorf("the page was loaded %d times; want one load and in-place refreshes", shown.Loads)
 		}
+		writeScreenshot(t, ctx, "holdover", "light")
 	})
 
 	if p := problems.list(); len(p) > 0 {
@@ -160,7 +163,8 @@ func firstEstimate(now time.Time) estimator.Estimate {
 			source(hostileName, "198.18.0.11:123", estimator.SourceSelected, now, 1562*us, 1610*us, 980*us, 612*us),
 			source("time-c.example", "198.18.0.12:123", estimator.SourceFalseticker, now, 9870*us, 9912*us, 610*us, 420*us),
 			{SourceInfo: estimator.SourceInfo{Name: "time-d.example", Kind: estimator.KindNTP, Address: "198.18.0.13:123"},
-				Status: estimator.SourceUnreachable, ErrorBound: estimator.UnknownBound, Reason: "no answer to the last 8 polls"},
+				Status: estimator.SourceUnreachable, ErrorBound: estimator.UnknownBound, Reason: "no answer to the last 8 polls",
+				Poll: 256 * time.Second},
 		},
 	}
 }
@@ -174,12 +178,16 @@ func secondEstimate(now time.Time) estimator.Estimate {
 	return e
 }
 
+// source is an NTP source that answered 3 s ago, at stratum 2, polled
+// every 64 s, reach 375 (one poll of the last eight lost), with a leap
+// second announced.
 func source(name, address, status string, now time.Time, offset, last, delay, bound time.Duration) estimator.SourceEstimate {
 	return estimator.SourceEstimate{
 		SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindNTP, Address: address},
 		Status:     status, Selected: status == estimator.SourceSelected, Reachable: true,
 		Offset: offset, LastOffset: last, Delay: delay, ErrorBound: bound, Stratum: 2,
 		LastSample: now.Add(-3 * time.Second), Timestamping: "kernel",
+		Poll: 64 * time.Second, Reach: 0o375, Leap: estimator.LeapInsert, ReferenceID: 0xC6120001,
 	}
 }
 
@@ -212,7 +220,7 @@ type pageReading struct {
 	Title, State, Offset, Bound, OffsetValue, BoundValue string
 	OffsetMin, OffsetMax, Drift, DriftBound              string
 	Parts                                                map[string]string
-	Sources                                              [][]string
+	Sources                                              []map[string]string // cell by column heading
 	PlotPoints, PlotEstimates, PlotLines                 int
 	UnsynchronizedSpans, InjectedImages, Loads           int
 	PlotDescription                                      string
@@ -230,7 +238,8 @@ const readPageScript = `(() => {
     BoundValue: document.getElementById("bound")?.getAttribute("value") ?? "",
     OffsetMin: text("offset-min"), OffsetMax: text("offset-max"), Drift: text("drift"), DriftBound: text("drift-bound"),
     Parts: parts,
-    Sources: [...document.querySelectorAll("#sources tbody tr")].map((tr) => [...tr.cells].map((c) => c.innerText)),
+    Sources: [...document.querySelectorAll("#sources tbody tr")].map((tr) => Object.fromEntries(
+      [...tr.cells].map((c, i) => [document.querySelectorAll("#sources thead th")[i].textContent, c.innerText.trim()]))),
     PlotPoints: [...plot.querySelectorAll("polyline")].reduce((n, l) => n + l.points.numberOfItems, 0),
     PlotEstimates: Number(plot.dataset.estimates),
     PlotLines: plot.querySelectorAll("polyline").length,
@@ -257,10 +266,7 @@ func checkNumbers(t *testing.T, shown pageReading, want exporters.Status) {
 	if !strings.EqualFold(shown.State, want.State) { // the page shows it in capitals
 		t.Errorf("state %q, API %q", shown.State, want.State)
 	}
-	checks := []struct {
-		name, text string
-		want       float64
-	}{
+	checks := []shownCheck{
 		{"offset", shown.Offset, want.OffsetSeconds},
 		{"bound", shown.Bound, want.ErrorBoundSeconds},
 		{"interval min", shown.OffsetMin, want.OffsetInterval.MinSeconds},
@@ -277,20 +283,26 @@ func checkNumbers(t *testing.T, shown pageReading, want exporters.Status) {
 			t.Fatalf("the page shows %d sources, the API %d", len(shown.Sources), len(want.Sources))
 		}
 		row := shown.Sources[i]
-		if !strings.Contains(row[1], src.Name) || !strings.Contains(row[0], src.Status) {
+		if !strings.Contains(row["Name"], src.Name) || !strings.Contains(row["Status"], src.Status) {
 			t.Errorf("source row %d %q, API name %q status %q", i, row, src.Name, src.Status)
+		}
+		if reach := strconv.FormatUint(uint64(src.Reach), 8); row["Reach"] != reach {
+			t.Errorf("%s: reach %q, API %d (octal %s)", src.Name, row["Reach"], src.Reach, reach)
+		}
+		if src.ReferenceID != "" && !strings.Contains(row["Reference"], src.Reference) {
+			t.Errorf("%s: reference %q, API %q", src.Name, row["Reference"], src.Reference)
+		}
+		if src.PollSeconds > 0 {
+			checks = append(checks, shownCheck{src.Name + " poll", row["Poll"], src.PollSeconds})
 		}
 		if src.LastSample == nil {
 			continue
 		}
-		checks = append(checks, []struct {
-			name, text string
-			want       float64
-		}{
-			{src.Name + " offset", row[5], src.OffsetSeconds},
-			{src.Name + " last offset", row[6], src.LastOffsetSeconds},
-			{src.Name + " delay", row[7], src.DelaySeconds},
-			{src.Name + " bound", row[8], src.ErrorBoundSeconds},
+		checks = append(checks, []shownCheck{
+			{src.Name + " offset", row["Offset"], src.OffsetSeconds},
+			{src.Name + " last offset", row["Last offset"], src.LastOffsetSeconds},
+			{src.Name + " delay", row["Delay"], src.DelaySeconds},
+			{src.Name + " bound", row["Bound"], src.ErrorBoundSeconds},
 		}...)
 	}
 	for _, c := range checks {
@@ -311,6 +323,12 @@ func checkNumbers(t *testing.T, shown pageReading, want exporters.Status) {
 			t.Errorf("%s <data value=%q>, API %g", v.name, v.value, v.want)
 		}
 	}
+}
+
+// shownCheck is a number the page shows and the API's value of it.
+type shownCheck struct {
+	name, text string
+	want       float64
 }
 
 // shownNumber is a number as the page shows it: sign, digits, unit.
@@ -433,29 +451,27 @@ func (p *browserProblems) watch(ev any) {
 	}
 }
 
-// writeScreenshots saves the whole page, light and dark, under the test's
-// temp dir.
-func writeScreenshots(t *testing.T, ctx context.Context) {
+// writeScreenshot saves the whole page in a colour scheme ("light" or
+// "dark") under the test's temp dir (or -screenshot-dir) and logs the path.
+func writeScreenshot(t *testing.T, ctx context.Context, name, scheme string) {
 	t.Helper()
 	dir := *screenshotDir
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	for _, scheme := range []string{"light", "dark"} {
-		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-		})
-		if err != nil {
-			t.Fatalf("emulate %s colours: %v", scheme, err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		path := filepath.Join(dir, "page-"+scheme+".png")
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot (%s): %s", scheme, path)
+	_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	})
+	if err != nil {
+		t.Fatalf("emulate %s colours: %v", scheme, err)
 	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(dir, name+"-"+scheme+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
 }
