@@ -32,7 +32,7 @@ import (
 
 // screenshotDir keeps the screenshots where a person can look at them;
 // by default they go to the test's temp dir.
-var screenshotDir = flag.String("screenshot-dir", "", "write the page's screenshots here instead of the test's temp dir")
+var screenshotDirFlag = flag.String("screenshot-dir", "", "write the page's screenshots here instead of the test's temp dir")
 
 // hostileName is a source name that would run script if the page did not
 // escape it: source names are user input.
@@ -42,7 +42,8 @@ const hostileName = `<img src=x onerror="document.title='pwned'">ntp.example`
 // headless Chromium and checks what the browser renders: the numbers match
 // /api/v1/status, the plot has points, a hostile source name shows as
 // text, the page keeps to its Content-Security-Policy, and it refreshes by
-// itself in place when the estimate changes. It writes screenshots (light
+// itself in place when the estimate changes, and says so when the agent
+// stops answering while it keeps the last numbers. It writes screenshots (light
 // and dark, and after the refresh) under the test's temp dir and logs their
 // paths.
 func TestPageInBrowser(t *testing.T) {
@@ -98,8 +99,12 @@ func TestPageInBrowser(t *testing.T) {
 		}
 	})
 
-	writeScreenshot(t, ctx, "synchronized", "light")
-	writeScreenshot(t, ctx, "synchronized", "dark")
+	shots := *screenshotDirFlag
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	writeScreenshot(t, ctx, shots, "synchronized", "light")
+	writeScreenshot(t, ctx, shots, "synchronized", "dark")
 
 	t.Run("refreshes in place when the estimate changes", func(t *testing.T) {
 		next := secondEstimate(now.Add(3 * time.Second))
@@ -122,12 +127,33 @@ func TestPageInBrowser(t *testing.T) {
 		if shown.Loads != 1 {
 			t.Errorf("the page was loaded %d times; want one load and in-place refreshes", shown.Loads)
 		}
-		writeScreenshot(t, ctx, "holdover", "light")
+		writeScreenshot(t, ctx, shots, "holdover", "light")
 	})
 
 	if p := problems.list(); len(p) > 0 {
 		t.Errorf("the browser reported problems (script errors or Content-Security-Policy violations):\n%s", strings.Join(p, "\n"))
 	}
+
+	t.Run("says so when the agent stops answering", func(t *testing.T) {
+		srv.Close()
+		deadline := time.Now().Add(20 * time.Second)
+		var banner string
+		for banner == "" && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			var err error
+			banner, err = chromedp.Run(ctx, chromedp.Evaluate[string](
+				`document.getElementById("connection").hidden ? "" : document.getElementById("connection").innerText`))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !strings.Contains(banner, "unreachable") {
+			t.Errorf("the page shows no notice that the agent is gone (banner %q)", banner)
+		}
+		if shown := readPage(t, ctx); !strings.EqualFold(shown.State, "holdover") {
+			t.Errorf("the page dropped the last estimate it had: state %q", shown.State)
+		}
+	})
 }
 
 // fakeAgent is the estimate the page and the API serve; the test changes it.
@@ -452,13 +478,9 @@ func (p *browserProblems) watch(ev any) {
 }
 
 // writeScreenshot saves the whole page in a colour scheme ("light" or
-// "dark") under the test's temp dir (or -screenshot-dir) and logs the path.
-func writeScreenshot(t *testing.T, ctx context.Context, name, scheme string) {
+// "dark") in dir and logs the path.
+func writeScreenshot(t *testing.T, ctx context.Context, dir, name, scheme string) {
 	t.Helper()
-	dir := *screenshotDir
-	if dir == "" {
-		dir = t.TempDir()
-	}
 	_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
 	})
