@@ -12,6 +12,7 @@ require (
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/clockwatch/clockwatch/logicaltime v0.0.0-00010101000000-000000000000 // indirect
 	github.com/facebook/time v0.0.0-20260822211804-f81aedc1c1e3 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
@@ -25,3 +26,5 @@ require (
 )
 
 replace github.com/clockwatch/clockwatch => ../..
+
+replace github.com/clockwatch/clockwatch/logicaltime => ../../logicaltime
