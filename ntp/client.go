@@ -26,6 +26,9 @@ type Client struct {
 	// ClockShift is added to every local timestamp. It is for tests only:
 	// it pretends this host's clock is off by that much.
 	ClockShift time.Duration
+	// Limits are the sanity limits a reply must meet to become a sample
+	// (zero: chrony's defaults); Query hands them to each Exchange.
+	Limits Limits
 }
 
 // Query sends one client-mode request to addr and waits for the reply. It
@@ -50,7 +53,7 @@ func (c *Client) Query(ctx context.Context, addr netip.AddrPort) (Exchange, erro
 		return Exchange{}, err
 	}
 	x.T1, x.T4 = x.T1.Add(c.ClockShift), x.T4.Add(c.ClockShift)
-	x.Nonce = nonce
+	x.Nonce, x.Limits = nonce, c.Limits
 	return x, nil
 }
 

@@ -65,6 +65,9 @@ type Exchange struct {
 	T1, T4 time.Time
 	// Timestamping says where T1 and T4 were taken.
 	Timestamping string
+	// Limits are the sanity limits the reply must meet (the client's);
+	// zero fields take the defaults.
+	Limits Limits
 }
 
 // Sample validates the reply and turns it into a sample of source. A reply
@@ -116,13 +119,18 @@ func checkHeader(p *protocol.Packet, nonce uint64) error {
 }
 
 // sampleOf computes offset and delay from the four timestamps (RFC 5905
-// section 8), in the project's sign: local − reference.
+// section 8), in the project's sign: local − reference, and applies the
+// sanity limits. The server's timestamps are read in the NTP era nearest
+// this host's clock.
 func (x Exchange) sampleOf(p *protocol.Packet, source string) (estimator.Sample, error) {
-	t2 := protocol.Unix(p.RxTimeSec, p.RxTimeFrac)
-	t3 := protocol.Unix(p.TxTimeSec, p.TxTimeFrac)
+	t2 := timeNear(p.RxTimeSec, p.RxTimeFrac, x.T1)
+	t3 := timeNear(p.TxTimeSec, p.TxTimeFrac, x.T1)
 	delay := x.T4.Sub(x.T1) - t3.Sub(t2)
 	if delay < 0 {
 		return estimator.Sample{}, reject(ResultNegativeDelay, "negative round-trip delay %v", delay)
+	}
+	if err := x.Limits.check(delay, shortTime(p.RootDelay), shortTime(p.RootDispersion), int8(p.Precision)); err != nil {
+		return estimator.Sample{}, err
 	}
 	offset := (x.T1.Sub(t2) + x.T4.Sub(t3)) / 2
 	return estimator.Sample{
@@ -144,6 +152,19 @@ func (x Exchange) sampleOf(p *protocol.Packet, source string) (estimator.Sample,
 // built from it never shrinks.
 func shortTime(v uint32) time.Duration {
 	return time.Duration((uint64(v)*uint64(time.Second) + 1<<16 - 1) >> 16)
+}
+
+// timeNear reads an NTP timestamp as the time nearest ref that it can
+// stand for. NTP's 32-bit seconds wrap every 2^32 s (136 years; the next
+// era starts in February 2036), so a timestamp names one instant per era:
+// the one within 68 years of this host's clock is meant (RFC 5905 section
+// 6 computes differences modulo 2^64 for the same reason).
+func timeNear(sec, frac uint32, ref time.Time) time.Time {
+	refSec, refFrac := protocol.Time(ref)
+	d := int64(uint64(sec)<<32 | uint64(frac) - (uint64(refSec)<<32 | uint64(refFrac)))
+	// d is in units of 2^-32 s, at most 2^31 s either way.
+	whole, part := d>>32, d&(1<<32-1)
+	return ref.Add(time.Duration(whole)*time.Second + time.Duration(part*int64(time.Second)>>32))
 }
 
 // precision converts NTP's log2-seconds precision.

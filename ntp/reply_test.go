@@ -84,6 +84,14 @@ func TestSampleRejectsBadReplies(t *testing.T) {
 		{"zero transmit", set(func(b []byte) { clear(b[40:48]) }), ResultZeroTransmit, ""},
 		{"zero receive", set(func(b []byte) { clear(b[32:40]) }), ResultMalformed, ""},
 		{"negative delay", set(func(b []byte) { putTime(b[40:48], testT1.Add(time.Second)) }), ResultNegativeDelay, ""},
+		// Sanity limits (chrony's maxdelay, maxdistance, precision, era).
+		{"era-wrapped 136-year delay", set(eraWrapped), ResultNegativeDelay, ""},
+		{"8000 s delay", set(func(b []byte) { putTime(b[40:48], testT1.Add(-8000*time.Second)) }), ResultMaxDelay, ""},
+		{"3.1 s delay", set(func(b []byte) { putTime(b[40:48], testT1.Add(-3100*time.Millisecond)) }), ResultMaxDelay, ""},
+		{"root delay 0xFFFFFFFF", set(func(b []byte) { binary.BigEndian.PutUint32(b[4:8], 0xFFFFFFFF) }), ResultMaxDistance, ""},
+		{"root distance 3.1 s", set(func(b []byte) { binary.BigEndian.PutUint32(b[8:12], toShort(3100*time.Millisecond)) }), ResultMaxDistance, ""},
+		{"precision 127", set(func(b []byte) { b[3] = 127 }), ResultBadPrecision, ""},
+		{"precision 2^2 s", set(func(b []byte) { b[3] = 2 }), ResultBadPrecision, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +108,96 @@ func TestSampleRejectsBadReplies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// eraWrapped makes the server's receive timestamp the last second of NTP
+// era 0 and its transmit timestamp the first of era 1: read in one era,
+// as they were, they made a 136-year delay and a 58-year offset.
+func eraWrapped(b []byte) {
+	binary.BigEndian.PutUint32(b[32:36], 0xFFFFFFF0)
+	binary.BigEndian.PutUint32(b[40:44], 0x00000010)
+}
+
+// TestSampleWithinLimits accepts replies up to the limits, and the limits
+// the client sets.
+func TestSampleWithinLimits(t *testing.T) {
+	set := func(mut func(b []byte)) []byte {
+		b := goodReply()
+		mut(b)
+		return b
+	}
+	tests := []struct {
+		name   string
+		reply  []byte
+		limits Limits
+		result string // empty: accepted
+	}{
+		{"a 2.9 s delay", set(func(b []byte) { putTime(b[40:48], testT1.Add(-2900*time.Millisecond)) }), Limits{}, ""},
+		{"precision 2^1 s", set(func(b []byte) { b[3] = 1 }), Limits{}, ""},
+		{"precision 2^-128 s", set(func(b []byte) { b[3] = 0x80 }), Limits{}, ""},
+		{"root distance 2.9 s", set(func(b []byte) { binary.BigEndian.PutUint32(b[8:12], toShort(2890*time.Millisecond)) }), Limits{}, ""},
+		{"an 8000 s delay under a 1000 s limit", set(func(b []byte) { putTime(b[40:48], testT1.Add(-800*time.Second)) }), Limits{MaxDelay: MaxLimit, MaxDistance: MaxLimit}, ""},
+		{"a 2 ms delay over a 1 ms limit", goodReply(), Limits{MaxDelay: time.Millisecond}, ResultMaxDelay},
+		{"root distance 7 ms over a 5 ms limit", goodReply(), Limits{MaxDistance: 5 * time.Millisecond}, ResultMaxDistance},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x := testExchange(tc.reply)
+			x.Limits = tc.limits
+			_, err := x.Sample("srv")
+			if got := ResultOf(err); (tc.result == "" && err != nil) || (tc.result != "" && got != tc.result) {
+				t.Errorf("got %v (%s), want result %q", err, got, tc.result)
+			}
+		})
+	}
+}
+
+// TestSampleAcrossTheEra measures a server 5 ms behind this host while
+// NTP's seconds wrap in February 2036: the server receives in era 0 and
+// transmits in era 1, this host sends and receives in era 1, and the
+// sample must be the same as any other day's.
+func TestSampleAcrossTheEra(t *testing.T) {
+	wrap := time.Date(2036, 2, 7, 6, 28, 16, 0, time.UTC)
+	if sec, _ := putTimeSeconds(wrap); sec != 0 {
+		t.Fatalf("NTP seconds at %v are %d, want the wrap to 0", wrap, sec)
+	}
+	rx, tx := wrap.Add(-time.Millisecond), wrap.Add(time.Millisecond) // the server's clock
+	reply, _ := (&Responder{Stratum: 2}).Reply(request(testNonce), rx, tx)
+	const ahead, path = 5 * time.Millisecond, time.Millisecond
+	x := Exchange{Reply: reply, Nonce: testNonce, T1: rx.Add(ahead - path), T4: tx.Add(ahead + path)}
+	s, err := x.Sample("srv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (s.Offset-ahead).Abs() > time.Microsecond || (s.Delay-2*path).Abs() > time.Microsecond {
+		t.Errorf("offset %v delay %v across the era, want %v and %v", s.Offset, s.Delay, ahead, 2*path)
+	}
+}
+
+// FuzzTimeNear checks that any instant within 68 years of the local clock
+// (from 1968 to 2190, so that every instant is one NTP and Go can write)
+// reads back from its NTP timestamp, whatever the era of either.
+func FuzzTimeNear(f *testing.F) {
+	f.Add(int64(0), int64(0))
+	f.Add(int64(2085978496), int64(-1))            // 2036-02-07 06:28:16 UTC, the wrap
+	f.Add(int64(-63158400), int64(-1<<31+1)*1e9+1) // 1968, 68 years back
+	f.Fuzz(func(t *testing.T, refUnix, deltaNs int64) {
+		const from, to = -63158400, 6943939200 // 1968-01-01 .. 2190-01-01
+		ref := time.Unix(from+(refUnix%(to-from)+(to-from))%(to-from), 0).UTC()
+		delta := time.Duration(deltaNs % (int64(1<<31-1) * 1e9))
+		want := ref.Add(delta)
+		sec, frac := putTimeSeconds(want)
+		if got := timeNear(sec, frac, ref); got.Sub(want).Abs() > time.Nanosecond {
+			t.Fatalf("timeNear(%d, %d, %v) = %v, want %v", sec, frac, ref, got, want)
+		}
+	})
+}
+
+// putTimeSeconds returns the NTP seconds and fraction putTime writes for t.
+func putTimeSeconds(t time.Time) (uint32, uint32) {
+	var b [8]byte
+	putTime(b[:], t)
+	return binary.BigEndian.Uint32(b[0:4]), binary.BigEndian.Uint32(b[4:8])
 }
 
 func TestSampleIgnoresTrailingBytes(t *testing.T) {

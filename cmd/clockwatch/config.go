@@ -15,6 +15,8 @@ import (
 //
 //	ntp:
 //	  servers: [time1.example.com, "192.0.2.10:123"]
+//	  max-delay: 3s
+//	  max-distance: 3s
 //	poll:
 //	  interval: 16s
 //	holdover:
@@ -26,7 +28,9 @@ import (
 // fileChrony.
 type fileConfig struct {
 	NTP struct {
-		Servers []string `yaml:"servers"`
+		Servers     []string        `yaml:"servers"`
+		MaxDelay    *model.Duration `yaml:"max-delay"`
+		MaxDistance *model.Duration `yaml:"max-distance"`
 	} `yaml:"ntp"`
 	Poll struct {
 		Interval *model.Duration `yaml:"interval"`
@@ -49,6 +53,10 @@ type sourceFlags struct {
 	holdoverMax     time.Duration
 	holdoverMaxSet  bool
 	falsetickers    int
+	maxDelay        time.Duration
+	maxDelaySet     bool
+	maxDistance     time.Duration
+	maxDistanceSet  bool
 	peers           *peerFlags
 	ptpChrony       *ptpChronyFlags
 }
@@ -61,6 +69,8 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 	cmd.Flag("poll.interval", "Time between queries of each source; each interval is randomized by ±10% so a fleet does not poll in lock-step.").Default("16s").IsSetByUser(&f.pollIntervalSet).DurationVar(&f.pollInterval)
 	cmd.Flag("holdover.max", "How long to carry the estimate forward with a growing bound after every source is lost, before reporting unsynchronized.").Default("30m").IsSetByUser(&f.holdoverMaxSet).DurationVar(&f.holdoverMax)
 	cmd.Flag("selection.max-falsetickers", "How many sources the error bound allows to be wrong at once even while all agree; never more than a minority. 0 trusts the sources that agree, as NTP and chrony do: a server drifting away slowly can make the bound lie until it is outvoted (the first 32 samples of a source are always checked this way, and a source whose drift disagrees is left out). 1 guards against one such server, at the price of a bound set by the second-best source.").Default("0").IntVar(&f.falsetickers)
+	cmd.Flag("ntp.max-delay", fmt.Sprintf("Longest round trip a reply of an NTP server or peer may have to be used, as chrony's maxdelay; a server that claims a precision coarser than this is not used either. Up to %v.", ntp.MaxLimit)).Default(ntp.DefaultMaxDelay.String()).IsSetByUser(&f.maxDelaySet).DurationVar(&f.maxDelay)
+	cmd.Flag("ntp.max-distance", fmt.Sprintf("Largest root distance (half the round trip and the server's root delay, plus its root dispersion) a reply may have to be used, as chrony's maxdistance. Up to %v.", ntp.MaxLimit)).Default(ntp.DefaultMaxDistance.String()).IsSetByUser(&f.maxDistanceSet).DurationVar(&f.maxDistance)
 	f.peers = addPeerFlags(cmd)
 	f.ptpChrony = addPTPChronyFlags(cmd)
 	return f
@@ -77,8 +87,11 @@ type config struct {
 	holdoverMax  time.Duration
 	// falsetickers is --selection.max-falsetickers.
 	falsetickers int
-	peers        peerConfig
-	ptpChrony    ptpChronyConfig
+	// limits are the sanity limits of NTP replies (--ntp.max-delay,
+	// --ntp.max-distance).
+	limits    ntp.Limits
+	peers     peerConfig
+	ptpChrony ptpChronyConfig
 }
 
 // load reads the configuration file (if any) and merges the flags into it.
@@ -95,8 +108,12 @@ func (f *sourceFlags) load() (config, error) {
 		pollInterval: pick(f.pollIntervalSet, f.pollInterval, file.Poll.Interval),
 		holdoverMax:  pick(f.holdoverMaxSet, f.holdoverMax, file.Holdover.Max),
 		falsetickers: f.falsetickers,
-		peers:        f.peers.merge(file.Peers),
-		ptpChrony:    f.ptpChrony.merge(file.PTP, file.Chrony),
+		limits: ntp.Limits{
+			MaxDelay:    pick(f.maxDelaySet, f.maxDelay, file.NTP.MaxDelay),
+			MaxDistance: pick(f.maxDistanceSet, f.maxDistance, file.NTP.MaxDistance),
+		},
+		peers:     f.peers.merge(file.Peers),
+		ptpChrony: f.ptpChrony.merge(file.PTP, file.Chrony),
 	}
 	return c, c.validate()
 }
@@ -150,6 +167,14 @@ func (c config) validate() error {
 	}
 	if c.holdoverMax <= 0 {
 		return fmt.Errorf("config: holdover.max %v must be positive", c.holdoverMax)
+	}
+	for _, l := range []struct {
+		key string
+		d   time.Duration
+	}{{"ntp.max-delay", c.limits.MaxDelay}, {"ntp.max-distance", c.limits.MaxDistance}} {
+		if l.d <= 0 || l.d > ntp.MaxLimit {
+			return fmt.Errorf("config: %s %v is outside (0s, %v]", l.key, l.d, ntp.MaxLimit)
+		}
 	}
 	return nil
 }

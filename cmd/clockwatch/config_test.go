@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/ntp"
 )
 
 // parseSourceFlags parses args as `clockwatch run` would.
@@ -84,7 +85,7 @@ func TestSourceFlagsLoad(t *testing.T) {
 			interval: 5 * time.Second,
 		},
 		{name: "no sources", errText: "no sources"},
-		{name: "unknown key", file: "ntp:\n  server: [x]\n", errText: `line 2: unknown key "server" under ntp; known keys: servers`},
+		{name: "unknown key", file: "ntp:\n  server: [x]\n", errText: `line 2: unknown key "server" under ntp; known keys: max-delay, max-distance, servers`},
 		{name: "second document", file: "ntp:\n  servers: [x]\n---\nholdover:\n  max: 1m\n", errText: "line 3: a second YAML document"},
 		{name: "holdover.max 0s in the file", file: "ntp:\n  servers: [x]\nholdover:\n  max: 0s\n", errText: "holdover.max 0s must be positive"},
 		{name: "peers.sample 0 in the file", file: "peers:\n  static: [p]\n  sample: 0\n", errText: "peers.sample 0 must be at least 1"},
@@ -164,5 +165,34 @@ func TestMaxFalsetickersFlag(t *testing.T) {
 	}
 	if _, err := parseSourceFlags(t, "--ntp.server=a", "--selection.max-falsetickers=-1").load(); err == nil {
 		t.Error("a negative count was accepted")
+	}
+}
+
+// TestNTPLimitsConfig reads the sanity limits of NTP replies from flags
+// and the file, chrony's 3 s by default.
+func TestNTPLimitsConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string // YAML; empty: no --config.file
+		args    []string
+		want    ntp.Limits
+		errText string
+	}{
+		{name: "chrony's defaults", args: []string{"--ntp.server=a"}, want: ntp.Limits{MaxDelay: 3 * time.Second, MaxDistance: 3 * time.Second}},
+		{name: "from the file", file: "ntp:\n  servers: [a]\n  max-delay: 300ms\n  max-distance: 16s\n",
+			want: ntp.Limits{MaxDelay: 300 * time.Millisecond, MaxDistance: 16 * time.Second}},
+		{name: "flags override the file", file: "ntp:\n  servers: [a]\n  max-delay: 300ms\n", args: []string{"--ntp.max-delay=1s", "--ntp.max-distance=5s"},
+			want: ntp.Limits{MaxDelay: time.Second, MaxDistance: 5 * time.Second}},
+		{name: "0s in the file", file: "ntp:\n  servers: [a]\n  max-delay: 0s\n", errText: "ntp.max-delay 0s is outside"},
+		{name: "past chrony's largest", args: []string{"--ntp.server=a", "--ntp.max-distance=1001s"}, errText: "ntp.max-distance 16m41s is outside (0s, 16m40s]"},
+		{name: "negative", args: []string{"--ntp.server=a", "--ntp.max-delay=-1s"}, errText: "ntp.max-delay -1s is outside"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, ok := loadTestCase(t, tc.file, tc.errText, tc.args...)
+			if ok && cfg.limits != tc.want {
+				t.Errorf("limits %+v, want %+v", cfg.limits, tc.want)
+			}
+		})
 	}
 }

@@ -42,7 +42,7 @@ func runAgent(ctx context.Context, c *cli, f *runFlags) error {
 		return err
 	}
 	clock := shiftedClock(f.clockShift)
-	client := &ntp.Client{ClockShift: f.clockShift}
+	client := &ntp.Client{ClockShift: f.clockShift, Limits: cfg.limits}
 	a := newAgent(c.logger, clock, estimatorConfig(cfg))
 	defer publishShm(a, f.shmPath, c.logger)()
 	if f.stateDir != "" {
@@ -157,6 +157,9 @@ func allSources(cfg config, sample []netip.AddrPort, client *ntp.Client, logger 
 func warnRestartOnly(logger *slog.Logger, running, next config) {
 	if next.holdoverMax != running.holdoverMax {
 		logger.Warn("holdover.max changes take effect at the next start", "running", running.holdoverMax)
+	}
+	if next.limits != running.limits {
+		logger.Warn("ntp.max-delay and ntp.max-distance changes take effect at the next start", "max_delay", running.limits.MaxDelay, "max_distance", running.limits.MaxDistance)
 	}
 	if next.peers.mode != running.peers.mode || next.peers.maxOffset != running.peers.maxOffset {
 		logger.Warn("peers.mode and peers.max-offset changes take effect at the next start", "mode", running.peers.mode, "max_offset", running.peers.maxOffset)
