@@ -1,6 +1,7 @@
 package ntp
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -18,11 +19,17 @@ const DefaultChronyAddress = "udp://127.0.0.1:323"
 // chronyTimeout bounds each command sent to chronyd.
 const chronyTimeout = time.Second
 
-// ChronyReport is what one poll of chronyd says: its own estimate and its
-// view of each of its sources.
+// ChronyReport is what one poll of chronyd says: its own estimate, its
+// view of each of its sources and its server statistics.
 type ChronyReport struct {
 	Tracking chrony.Tracking
 	Sources  []ChronySourceView
+	// ServerStats are chronyd's counters as a server (chronyc serverstats),
+	// in the newest reply's form whatever chronyd's version; nil when
+	// chronyd does not give them (it does only over its unix socket), and
+	// ServerStatsErr says why.
+	ServerStats    *chrony.ServerStats4
+	ServerStatsErr error
 }
 
 // ChronySourceView is chronyd's view of one of its sources: its last sample (sources) and
@@ -30,6 +37,9 @@ type ChronyReport struct {
 type ChronySourceView struct {
 	// Address is the source's IP address, or the refid of a reference clock.
 	Address string
+	// IPAddr is the address as chronyd sent it; a reference clock's is its
+	// refid read as an IPv4 address.
+	IPAddr string
 	// Name is the name it was configured by, when chronyd tells.
 	Name  string
 	Data  chrony.SourceData
@@ -44,6 +54,9 @@ type chronyConn struct {
 	local  string
 	client chrony.Client
 	names  map[string]string
+	// noServerStats is why chronyd refused serverstats in this session;
+	// it is not asked again until the next session.
+	noServerStats error
 }
 
 // chronySockets numbers the unix sockets this process binds.
@@ -140,7 +153,62 @@ func (c *chronyConn) report() (ChronyReport, error) {
 		}
 		r.Sources = append(r.Sources, src)
 	}
-	return r, nil
+	r.ServerStats, r.ServerStatsErr, err = c.serverStats()
+	return r, err
+}
+
+// serverStats asks for chronyd's server statistics. chronyd refusing them
+// (over UDP it answers only monitoring commands) is refused, not an error
+// of the session; a lost answer is.
+func (c *chronyConn) serverStats() (stats *chrony.ServerStats4, refused, err error) {
+	if c.noServerStats != nil {
+		return nil, c.noServerStats, nil
+	}
+	resp, err := c.communicate(chrony.NewServerStatsPacket())
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr):
+		return nil, nil, err
+	case err != nil:
+		c.noServerStats = fmt.Errorf("chrony: chronyd refused serverstats: %w (it gives them only over its unix socket: use --chrony.address unix:///run/chrony/chronyd.sock)", err)
+		return nil, c.noServerStats, nil
+	}
+	stats, ok := serverStats4(resp)
+	if !ok {
+		c.noServerStats = fmt.Errorf("chrony: serverstats answered with %T, which this version does not read", resp)
+		return nil, c.noServerStats, nil
+	}
+	return stats, nil, nil
+}
+
+// serverStats4 reads any version of chronyd's serverstats reply into the
+// newest form; counters an older chronyd does not keep stay zero.
+func serverStats4(resp chrony.ResponsePacket) (*chrony.ServerStats4, bool) {
+	switch r := resp.(type) {
+	case *chrony.ReplyServerStats4:
+		s := r.ServerStats4
+		return &s, true
+	case *chrony.ReplyServerStats3:
+		return &chrony.ServerStats4{
+			NTPHits: uint64(r.NTPHits), NKEHits: uint64(r.NKEHits), CMDHits: uint64(r.CMDHits),
+			NTPDrops: uint64(r.NTPDrops), NKEDrops: uint64(r.NKEDrops), CMDDrops: uint64(r.CMDDrops),
+			LogDrops: uint64(r.LogDrops), NTPAuthHits: uint64(r.NTPAuthHits),
+			NTPInterleavedHits: uint64(r.NTPInterleavedHits), NTPTimestamps: uint64(r.NTPTimestamps),
+			NTPSpanSeconds: uint64(r.NTPSpanSeconds),
+		}, true
+	case *chrony.ReplyServerStats2:
+		return &chrony.ServerStats4{
+			NTPHits: uint64(r.NTPHits), NKEHits: uint64(r.NKEHits), CMDHits: uint64(r.CMDHits),
+			NTPDrops: uint64(r.NTPDrops), NKEDrops: uint64(r.NKEDrops), CMDDrops: uint64(r.CMDDrops),
+			LogDrops: uint64(r.LogDrops), NTPAuthHits: uint64(r.NTPAuthHits),
+		}, true
+	case *chrony.ReplyServerStats:
+		return &chrony.ServerStats4{
+			NTPHits: uint64(r.NTPHits), CMDHits: uint64(r.CMDHits), NTPDrops: uint64(r.NTPDrops),
+			CMDDrops: uint64(r.CMDDrops), LogDrops: uint64(r.LogDrops),
+		}, true
+	}
+	return nil, false
 }
 
 // source asks for one source's data and statistics.
@@ -157,7 +225,7 @@ func (c *chronyConn) source(i int32) (ChronySourceView, error) {
 	if data.Mode == chrony.SourceModeRef {
 		address = chrony.RefidToString(stats.RefID)
 	}
-	return ChronySourceView{Address: address, Name: c.name(data.IPAddr, data.Mode), Data: data.SourceData, Stats: stats.SourceStats}, nil
+	return ChronySourceView{Address: address, IPAddr: data.IPAddr.String(), Name: c.name(data.IPAddr, data.Mode), Data: data.SourceData, Stats: stats.SourceStats}, nil
 }
 
 // name is the configured name of an NTP source, asked once per address;

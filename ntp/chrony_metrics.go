@@ -58,7 +58,8 @@ var (
 // chronyLeapStatus names chronyd's leap status as chronyc tracking does.
 var chronyLeapStatus = map[uint16]string{0: "normal", 1: "insert_second", 2: "delete_second", 3: "unsynchronised"}
 
-// Describe sends the descriptors of chronyd's metrics.
+// Describe sends the descriptors of chronyd's metrics, clockwatch's and
+// chrony_exporter's.
 func (s *ChronySource) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{chronyUpDesc, chronyTrackingInfoDesc, chronySystemTimeDesc, chronyLastOffsetDesc,
 		chronyRMSOffsetDesc, chronyRootDelayDesc, chronyRootDispersionDesc, chronyStratumDesc, chronyUpdateIntervalDesc,
@@ -66,10 +67,12 @@ func (s *ChronySource) Describe(ch chan<- *prometheus.Desc) {
 		chronySourceReachDesc, chronySourceStratumDesc, chronySourceEstimatedDesc, chronySourceStdDevDesc, chronySourceSamplesDesc} {
 		ch <- d
 	}
+	describeCompat(ch)
 }
 
-// Collect sends what the last poll of chronyd said; only chrony_up while
-// chronyd does not answer.
+// Collect sends what the last poll of chronyd said, under clockwatch's
+// names and chrony_exporter's; only clockwatch_chrony_up and chrony_up
+// while chronyd does not answer.
 func (s *ChronySource) Collect(ch chan<- prometheus.Metric) {
 	state := s.state.Get()
 	s.mu.Lock()
@@ -79,7 +82,9 @@ func (s *ChronySource) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{name}, labels...)...)
 	}
-	if state == ResultDown || state == "" {
+	up := state != ResultDown && state != ""
+	collectCompat(ch, up, r)
+	if !up {
 		gauge(chronyUpDesc, 0)
 		return
 	}

@@ -39,6 +39,9 @@ type ChronySource struct {
 	state  *sourcestate.Tracker
 	mu     sync.Mutex
 	latest ChronyReport
+	// toldNoServerStats is set once the log said why chronyd's server
+	// statistics are not exported.
+	toldNoServerStats bool
 }
 
 // chronyPoller reads chronyd; tests use a fake.
@@ -98,6 +101,10 @@ func (s *ChronySource) poll() estimator.Observation {
 	s.mu.Lock()
 	s.latest = r
 	s.mu.Unlock()
+	if r.ServerStatsErr != nil && !s.toldNoServerStats {
+		s.logger.Info("chronyd's server statistics are not exported (chrony_serverstats_*)", "err", r.ServerStatsErr)
+		s.toldNoServerStats = true
+	}
 	t := r.Tracking
 	if t.LeapStatus == chronyLeapUnsynchronised || t.Stratum == 0 || t.Stratum >= 16 {
 		return s.state.Fail(s.info.Name, ResultUnsynchronized, fmt.Errorf("chronyd at %s is not synchronised (stratum %d, leap status %d)", s.address, t.Stratum, t.LeapStatus))

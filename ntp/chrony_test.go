@@ -116,8 +116,8 @@ func TestChronySourcePoll(t *testing.T) {
 func TestChronyMetrics(t *testing.T) {
 	f := &fakeChronyd{report: syncedReport()}
 	s := newTestChronySource(t, f)
-	if n := testutil.CollectAndCount(s); n != 1 {
-		t.Errorf("%d series before the first poll, want only clockwatch_chrony_up", n)
+	if n := testutil.CollectAndCount(s); n != 2 {
+		t.Errorf("%d series before the first poll, want only clockwatch_chrony_up and chrony_up", n)
 	}
 	s.poll()
 	want := `
@@ -139,12 +139,12 @@ clockwatch_chrony_tracking_system_time_seconds{source="chrony:udp://127.0.0.1:32
 	if err := testutil.CollectAndCompare(s, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(s); n != 9+10 {
-		t.Errorf("%d series, want 9 of tracking and 10 of the one source", n)
+	if n := testutil.CollectAndCount(s); n != 9+10+29 {
+		t.Errorf("%d series, want clockwatch's 9 of tracking and 10 of the one source, and chrony_exporter's 29 (up, 13 of tracking, 15 of the source)", n)
 	}
 	f.err = errors.New("gone")
 	s.poll()
-	if n := testutil.CollectAndCount(s); n != 1 {
-		t.Errorf("%d series while chronyd is down, want only clockwatch_chrony_up", n)
+	if n := testutil.CollectAndCount(s); n != 2 {
+		t.Errorf("%d series while chronyd is down, want only clockwatch_chrony_up and chrony_up", n)
 	}
 }
