@@ -68,6 +68,13 @@
 // # Clocks in tests
 //
 // Nothing in this package reads the system clock except the default physical
-// clock of an HLC and the monotonic clock of a BoundedClock; tests pass their
-// own clock with WithPhysicalClock.
+// clock of an HLC and the monotonic clock of a BoundedClock. A service tests
+// its own time-dependent code with two fakes:
+//
+//   - ManualClock, a physical clock the test sets and advances, for an HLC:
+//     NewHLC(WithPhysicalClock(manual.Now)) (ExampleManualClock).
+//   - FakeAgent, an agent in memory whose Clock is a real BoundedClock: the
+//     test sets the interval and the status, advances time, and stops the
+//     fake to make the clock stale; waits advance the fake's time instead
+//     of sleeping (ExampleFakeAgent, ExampleFakeAgent_Stop).
 package logicaltime

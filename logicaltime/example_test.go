@@ -66,14 +66,28 @@ func ExampleWithMaxOffset() {
 }
 
 func ExampleWithPhysicalClock() {
-	// Any clock will do, for example one that a test advances by hand.
-	now := noon
-	clock := logicaltime.NewHLC(logicaltime.WithPhysicalClock(func() time.Time { return now }))
+	// Any clock will do, for example a ManualClock that a test moves by hand.
+	manual := logicaltime.NewManualClock(noon)
+	clock := logicaltime.NewHLC(logicaltime.WithPhysicalClock(manual.Now))
 	before := clock.Now()
-	now = now.Add(-time.Hour) // the system clock steps back
+	manual.Advance(-time.Hour) // the system clock steps back
 	after := clock.Now()
 	fmt.Println(before.Before(after), after.Time().Equal(before.Time()))
 	// Output: true true
+}
+
+func ExampleManualClock() {
+	manual := logicaltime.NewManualClock(noon)
+	clock := logicaltime.NewHLC(logicaltime.WithPhysicalClock(manual.Now))
+	fmt.Println(clock.Now())
+	manual.Advance(time.Millisecond)
+	fmt.Println(clock.Now())
+	manual.Set(noon) // back again: the counter keeps the order
+	fmt.Println(clock.Now())
+	// Output:
+	// 2025-06-01T11:59:59.999967232Z_00000
+	// 2025-06-01T12:00:00.000950272Z_00000
+	// 2025-06-01T12:00:00.000950272Z_00001
 }
 
 func ExampleWithCorrectedClock() {
@@ -240,4 +254,54 @@ func ExampleBoundedClock_WaitUntilAfter() {
 		log.Fatal(err)
 	}
 	fmt.Println("committed at", commit)
+}
+
+// commitWait is code under test in the examples of FakeAgent: it picks the
+// latest possible true time as the commit time, then waits until that time
+// has certainly passed.
+func commitWait(ctx context.Context, clock *logicaltime.BoundedClock) (time.Time, error) {
+	now, err := clock.Now()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return now.Latest, clock.WaitUntilAfter(ctx, now.Latest)
+}
+
+func ExampleFakeAgent() {
+	agent := logicaltime.NewFakeAgent(noon)
+	// True time lies between 1 ms before and 4 ms after the fake's time.
+	if err := agent.SetInterval(noon.Add(-time.Millisecond), noon.Add(4*time.Millisecond)); err != nil {
+		log.Fatal(err)
+	}
+	commit, err := commitWait(context.Background(), agent.Clock())
+	fmt.Println(commit.Format(time.StampMicro), err)
+	// The fake's waits advance its time instead of sleeping.
+	fmt.Println("waited", agent.Now().Sub(noon))
+
+	agent.SetStatus(logicaltime.StatusUnsynchronized)
+	_, err = commitWait(context.Background(), agent.Clock())
+	fmt.Println(errors.Is(err, logicaltime.ErrUnsynchronized))
+	// Output:
+	// Jun  1 12:00:00.004000 <nil>
+	// waited 5.001ms
+	// true
+}
+
+func ExampleFakeAgent_Stop() {
+	agent := logicaltime.NewFakeAgent(noon, logicaltime.WithStaleLimit(10*time.Second))
+	if err := agent.SetInterval(noon.Add(-time.Millisecond), noon.Add(time.Millisecond)); err != nil {
+		log.Fatal(err)
+	}
+	agent.Stop() // the agent dies
+	agent.Advance(3 * time.Second)
+	// Each end moves out by 500 ppm × 2 s (silent past the stale-after
+	// time of 1 s) and by the wander allowance, 1e-8/s × (3 s)² / 2.
+	iv, err := agent.Clock().Now()
+	fmt.Println(iv.Width(), err)
+	agent.Advance(10 * time.Second)
+	_, err = agent.Clock().Now()
+	fmt.Println(errors.Is(err, logicaltime.ErrStale))
+	// Output:
+	// 4.00009ms <nil>
+	// true
 }

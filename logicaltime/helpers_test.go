@@ -1,7 +1,6 @@
 package logicaltime
 
 import (
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,15 +9,6 @@ import (
 
 // newTestRegion returns an in-memory region nothing was published to.
 func newTestRegion(testing.TB) *clockshm.Region { return clockshm.NewMemoryRegion() }
-
-// fakeClock is a physical clock tests set by hand.
-type fakeClock struct{ unixNano atomic.Int64 }
-
-// Now returns the clock's time.
-func (f *fakeClock) Now() time.Time { return time.Unix(0, f.unixNano.Load()) }
-
-// Set sets the clock to Unix nanoseconds ns.
-func (f *fakeClock) Set(ns int64) { f.unixNano.Store(ns) }
 
 // stamp returns the timestamp with physical part tick×Tick and counter
 // logical.

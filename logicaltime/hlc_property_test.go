@@ -12,7 +12,7 @@ import (
 
 // simNode is one simulated host: its clock, its HLC and its vector clock.
 type simNode struct {
-	clock  fakeClock
+	clock  ManualClock
 	offset time.Duration // clock − true time
 	hlc    *HLC
 	vector []int
@@ -77,7 +77,7 @@ func simulate(seed uint64, cfg simConfig) (events []simEvent, rejected int) {
 			n.offset = time.Duration(rng.Int64N(int64(2*cfg.skew+1))) - cfg.skew
 		}
 		reading := max(trueTime+int64(n.offset), 0)
-		n.clock.Set(reading)
+		n.clock.Set(time.Unix(0, reading))
 		maxSeen = max(maxSeen, reading)
 
 		var ts Timestamp

@@ -97,11 +97,11 @@ func TestHLCScripts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &fakeClock{}
+			clock := &ManualClock{}
 			hlc := NewHLC(WithPhysicalClock(clock.Now), WithMaxOffset(tt.maxOffset))
 			rejected := uint64(0)
 			for i, step := range tt.steps {
-				clock.Set(step.clock)
+				clock.Set(time.Unix(0, step.clock))
 				var got Timestamp
 				var err error
 				if step.update {
@@ -124,8 +124,8 @@ func TestHLCScripts(t *testing.T) {
 }
 
 func TestUpdateErrorNamesOffsets(t *testing.T) {
-	clock := &fakeClock{}
-	clock.Set(at(0, 0))
+	clock := &ManualClock{}
+	clock.Set(time.Unix(0, at(0, 0)))
 	hlc := NewHLC(WithPhysicalClock(clock.Now), WithMaxOffset(time.Millisecond))
 	_, err := hlc.Update(TimestampAt(time.Unix(0, at(0, time.Second))))
 	want := "remote timestamp 2025-01-01T00:00:00.999948288Z_00000 is 999.948288ms ahead of the local clock, more than the max offset 1ms (check clock synchronization of the sender and of this host)"

@@ -13,9 +13,9 @@ import (
 // clock that is an hour behind and checks that each side's timestamps follow
 // the other's.
 func TestHTTPCarriesCausality(t *testing.T) {
-	serverTime, clientTime := &fakeClock{}, &fakeClock{}
-	serverTime.Set(at(0, 0))
-	clientTime.Set(at(0, time.Hour))
+	serverTime, clientTime := &ManualClock{}, &ManualClock{}
+	serverTime.Set(time.Unix(0, at(0, 0)))
+	clientTime.Set(time.Unix(0, at(0, time.Hour)))
 	server := NewHLC(WithPhysicalClock(serverTime.Now), WithMaxOffset(0))
 	client := NewHLC(WithPhysicalClock(clientTime.Now), WithMaxOffset(0))
 
@@ -55,8 +55,8 @@ func TestHTTPCarriesCausality(t *testing.T) {
 }
 
 func TestMiddlewareRejects(t *testing.T) {
-	clock := &fakeClock{}
-	clock.Set(at(0, 0))
+	clock := &ManualClock{}
+	clock.Set(time.Unix(0, at(0, 0)))
 	server := NewHLC(WithPhysicalClock(clock.Now), WithMaxOffset(time.Second))
 	reached := false
 	handler := Middleware(server, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached = true }))

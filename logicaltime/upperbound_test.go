@@ -14,8 +14,8 @@ import (
 // above everything issued before.
 func TestUpperBoundSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "hlc-bound")
-	clock := &fakeClock{}
-	clock.Set(at(0, 0))
+	clock := &ManualClock{}
+	clock.Set(time.Unix(0, at(0, 0)))
 
 	file, err := OpenUpperBoundFile(path)
 	if err != nil || !file.Bound().IsZero() {
@@ -25,14 +25,14 @@ func TestUpperBoundSurvivesRestart(t *testing.T) {
 	first := NewHLC(WithPhysicalClock(clock.Now), WithUpperBound(file, window))
 	var last Timestamp
 	for i := range 100 {
-		clock.Set(at(int64(i), 0))
+		clock.Set(time.Unix(0, at(int64(i), 0)))
 		last = first.Now()
 	}
 	if b := file.Bound(); !last.Before(b) || b.Time().After(last.Time().Add(window)) {
 		t.Fatalf("bound %v after issuing %v: want above it, by at most the window", b, last)
 	}
 
-	clock.Set(at(0, -time.Hour))
+	clock.Set(time.Unix(0, at(0, -time.Hour)))
 	file, err = OpenUpperBoundFile(path)
 	if err != nil {
 		t.Fatal(err)
