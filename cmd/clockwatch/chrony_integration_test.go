@@ -46,7 +46,11 @@ func TestRunAgainstLocalChronyd(t *testing.T) {
 	if src.Kind != "chrony" || math.Abs(src.LastOffsetSeconds) > src.ErrorBoundSeconds || src.ErrorBoundSeconds > 1e-3 {
 		t.Errorf("chrony source: kind %s offset %.3gs ± %.3gs; the true offset is 0", src.Kind, src.LastOffsetSeconds, src.ErrorBoundSeconds)
 	}
-	t.Logf("chronyd: offset %.2fµs ± %.2fµs", src.LastOffsetSeconds*1e6, src.ErrorBoundSeconds*1e6)
+	if src.PollSeconds != 1 || src.Reach == 0 || src.Leap != "normal" || src.Reference != "127.0.0.1" {
+		t.Errorf("chrony source: poll %gs reach %o leap %q reference %q; want 1s, answered, normal, chronyd's server 127.0.0.1",
+			src.PollSeconds, src.Reach, src.Leap, src.Reference)
+	}
+	t.Logf("chronyd: offset %.2fµs ± %.2fµs, reference %s (%s)", src.LastOffsetSeconds*1e6, src.ErrorBoundSeconds*1e6, src.ReferenceID, src.Reference)
 
 	families := parseMetrics(t, agent.get(t, "/metrics"))
 	info := families["clockwatch_chrony_source_info"].GetMetric()
@@ -61,7 +65,9 @@ func TestRunAgainstLocalChronyd(t *testing.T) {
 		t.Errorf("chronyd's source: %v", labels)
 	}
 	for _, metric := range []string{"clockwatch_chrony_up", "clockwatch_chrony_tracking_system_time_seconds",
-		"clockwatch_chrony_tracking_root_dispersion_seconds", "clockwatch_chrony_source_reachability_ratio"} {
+		"clockwatch_chrony_tracking_root_dispersion_seconds", "clockwatch_chrony_source_reachability_ratio",
+		"chrony_up", "chrony_tracking_system_time_seconds", "chrony_tracking_frequency_ppms", "chrony_sources_state_info",
+		"chrony_sourcestats_offset"} {
 		if len(families[metric].GetMetric()) != 1 {
 			t.Errorf("/metrics lacks %s", metric)
 		}
