@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,27 +36,18 @@ func TestChronyExporterAgainstChronyc(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	selected := skewedServer(ctx, t, "127.0.0.1", 40*time.Millisecond, 20e-6)
-	watched := skewedServer(ctx, t, "127.0.0.2", 100*time.Millisecond, 0)
-	dir, err := os.MkdirTemp("", "cw-chrony")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	cmdPort := testlab.FreeUDPPort(t)
-	socket := filepath.Join(dir, "chronyd.sock")
-	testlab.Chronyd(t, dir, fmt.Sprintf("server 127.0.0.1 port %d iburst minpoll -2 maxpoll -2\n"+
-		"server 127.0.0.2 port %d iburst minpoll -2 maxpoll -2 noselect\n"+
-		"port 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n", selected, watched, cmdPort, socket))
+	chronyd := testlab.MeasuringChronyd(t,
+		skewedServer(ctx, t, "127.0.0.1", 40*time.Millisecond, 20e-6),
+		skewedServer(ctx, t, "127.0.0.2", 100*time.Millisecond, 0)+" noselect")
 
-	src, err := NewChronySource("unix://"+socket, time.Second, quietLogger())
+	src, err := NewChronySource("unix://"+chronyd.Socket, time.Second, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer src.poller.close()
 	waitForChronyd(t, src, 20*time.Second)
 
-	c := &chronycReader{path: chronyc, socket: socket}
+	c := &chronycReader{path: chronyc, socket: chronyd.Socket}
 	for _, address := range []string{"127.0.0.1", "127.0.0.2"} {
 		c.run(t, "maxpoll", address, "2")
 		c.run(t, "minpoll", address, "2")
@@ -86,7 +75,7 @@ func TestChronyExporterAgainstChronyc(t *testing.T) {
 		t.Errorf("clockwatch_chrony_tracking_system_time_seconds = %g: this host is behind true time, local − true is negative", ours)
 	}
 
-	udp, err := NewChronySource(fmt.Sprintf("udp://127.0.0.1:%d", cmdPort), time.Second, quietLogger())
+	udp, err := NewChronySource(chronyd.UDP, time.Second, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,8 +94,9 @@ func TestChronyExporterAgainstChronyc(t *testing.T) {
 }
 
 // skewedServer serves NTP on host (a loopback address) from this host's
-// clock plus ahead, gaining rate (a ratio) from now on, and returns its port.
-func skewedServer(ctx context.Context, t *testing.T, host string, ahead time.Duration, rate float64) int {
+// clock plus ahead, gaining rate (a ratio) from now on, and returns its
+// HOST:PORT.
+func skewedServer(ctx context.Context, t *testing.T, host string, ahead time.Duration, rate float64) string {
 	t.Helper()
 	conn, err := net.ListenPacket("udp4", net.JoinHostPort(host, "0"))
 	if err != nil {
@@ -119,7 +109,7 @@ func skewedServer(ctx context.Context, t *testing.T, host string, ahead time.Dur
 	}}
 	go func() { _ = r.Serve(ctx, conn) }()
 	t.Cleanup(func() { conn.Close() })
-	return conn.LocalAddr().(*net.UDPAddr).Port
+	return conn.LocalAddr().String()
 }
 
 // waitForChronyd polls src until chronyd follows its server and has enough

@@ -2,10 +2,6 @@ package ntp
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,26 +17,11 @@ import (
 // bound, over UDP and over the unix socket alike.
 func TestChronySourceAgainstChronyd(t *testing.T) {
 	const ahead = 40 * time.Millisecond
-	server, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	responder := &Responder{Clock: func() time.Time { return time.Now().Add(ahead) }}
-	go func() { _ = responder.Serve(ctx, server) }()
+	chronyd := testlab.MeasuringChronyd(t, skewedServer(ctx, t, "127.0.0.1", ahead, 0))
 
-	dir, err := os.MkdirTemp("", "cw-chrony")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	cmdPort := testlab.FreeUDPPort(t)
-	socket := filepath.Join(dir, "chronyd.sock")
-	testlab.Chronyd(t, dir, fmt.Sprintf("server 127.0.0.1 port %d iburst minpoll -2 maxpoll -2\nport 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n",
-		server.LocalAddr().(*net.UDPAddr).Port, cmdPort, socket))
-
-	for _, address := range []string{fmt.Sprintf("udp://127.0.0.1:%d", cmdPort), "unix://" + socket} {
+	for _, address := range []string{chronyd.UDP, "unix://" + chronyd.Socket} {
 		t.Run(address, func(t *testing.T) {
 			src, err := NewChronySource(address, time.Second, quietLogger())
 			if err != nil {

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"math"
-	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,19 +10,10 @@ import (
 )
 
 // startMeasuringChronyd runs a real chronyd that only measures (-x) and
-// polls server; it answers commands on a UDP port of loopback, returned as
-// the address for --chrony.address.
+// polls server, and returns its command address for --chrony.address.
 func startMeasuringChronyd(t *testing.T, server string) string {
 	t.Helper()
-	dir := shortTempDir(t)
-	host, port, err := net.SplitHostPort(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmdPort := testlab.FreeUDPPort(t)
-	testlab.Chronyd(t, dir, fmt.Sprintf("server %s port %s iburst minpoll -2 maxpoll -2\nport 0\ncmdport %d\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n",
-		host, port, cmdPort, filepath.Join(dir, "chronyd.sock")))
-	return fmt.Sprintf("udp://127.0.0.1:%d", cmdPort)
+	return testlab.MeasuringChronyd(t, server).UDP
 }
 
 // TestRunAgainstLocalChronyd has the agent read a real measure-only

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,6 +51,42 @@ func ChronydServer(t testing.TB) string {
 	port := FreeUDPPort(t)
 	Chronyd(t, t.TempDir(), fmt.Sprintf("local stratum 1\nallow 127.0.0.1\nport %d\ncmdport 0\n", port))
 	return fmt.Sprintf("127.0.0.1:%d", port)
+}
+
+// ChronydCommands is where a test reaches a chronyd's commands.
+type ChronydCommands struct {
+	// UDP is its command port on loopback: udp://127.0.0.1:PORT.
+	UDP string
+	// Socket is the path of its unix command socket, which also takes the
+	// commands chronyd refuses over UDP (serverstats, minpoll, ...).
+	Socket string
+}
+
+// MeasuringChronyd runs a chronyd that only measures (-x) the NTP servers
+// given as HOST:PORT, each polled 4 times a second (options of chrony's
+// server directive may follow after a space: "127.0.0.2:4123 noselect"). It
+// serves no NTP and takes commands on a UDP port of loopback and a unix
+// socket.
+func MeasuringChronyd(t testing.TB, servers ...string) ChronydCommands {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cw-chrony") // short, and private as chronyd wants its socket's directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	var conf strings.Builder
+	for _, s := range servers {
+		addr, options, _ := strings.Cut(s, " ")
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Fatalf("chronyd server %q: %v", s, err)
+		}
+		fmt.Fprintf(&conf, "server %s port %s iburst minpoll -2 maxpoll -2 %s\n", host, port, options)
+	}
+	cmd := ChronydCommands{UDP: fmt.Sprintf("udp://127.0.0.1:%d", FreeUDPPort(t)), Socket: filepath.Join(dir, "chronyd.sock")}
+	fmt.Fprintf(&conf, "port 0\ncmdport %s\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n", strings.TrimPrefix(cmd.UDP, "udp://127.0.0.1:"), cmd.Socket)
+	Chronyd(t, dir, conf.String())
+	return cmd
 }
 
 // FreeUDPPort returns a UDP port on loopback that was free a moment ago.
