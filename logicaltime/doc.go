@@ -38,8 +38,35 @@
 // Timestamps encode as 8 bytes (MarshalBinary, AppendBinary;
 // ExampleTimestamp_MarshalBinary), as text that sorts like them (String,
 // ParseTimestamp; ExampleParseTimestamp) and as JSON strings
-// (ExampleTimestamp_MarshalText). Over HTTP, Transport and Middleware carry
-// them in the Clockwatch-Hlc header (ExampleTransport, ExampleMiddleware).
+// (ExampleTimestamp_MarshalText).
+//
+// # Carrying timestamps between services
+//
+// One codec carries a timestamp beside any message: a Carrier is anything
+// with Get and Set of string keys and values (OpenTelemetry's
+// TextMapCarrier has them, and so has http.Header); Inject stamps a
+// carrier with a send event's timestamp under the key Header
+// ("Clockwatch-Hlc", in text form), Receive turns the stamp into a receive
+// event, and Extract only reads it. Over HTTP, Transport and Middleware do
+// this for every request and response (ExampleTransport,
+// ExampleMiddleware); the module github.com/clockwatch/clockwatch/logicaltime/grpc
+// does it for gRPC calls and streams, with the same rules; a message
+// queue's record headers need a Carrier of a few lines
+// (Example_eventOrdering has one for Kafka-shaped records).
+//
+// Why it matters, with the numbers of Example_eventOrdering: an order is
+// placed at 12:00:00.000 true time, paid 2 ms later because of it, and
+// shipped 2 ms after that because of the payment. The three services'
+// clocks are 3.2 ms ahead, 2.1 ms behind and 0.6 ms behind. Merged by the
+// records' wall-clock timestamps (Kafka's CreateTime), the payment
+// (11:59:59.9999) comes before the order it pays for (12:00:00.0032).
+// Merged by HLC timestamps the order is placed (.003178496, counter 0),
+// paid (same tick, counter 2: the payment service received the order
+// first) and shipped (.003375104), the causal order, each timestamp
+// within the largest skew of true time. TestCausalOrderAcrossSkewedProducers
+// runs 1000 chains of 5 such steps through 8 services: with clocks skewed
+// up to ±5 ms and steps of 0.1 to 2 ms, 36 % of cause/effect pairs merge
+// in the wrong order by wall clock (5.5 % at ±0.5 ms), none by HLC.
 //
 // # Bounded time
 //

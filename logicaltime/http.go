@@ -1,14 +1,14 @@
 package logicaltime
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 )
 
-// Header is the HTTP header that carries a timestamp in its text form, on
-// requests and on responses.
+// Header is the key under which every Carrier holds a timestamp in its text
+// form: the HTTP header on requests and responses, the gRPC metadata key
+// (which gRPC lower-cases), a queue record's header key.
 const Header = "Clockwatch-Hlc"
 
 // Transport is an http.RoundTripper that carries Clock's timestamps: it
@@ -33,7 +33,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("logicaltime: Transport.Clock is nil (set it to the service's HLC)")
 	}
 	req = req.Clone(req.Context())
-	req.Header.Set(Header, t.Clock.Now().String())
+	Inject(t.Clock, req.Header)
 	base := t.Base
 	if base == nil {
 		base = http.DefaultTransport
@@ -42,9 +42,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := receive(t.Clock, resp.Header); err != nil {
+	if _, err := Receive(t.Clock, resp.Header); err != nil {
 		resp.Body.Close()
-		return nil, fmt.Errorf("response from %s: %w", req.URL.Redacted(), err)
+		return nil, fmt.Errorf("response from %s: header %w", req.URL.Redacted(), err)
 	}
 	return resp, nil
 }
@@ -58,13 +58,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // response is stamped all the same.
 func Middleware(clock *HLC, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ts, err := receive(clock, r.Header)
+		ts, err := Receive(clock, r.Header)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+			http.Error(w, "header "+err.Error(), http.StatusBadRequest)
 			return
 		}
 		if !ts.IsZero() {
-			r = r.WithContext(context.WithValue(r.Context(), receiveKey{}, ts))
+			r = r.WithContext(ContextWithTimestamp(r.Context(), ts))
 		}
 		sw := &stampingWriter{ResponseWriter: w, clock: clock}
 		next.ServeHTTP(sw, r)
@@ -72,34 +72,6 @@ func Middleware(clock *HLC, next http.Handler) http.Handler {
 		// which sends it after this returns.
 		sw.stamp()
 	})
-}
-
-// TimestampFromContext returns the receive timestamp Middleware put into the
-// request's context; false if the request carried no stamp.
-func TimestampFromContext(ctx context.Context) (Timestamp, bool) {
-	ts, ok := ctx.Value(receiveKey{}).(Timestamp)
-	return ts, ok
-}
-
-// receiveKey is the context key of the receive timestamp.
-type receiveKey struct{}
-
-// receive updates clock from the stamp in h, if any, and returns the
-// receive timestamp; the zero Timestamp without a stamp.
-func receive(clock *HLC, h http.Header) (Timestamp, error) {
-	stamp := h.Get(Header)
-	if stamp == "" {
-		return Timestamp{}, nil
-	}
-	remote, err := ParseTimestamp(stamp)
-	if err != nil {
-		return Timestamp{}, fmt.Errorf("header %s: %w", Header, err)
-	}
-	ts, err := clock.Update(remote)
-	if err != nil {
-		return Timestamp{}, fmt.Errorf("header %s: %w", Header, err)
-	}
-	return ts, nil
 }
 
 // stampingWriter sets the timestamp header just before the response header
@@ -137,6 +109,6 @@ func (w *stampingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 func (w *stampingWriter) stamp() {
 	if !w.stamped {
 		w.stamped = true
-		w.ResponseWriter.Header().Set(Header, w.clock.Now().String())
+		Inject(w.clock, w.ResponseWriter.Header())
 	}
 }
