@@ -18,24 +18,20 @@ import (
 // configuration file: the socket lives as long as the process.
 type responderFlags struct {
 	listen string
-	rate   rateFlag
-	burst  intFlag
-	leak   intFlag
+	rate   float64
+	burst  int
+	leak   int
 }
 
 // addResponderFlags registers the responder flags on cmd. Their values are
 // checked as they are parsed: a rate that is not a finite number ≥ 0, or a
 // burst or leak out of range, stops the command before it starts.
 func addResponderFlags(cmd *kingpin.CmdClause) *responderFlags {
-	f := &responderFlags{
-		rate:  rateFlag{name: "responder.rate-limit"},
-		burst: intFlag{name: "responder.burst", min: 1, max: math.MaxInt32},
-		leak:  intFlag{name: "responder.leak", min: 1, max: ntp.MaxRateLeak},
-	}
+	f := &responderFlags{}
 	cmd.Flag("responder.listen-address", fmt.Sprintf("UDP address to answer other agents' NTP requests on, HOST, HOST:PORT or :PORT (port %d, clockwatch's peer port, when none is given). Off by default: peers cannot measure this host.", ntp.DefaultResponderPort)).PlaceHolder("[HOST]:PORT").StringVar(&f.listen)
-	cmd.Flag("responder.rate-limit", "Requests per second each source address may send to the responder (token bucket); past it the source gets one kiss-o'-death RATE a second and silence otherwise, but for the share --responder.leak answers. A finite number; 0: no limit.").Default(fmt.Sprint(ntp.DefaultRateLimit)).SetValue(&f.rate)
-	cmd.Flag("responder.burst", "Requests a source address may send at once before --responder.rate-limit applies; at least 1.").Default(strconv.Itoa(ntp.DefaultRateBurst)).SetValue(&f.burst)
-	cmd.Flag("responder.leak", fmt.Sprintf("Past --responder.rate-limit, still answer one request in 2^N at random (chrony's ratelimit leak), so a flood that spoofs a peer's address cannot deny that peer its replies; the replies are never larger than the requests. 1 to %d.", ntp.MaxRateLeak)).Default(strconv.Itoa(ntp.DefaultRateLeak)).SetValue(&f.leak)
+	cmd.Flag("responder.rate-limit", "Requests per second each source address may send to the responder (token bucket); past it the source gets one kiss-o'-death RATE a second and silence otherwise, but for the share --responder.leak answers. A finite number; 0: no limit.").Default(fmt.Sprint(ntp.DefaultRateLimit)).SetValue(&rateFlag{name: "responder.rate-limit", target: &f.rate})
+	cmd.Flag("responder.burst", "Requests a source address may send at once before --responder.rate-limit applies; at least 1.").Default(strconv.Itoa(ntp.DefaultRateBurst)).SetValue(&intFlag{name: "responder.burst", target: &f.burst, min: 1, max: math.MaxInt32})
+	cmd.Flag("responder.leak", fmt.Sprintf("Past --responder.rate-limit, still answer one request in 2^N at random (chrony's ratelimit leak), so a flood that spoofs a peer's address cannot deny that peer its replies; the replies are never larger than the requests. 1 to %d.", ntp.MaxRateLeak)).Default(strconv.Itoa(ntp.DefaultRateLeak)).SetValue(&intFlag{name: "responder.leak", target: &f.leak, min: 1, max: ntp.MaxRateLeak})
 	return f
 }
 
@@ -44,48 +40,11 @@ func (f *responderFlags) enabled() bool { return f.listen != "" }
 
 // rateLimit is the responder's token bucket configuration.
 func (f *responderFlags) rateLimit() *ntp.RateLimit {
-	if f.rate.value == 0 {
+	if f.rate == 0 {
 		return nil
 	}
-	return &ntp.RateLimit{Rate: f.rate.value, Burst: f.burst.value, Leak: f.leak.value}
+	return &ntp.RateLimit{Rate: f.rate, Burst: f.burst, Leak: f.leak}
 }
-
-// rateFlag is a flag of requests per second: a finite number, at least 0.
-type rateFlag struct {
-	name  string
-	value float64
-}
-
-// Set parses s, refusing NaN, infinities and negative rates, which would
-// silently turn the limit off.
-func (r *rateFlag) Set(s string) error {
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		return fmt.Errorf("--%s=%s is not a rate: give requests per second as a finite number, or 0 for no limit", r.name, s)
-	}
-	r.value = v
-	return nil
-}
-
-func (r *rateFlag) String() string { return strconv.FormatFloat(r.value, 'g', -1, 64) }
-
-// intFlag is an integer flag that must lie in min..max.
-type intFlag struct {
-	name            string
-	value, min, max int
-}
-
-// Set parses s and checks its range.
-func (f *intFlag) Set(s string) error {
-	v, err := strconv.Atoi(s)
-	if err != nil || v < f.min || v > f.max {
-		return fmt.Errorf("--%s=%s is not a whole number from %d to %d", f.name, s, f.min, f.max)
-	}
-	f.value = v
-	return nil
-}
-
-func (f *intFlag) String() string { return strconv.Itoa(f.value) }
 
 // responderAddress parses --responder.listen-address, adding the default
 // port when it names none.
@@ -120,6 +79,6 @@ func startResponder(ctx context.Context, f *responderFlags, clock func() time.Ti
 		}
 	}()
 	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	logger.Info("answering peers", "address", local.String(), "rate_limit", f.rate.value, "burst", f.burst.value, "leak", f.leak.value)
+	logger.Info("answering peers", "address", local.String(), "rate_limit", f.rate, "burst", f.burst, "leak", f.leak)
 	return r, local, nil
 }

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"time"
+	"strconv"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/clockwatch/clockwatch/exporters"
@@ -26,10 +23,17 @@ const defaultListenAddress = ":9896"
 // webFlags are the HTTP server flags of run and demo.
 type webFlags struct {
 	toolkit *web.FlagConfig
+	limits  httpLimits
 }
 
+// addWebFlags registers exporter-toolkit's flags (--web.listen-address,
+// --web.config.file, --web.systemd-socket) and the connection cap on cmd.
 func addWebFlags(cmd *kingpin.CmdClause) *webFlags {
-	return &webFlags{toolkit: kingpinflag.AddFlags(cmd, defaultListenAddress)}
+	f := &webFlags{toolkit: kingpinflag.AddFlags(cmd, defaultListenAddress), limits: defaultHTTPLimits}
+	cmd.GetFlag("web.listen-address").Help("Address to serve /metrics, the API and the page on; repeatable. The default, " + defaultListenAddress + ", is every interface of this host: anyone who can reach the port reads the host's clock state. Bind a management or loopback address (e.g. 127.0.0.1:9896 for local clockwatch status only, or the address Prometheus scrapes), or require TLS and passwords with --web.config.file.")
+	cmd.Flag("web.max-connections", fmt.Sprintf("HTTP connections served at once per listen address, idle keep-alive connections included (those close after %v idle, and a client has %v to send its request headers); more wait in the kernel's queue until one closes.", defaultHTTPLimits.idle, defaultHTTPLimits.readHeader)).
+		Default(strconv.Itoa(defaultMaxConnections)).SetValue(&intFlag{name: "web.max-connections", target: &f.limits.maxConnections, min: 1, max: 1 << 20})
+	return f
 }
 
 // healthChecker is an extra collector that also judges the agent's
@@ -59,42 +63,6 @@ func serveAPI(ctx context.Context, f *webFlags, a *agent, logger *slog.Logger, e
 	if err != nil {
 		return nil, err
 	}
-	if *f.toolkit.WebConfigFile != "" {
-		if err := web.Validate(*f.toolkit.WebConfigFile); err != nil {
-			return nil, fmt.Errorf("--web.config.file: %w", err)
-		}
-	}
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	context.AfterFunc(ctx, func() {
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = server.Shutdown(shutdown)
-	})
-	if f.toolkit.WebSystemdSocket != nil && *f.toolkit.WebSystemdSocket {
-		go func() { done <- ignoreClosed(web.ListenAndServe(server, f.toolkit, logger)) }()
-		return done, nil
-	}
-	var listeners []net.Listener
-	for _, addr := range *f.toolkit.WebListenAddresses {
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			for _, l := range listeners {
-				l.Close()
-			}
-			return nil, fmt.Errorf("listen on %s: %w (use --web.listen-address to pick another address)", addr, err)
-		}
-		logger.Info("serving metrics and API", "address", l.Addr().String())
-		listeners = append(listeners, l)
-	}
-	go func() { done <- ignoreClosed(web.ServeMultiple(listeners, server, f.toolkit, logger)) }()
-	return done, nil
-}
-
-// ignoreClosed hides the error of a server shut down on purpose.
-func ignoreClosed(err error) error {
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
-	}
-	return err
+	_, done, err := serveHTTP(ctx, f, handler, logger)
+	return done, err
 }
