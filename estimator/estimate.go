@@ -30,6 +30,9 @@ const (
 	SourceUnreachable = "unreachable" // no answer to its last 8 polls
 	SourceKoD         = "kod"         // the server told us to stop (kiss-o'-death)
 	SourceInit        = "init"        // not polled yet
+	// SourceUnauthenticated is a source left out because authentication
+	// is required (Config.RequireAuthentication) and it has none.
+	SourceUnauthenticated = "unauthenticated"
 )
 
 // Estimate is the estimator's view of the local clock at one instant. Every

@@ -41,6 +41,13 @@ type Config struct {
 	// PeersDefineTime lets peer agents define time like upstream
 	// references: fleet consensus time when there is no upstream.
 	PeersDefineTime bool
+	// RequireAuthentication leaves out every source measured over the
+	// network without authentication (kinds ntp, peer and ptp whose
+	// SourceInfo.Authentication is none): its polls count as
+	// "unauthenticated" and it shows as SourceUnauthenticated, never
+	// used. Local sources (chrony, ptp4l, phc) are exempt, as chrony's
+	// authselectmode require exempts reference clocks.
+	RequireAuthentication bool
 }
 
 func (c Config) withDefaults() Config {
@@ -129,6 +136,7 @@ func (e *Estimator) SetSources(infos []SourceInfo) {
 		}
 		s.info = info
 		s.keepsTime = definesTime(info.Kind) || e.cfg.PeersDefineTime
+		s.unauthenticated = e.cfg.RequireAuthentication && !authenticatedOrLocal(info)
 		next[info.Name] = s
 		e.list = append(e.list, s)
 	}
@@ -160,6 +168,10 @@ func (e *Estimator) Add(s Sample) error {
 	src, ok := e.sources[s.Source]
 	if !ok {
 		return fmt.Errorf("estimator: sample from unknown source %q", s.Source)
+	}
+	if src.unauthenticated {
+		src.record(ResultUnauthenticated)
+		return nil
 	}
 	src.record(ResultOK)
 	if e.anchor.IsZero() {

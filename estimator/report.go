@@ -128,6 +128,8 @@ func (s *sourceState) estimate(v view, ok, selected, majority bool) SourceEstima
 func (s *sourceState) status(selected, majority bool) string {
 	_, _, hasData := s.newest()
 	switch {
+	case s.unauthenticated:
+		return SourceUnauthenticated
 	case s.stopped:
 		return SourceKoD
 	case s.polls == 0 && !hasData:

@@ -18,6 +18,25 @@ const (
 // ResultOK is the poll result of a usable sample.
 const ResultOK = "ok"
 
+// ResultUnauthenticated is the poll result of a sample refused because
+// Config.RequireAuthentication is set and the source is not authenticated.
+const ResultUnauthenticated = "unauthenticated"
+
+// AuthNone is SourceInfo.Authentication of a source measured without
+// authentication; "" means the same.
+const AuthNone = "none"
+
+// authenticatedOrLocal reports whether a source may be used when
+// authentication is required: it is authenticated, or it is read on this
+// host rather than over the network.
+func authenticatedOrLocal(info SourceInfo) bool {
+	switch info.Kind {
+	case KindChrony, KindPTP4L, KindPHC:
+		return true
+	}
+	return info.Authentication != "" && info.Authentication != AuthNone
+}
+
 // SourceInfo names a source and says what it is.
 type SourceInfo struct {
 	// Name is unique among the sources, e.g. "ntp1.example.com:123".
@@ -26,6 +45,9 @@ type SourceInfo struct {
 	Kind string
 	// Address is where the source is reached, e.g. "192.0.2.1:123".
 	Address string
+	// Authentication is how its measurements are authenticated: "nts",
+	// "symmetric", or "none" ("" reads as "none").
+	Authentication string
 }
 
 // definesTime reports whether sources of a kind define true time. Peers do
@@ -63,6 +85,9 @@ type sourceState struct {
 	info SourceInfo
 	// keepsTime is set when the source takes part in defining true time.
 	keepsTime bool
+	// unauthenticated is set when authentication is required and the
+	// source has none: its samples are refused.
+	unauthenticated bool
 	// samples are the recent usable samples, oldest first.
 	samples []record
 	// last is the newest sample as it came in; zero if none.

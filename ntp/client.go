@@ -36,6 +36,16 @@ type Client struct {
 // whose origin timestamp is not ours is skipped while waiting; if no genuine
 // reply comes, the error is a bad_origin rejection instead of a timeout.
 func (c *Client) Query(ctx context.Context, addr netip.AddrPort) (Exchange, error) {
+	return c.QueryAuthenticated(ctx, addr, nil)
+}
+
+// QueryAuthenticated is Query with auth (nil: none): the request carries
+// auth's MAC or NTS fields, and a reply counts only once auth has checked
+// it. Replies that fail are skipped while waiting, as a forgery may race
+// the genuine reply; if no authentic reply comes, the error is a bad_mac
+// rejection that says why, never the unauthenticated reply. NTS may send
+// the request to the server its key exchange named instead of addr.
+func (c *Client) QueryAuthenticated(ctx context.Context, addr netip.AddrPort, auth Authenticator) (Exchange, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -48,13 +58,42 @@ func (c *Client) Query(ctx context.Context, addr netip.AddrPort) (Exchange, erro
 	if err != nil {
 		return Exchange{}, err
 	}
-	x, err := exchange(ctx, addr.Addr().Unmap(), addr.Port(), request(nonce), deadline)
+	out := outgoing{packet: request(nonce)}
+	if auth != nil {
+		if out, addr, err = secure(ctx, auth, out.packet, addr); err != nil {
+			return Exchange{}, err
+		}
+	}
+	x, err := exchange(ctx, addr.Addr().Unmap(), addr.Port(), out, deadline)
 	if err != nil {
 		return Exchange{}, err
 	}
 	x.T1, x.T4 = x.T1.Add(c.ClockShift), x.T4.Add(c.ClockShift)
 	x.Nonce, x.Limits = nonce, c.Limits
 	return x, nil
+}
+
+// outgoing is a request and the check its reply must pass (nil: none).
+type outgoing struct {
+	packet []byte
+	check  func(reply []byte) error
+}
+
+// secure authenticates header with auth and returns the request and where
+// it goes.
+func secure(ctx context.Context, auth Authenticator, header []byte, addr netip.AddrPort) (outgoing, netip.AddrPort, error) {
+	sec, err := auth.Secure(ctx, header)
+	if err != nil {
+		return outgoing{}, addr, err
+	}
+	if sec.Host != "" {
+		ip, err := resolveHost(ctx, sec.Host)
+		if err != nil {
+			return outgoing{}, addr, err
+		}
+		addr = netip.AddrPortFrom(ip, sec.Port)
+	}
+	return outgoing{packet: sec.Packet, check: sec.Check}, addr, nil
 }
 
 // request builds a 48-byte NTPv4 client request. Like chronyd, it carries a
@@ -81,8 +120,13 @@ func echoes(reply []byte, nonce []byte) bool {
 	return len(reply) < 48 || string(reply[24:32]) == string(nonce)
 }
 
-// timeoutError is a query that got no genuine reply in time.
-func timeoutError(addr netip.AddrPort, sawBadOrigin bool, timeout time.Duration) error {
+// timeoutError is a query that got no genuine reply in time; authErr is
+// why the last reply that echoed our origin failed authentication, if one
+// did.
+func timeoutError(addr netip.AddrPort, sawBadOrigin bool, authErr error, timeout time.Duration) error {
+	if authErr != nil {
+		return &RejectError{Result: authResult(authErr), Err: fmt.Errorf("ntp: query %s: no authentic reply in %v: %w", addr, timeout.Round(time.Millisecond), authErr)}
+	}
 	if sawBadOrigin {
 		return reject(ResultBadOrigin, "ntp: query %s: only replies with a wrong origin timestamp (spoofed or stale)", addr)
 	}
@@ -103,3 +147,11 @@ func waitContext(ctx context.Context) error {
 // differences of timestamps are wall-clock differences like those of kernel
 // timestamps.
 func wallNow() time.Time { return time.Now().Round(0) }
+
+// checkReply runs the request's check on a reply that echoes its origin.
+func (o outgoing) checkReply(reply []byte) error {
+	if o.check == nil {
+		return nil
+	}
+	return o.check(reply)
+}

@@ -20,8 +20,9 @@ const recvSlice = 50 * time.Millisecond
 // exchange sends req to addr from a fresh socket (a new random port for
 // every query, like chronyd) with kernel software timestamps enabled before
 // the first packet, and waits until deadline for a reply that echoes the
-// nonce.
-func exchange(ctx context.Context, ip netip.Addr, port uint16, req []byte, deadline time.Time) (Exchange, error) {
+// nonce and passes out's check.
+func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, deadline time.Time) (Exchange, error) {
+	req := out.packet
 	addr := netip.AddrPortFrom(ip, port)
 	family := unix.AF_INET6
 	if ip.Is4() {
@@ -53,7 +54,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, req []byte, deadl
 			kernelTX = false
 		}
 	}
-	x, err := receive(ctx, fd, addr, req[40:48], deadline, kernelRX)
+	x, err := receive(ctx, fd, addr, out, deadline, kernelRX)
 	if err != nil {
 		return Exchange{}, err
 	}
@@ -89,11 +90,14 @@ func readTXStamp(fd int, sent time.Time) (time.Time, bool) {
 	return ts, true
 }
 
-// receive reads replies until one echoes nonce or the deadline passes.
-func receive(ctx context.Context, fd int, addr netip.AddrPort, nonce []byte, deadline time.Time, kernelRX bool) (Exchange, error) {
+// receive reads replies until one echoes the request's nonce and passes
+// its check, or the deadline passes.
+func receive(ctx context.Context, fd int, addr netip.AddrPort, out outgoing, deadline time.Time, kernelRX bool) (Exchange, error) {
 	buf := make([]byte, 1500)
 	oob := make([]byte, timestamp.ControlSizeBytes)
+	nonce := out.packet[40:48]
 	sawBadOrigin := false
+	var authErr error
 	start := time.Now()
 	for time.Now().Before(deadline) {
 		if err := waitContext(ctx); err != nil {
@@ -112,6 +116,12 @@ func receive(ctx context.Context, fd int, addr netip.AddrPort, nonce []byte, dea
 			sawBadOrigin = true
 			continue
 		}
+		if authErr = out.checkReply(reply); authErr != nil {
+			if finalAuthError(authErr) {
+				break
+			}
+			continue
+		}
 		stamps := StampUser
 		if kernelRX {
 			if ts, err := timestamp.ReadRXTimestamp(oob, oobn); err == nil && !ts.After(t4) {
@@ -120,5 +130,5 @@ func receive(ctx context.Context, fd int, addr netip.AddrPort, nonce []byte, dea
 		}
 		return Exchange{Reply: append([]byte(nil), reply...), T4: t4, Timestamping: stamps}, nil
 	}
-	return Exchange{}, timeoutError(addr, sawBadOrigin, deadline.Sub(start))
+	return Exchange{}, timeoutError(addr, sawBadOrigin, authErr, deadline.Sub(start))
 }

@@ -14,7 +14,8 @@ import (
 
 // exchange is the portable query: user-space timestamps taken right
 // before the send and right after the receive.
-func exchange(ctx context.Context, ip netip.Addr, port uint16, req []byte, deadline time.Time) (Exchange, error) {
+func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, deadline time.Time) (Exchange, error) {
+	req := out.packet
 	addr := netip.AddrPortFrom(ip, port)
 	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(addr))
 	if err != nil {
@@ -32,6 +33,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, req []byte, deadl
 	}
 	buf := make([]byte, 1500)
 	sawBadOrigin := false
+	var authErr error
 	for {
 		n, err := conn.Read(buf)
 		t4 := wallNow()
@@ -39,13 +41,19 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, req []byte, deadl
 			if ctx.Err() != nil {
 				return Exchange{}, ctx.Err()
 			}
-			return Exchange{}, timeoutError(addr, sawBadOrigin, deadline.Sub(t1))
+			return Exchange{}, timeoutError(addr, sawBadOrigin, authErr, deadline.Sub(t1))
 		}
 		if err != nil {
 			return Exchange{}, reject(ResultNetworkError, "ntp: query %s: receive: %v (is a server listening there?)", addr, err)
 		}
 		if !echoes(buf[:n], req[40:48]) {
 			sawBadOrigin = true
+			continue
+		}
+		if authErr = out.checkReply(buf[:n]); authErr != nil {
+			if finalAuthError(authErr) {
+				return Exchange{}, timeoutError(addr, sawBadOrigin, authErr, deadline.Sub(t1))
+			}
 			continue
 		}
 		return Exchange{Reply: append([]byte(nil), buf[:n]...), T1: t1, T4: t4, Timestamping: StampUser}, nil

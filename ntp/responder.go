@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/clockwatch/clockwatch/ntp/nts"
+	"github.com/clockwatch/clockwatch/ntp/symkey"
 	"github.com/facebook/time/ntp/protocol"
 )
 
@@ -64,6 +66,14 @@ type Responder struct {
 	// UserTimestamps takes receive timestamps in user space even where
 	// the kernel offers them: for comparing the two.
 	UserTimestamps bool
+	// NTS, when set, answers NTS requests (RFC 8915) whose cookies these
+	// keys sealed: a KE server with the same keys grants them. Without
+	// it, NTS requests get a plain reply, which their clients refuse.
+	NTS *nts.ServerKeys
+	// Keys, when set, answer requests signed with one of their symmetric
+	// keys with a reply signed by the same key; a request signed with a
+	// key not there gets a crypto-NAK.
+	Keys *symkey.Keys
 	// PathDelay, when set, returns extra delays to emulate a network path:
 	// in is waited before the request is stamped, out after the reply is.
 	PathDelay func() (in, out time.Duration)
@@ -82,6 +92,15 @@ type ResponderStats struct {
 	KissOfDeath uint64 // over the rate limit: replied with KoD RATE
 	Dropped     uint64 // over the rate limit, KoD already sent: ignored
 	Invalid     uint64 // not a client-mode NTP request: ignored
+	// Authenticated counts requests answered with NTS or a symmetric key
+	// (they count in Answered or Leaked too).
+	Authenticated uint64
+	// BadAuthentication counts requests dropped because their NTS fields
+	// or MAC are forged or garbled.
+	BadAuthentication uint64
+	// NAKs counts NTS NAKs and crypto-NAKs sent: the client's cookie or
+	// key is not ours.
+	NAKs uint64
 	// BytesIn and BytesOut are the UDP payload bytes of every datagram
 	// received and of every reply sent: BytesOut never exceeds BytesIn.
 	BytesIn, BytesOut uint64
@@ -93,6 +112,7 @@ type ResponderStats struct {
 // responderCounters are the atomic counters behind ResponderStats.
 type responderCounters struct {
 	answered, leaked, kod, dropped, invalid atomic.Uint64
+	authenticated, badAuth, naks            atomic.Uint64
 	bytesIn, bytesOut                       atomic.Uint64
 	kernel                                  atomic.Bool
 }
@@ -100,14 +120,17 @@ type responderCounters struct {
 // Stats returns the counters so far; safe to call while Serve runs.
 func (r *Responder) Stats() ResponderStats {
 	return ResponderStats{
-		Answered:         r.stats.answered.Load(),
-		Leaked:           r.stats.leaked.Load(),
-		KissOfDeath:      r.stats.kod.Load(),
-		Dropped:          r.stats.dropped.Load(),
-		Invalid:          r.stats.invalid.Load(),
-		BytesIn:          r.stats.bytesIn.Load(),
-		BytesOut:         r.stats.bytesOut.Load(),
-		KernelTimestamps: r.stats.kernel.Load(),
+		Answered:          r.stats.answered.Load(),
+		Leaked:            r.stats.leaked.Load(),
+		KissOfDeath:       r.stats.kod.Load(),
+		Dropped:           r.stats.dropped.Load(),
+		Invalid:           r.stats.invalid.Load(),
+		Authenticated:     r.stats.authenticated.Load(),
+		BadAuthentication: r.stats.badAuth.Load(),
+		NAKs:              r.stats.naks.Load(),
+		BytesIn:           r.stats.bytesIn.Load(),
+		BytesOut:          r.stats.bytesOut.Load(),
+		KernelTimestamps:  r.stats.kernel.Load(),
 	}
 }
 
@@ -136,7 +159,7 @@ func (r *Responder) Serve(ctx context.Context, conn net.PacketConn) error {
 // request, user-space timestamps taken right after each read.
 func (r *Responder) serveUDP(ctx context.Context, conn *net.UDPConn) error {
 	loop := r.newServeLoop()
-	buf := make([]byte, 1500)
+	buf := make([]byte, maxPacket)
 	for {
 		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		rxSys := time.Now()
@@ -146,9 +169,10 @@ func (r *Responder) serveUDP(ctx context.Context, conn *net.UDPConn) error {
 			}
 			continue
 		}
-		if reply, ok := loop.handle(buf[:n], from.Addr(), rxSys); ok {
-			loop.stampTransmit(reply)
-			_, _ = conn.WriteToUDPAddrPort(reply, from)
+		if reply, auth, ok := loop.handle(buf[:n], from.Addr(), rxSys); ok {
+			if reply, ok = loop.finish(reply, auth, loop.transmitTime()); ok {
+				_, _ = conn.WriteToUDPAddrPort(reply, from)
+			}
 		}
 	}
 }
@@ -157,7 +181,7 @@ func (r *Responder) serveUDP(ctx context.Context, conn *net.UDPConn) error {
 // PathDelay, each exchange waits in its own goroutine.
 func (r *Responder) servePackets(ctx context.Context, conn net.PacketConn) error {
 	loop := r.newServeLoop()
-	buf := make([]byte, 1500)
+	buf := make([]byte, maxPacket)
 	for {
 		n, from, err := conn.ReadFrom(buf)
 		rxSys := time.Now()
@@ -169,9 +193,10 @@ func (r *Responder) servePackets(ctx context.Context, conn net.PacketConn) error
 		}
 		addr := addrOf(from)
 		if r.PathDelay == nil {
-			if reply, ok := loop.handle(buf[:n], addr, rxSys); ok {
-				loop.stampTransmit(reply)
-				_, _ = conn.WriteTo(reply, from)
+			if reply, auth, ok := loop.handle(buf[:n], addr, rxSys); ok {
+				if reply, ok = loop.finish(reply, auth, loop.transmitTime()); ok {
+					_, _ = conn.WriteTo(reply, from)
+				}
 			}
 			continue
 		}

@@ -209,7 +209,7 @@ func BenchmarkServeLoop(b *testing.B) {
 	sources := fleet(1000)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		reply, _ := loop.handle(req, sources[i%len(sources)].Addr(), now)
-		loop.stampTransmit(reply)
+		reply, auth, _ := loop.handle(req, sources[i%len(sources)].Addr(), now)
+		loop.finish(reply, auth, now)
 	}
 }

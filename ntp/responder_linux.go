@@ -81,15 +81,17 @@ type mmsgs struct {
 
 	out     []mmsghdr
 	outIovs []unix.Iovec
-	replies [][requestSize]byte
+	replies [][]byte
+	auths   []replyAuth
 }
 
 func newMmsgs(n int) *mmsgs {
 	m := &mmsgs{hdrs: make([]mmsghdr, n), iovs: make([]unix.Iovec, n), bufs: make([][]byte, n),
 		oobs: make([][]byte, n), names: make([]unix.RawSockaddrAny, n),
-		out: make([]mmsghdr, n), outIovs: make([]unix.Iovec, n), replies: make([][requestSize]byte, n)}
+		out: make([]mmsghdr, n), outIovs: make([]unix.Iovec, n), replies: make([][]byte, n), auths: make([]replyAuth, n)}
 	for i := range n {
-		m.bufs[i] = make([]byte, 1500)
+		m.replies[i] = make([]byte, requestSize, maxPacket)
+		m.bufs[i] = make([]byte, maxPacket)
 		m.oobs[i] = make([]byte, timestamp.ControlSizeBytes)
 		m.iovs[i].Base = &m.bufs[i][0]
 		m.iovs[i].SetLen(len(m.bufs[i]))
@@ -127,13 +129,12 @@ func (m *mmsgs) answerAll(fd, n int, loop *serveLoop) {
 		if !ok {
 			rx = time.Now()
 		}
-		reply, ok := loop.handle(m.bufs[i][:h.len], sockaddrIP(&m.names[i]), rx)
+		reply, auth, ok := loop.handle(m.bufs[i][:h.len], sockaddrIP(&m.names[i]), rx)
 		if !ok {
 			continue
 		}
-		copy(m.replies[k][:], reply)
-		m.outIovs[k].Base = &m.replies[k][0]
-		m.outIovs[k].SetLen(len(reply))
+		m.replies[k] = append(m.replies[k][:0], reply...)
+		m.auths[k] = auth
 		out := &m.out[k].hdr
 		out.Name, out.Namelen = h.hdr.Name, h.hdr.Namelen
 		out.Iov = &m.outIovs[k]
@@ -144,10 +145,19 @@ func (m *mmsgs) answerAll(fd, n int, loop *serveLoop) {
 		return
 	}
 	tx := loop.transmitTime()
+	sent := 0
 	for j := range k {
-		putTime(m.replies[j][40:48], tx)
+		reply, ok := loop.finish(m.replies[j], m.auths[j], tx)
+		if !ok {
+			continue
+		}
+		m.replies[sent], m.replies[j] = reply, m.replies[sent]
+		m.out[sent].hdr.Name, m.out[sent].hdr.Namelen = m.out[j].hdr.Name, m.out[j].hdr.Namelen
+		m.outIovs[sent].Base = &m.replies[sent][0]
+		m.outIovs[sent].SetLen(len(reply))
+		sent++
 	}
-	m.send(fd, k)
+	m.send(fd, sent)
 }
 
 // send sends the first k replies, retrying a partial send; a reply the

@@ -131,11 +131,11 @@ func TestServeLoopDoesNotAllocate(t *testing.T) {
 	loop := r.newServeLoop()
 	req, from, now := clientPacket(4, modeClient, 48), netip.MustParseAddr("198.18.0.1"), time.Now()
 	allocs := testing.AllocsPerRun(1000, func() {
-		reply, ok := loop.handle(req, from, now)
+		reply, auth, ok := loop.handle(req, from, now)
 		if !ok {
 			t.Fatal("request not answered")
 		}
-		loop.stampTransmit(reply)
+		loop.finish(reply, auth, now)
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per request, want 0", allocs)

@@ -119,6 +119,8 @@ type Source struct {
 	cfg    PollConfig
 	logger *slog.Logger
 
+	client  *Client
+	auth    Authenticator
 	query   func(ctx context.Context, addr netip.AddrPort) (Exchange, error)
 	resolve func(ctx context.Context, host string) (netip.Addr, error)
 	sleep   func(ctx context.Context, d time.Duration) error
@@ -155,6 +157,7 @@ func NewNamedSource(name, server, kind string, cfg PollConfig, client *Client, l
 	return &Source{
 		info:    estimator.SourceInfo{Name: name, Kind: kind, Address: address},
 		host:    host,
+		client:  client,
 		port:    port,
 		cfg:     cfg.withDefaults(),
 		logger:  logger,
@@ -180,6 +183,25 @@ func SplitHostPort(server string) (string, uint16, error) {
 		return "", 0, fmt.Errorf("ntp: server %q: port %q is not a number from 1 to 65535", server, portText)
 	}
 	return host, uint16(port), nil
+}
+
+// Authenticate makes every exchange of the source authenticated by auth
+// (NTS or a symmetric key): a reply that fails is never a sample. For NTS,
+// the source's address is the key-exchange server's.
+func (s *Source) Authenticate(auth Authenticator) {
+	s.auth, s.info.Authentication = auth, auth.Mode()
+	s.query = func(ctx context.Context, addr netip.AddrPort) (Exchange, error) {
+		return s.client.QueryAuthenticated(ctx, addr, auth)
+	}
+}
+
+// AuthStats counts the source's authentication events; zero when it is
+// not authenticated.
+func (s *Source) AuthStats() AuthStats {
+	if s.auth == nil {
+		return AuthStats{}
+	}
+	return s.auth.Stats()
 }
 
 // Info names the source for the estimator.

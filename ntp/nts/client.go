@@ -206,6 +206,9 @@ func (r *Request) check(reply []byte) error {
 		return fmt.Errorf("%w: %v", ErrBadAuthentication, ErrNoAuthenticator)
 	}
 	plaintext, err := openAuthenticator(reply, fields[auth], r.s2c)
+	if errors.Is(err, ErrAuthentication) {
+		return fmt.Errorf("%w: the authenticator does not match (altered in transit, or sealed with another key)", ErrBadAuthentication)
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadAuthentication, err)
 	}

@@ -25,8 +25,9 @@ var (
 	// ErrBadMAC is a packet whose MAC is missing, of another key, or
 	// wrong: altered, forged, or keyed differently.
 	ErrBadMAC = errors.New("bad MAC")
-	// ErrCryptoNAK is a crypto-NAK: the server does not know our key.
-	ErrCryptoNAK = errors.New("crypto-NAK: the server does not know the key")
+	// ErrCryptoNAK is a crypto-NAK: the server refuses our key, unknown
+	// to it or with another secret.
+	ErrCryptoNAK = errors.New("crypto-NAK: the server refuses the key (unknown to it, or another secret under that ID)")
 )
 
 // Key is one AES-CMAC key. Safe for concurrent use.
