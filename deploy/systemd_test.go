@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // unitBinary is where the unit expects the agent.
@@ -116,7 +117,7 @@ func TestSystemdUnit(t *testing.T) {
 }
 
 // TestSystemdHardening checks the settings the design asks for, on the unit
-// alone and with the discipline drop-in: a user of its own, a read-only
+// alone and with the discipline drop-in: a system user of its own, a read-only
 // system with the state, runtime and configuration directories the flags
 // use, and no capability but CAP_SYS_TIME in discipline mode.
 func TestSystemdHardening(t *testing.T) {
@@ -127,7 +128,9 @@ func TestSystemdHardening(t *testing.T) {
 		name      string
 		got, want string
 	}{
-		{"DynamicUser", unit.last("Service", "DynamicUser"), "yes"},
+		{"User (the package's system user)", unit.last("Service", "User"), "clockwatch"},
+		{"DynamicUser (off: the package owns the user and /var/lib/clockwatch)", unit.last("Service", "DynamicUser"), ""},
+		{"RemoveIPC", unit.last("Service", "RemoveIPC"), "yes"},
 		{"ProtectSystem", unit.last("Service", "ProtectSystem"), "strict"},
 		{"NoNewPrivileges", unit.last("Service", "NoNewPrivileges"), "yes"},
 		{"CapabilityBoundingSet", unit.last("Service", "CapabilityBoundingSet"), ""},
@@ -179,5 +182,43 @@ func TestSystemdFlagsExist(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSystemdDefaultConfigStarts runs the agent as the unit does, with the
+// default configuration every artefact ships (clockwatch.yml, installed as
+// /etc/clockwatch/clockwatch.yml) and the unit's directories moved to a
+// temporary one, in a network namespace of its own with nothing but
+// loopback: the agent must accept the file and serve. A fresh install
+// crash-looped on a missing file before the repository shipped one.
+func TestSystemdDefaultConfigStarts(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace (unshare --net)")
+	}
+	unit := readUnit(t, "systemd/clockwatch.service")
+	config, err := filepath.Abs("clockwatch.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	paths := map[string]string{
+		"config.file": config,
+		"state.dir":   filepath.Join(dir, "state"),
+		"shm.path":    filepath.Join(dir, "clock"),
+	}
+	var args []string
+	for _, a := range strings.Fields(unit.last("Service", "ExecStart"))[1:] {
+		name, _, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		switch {
+		case strings.HasPrefix(a, "$"):
+		case paths[name] != "":
+			args = append(args, "--"+name+"="+paths[name])
+		default:
+			args = append(args, a)
+		}
+	}
+	log, err := runIsolated(t, args, 3*time.Second)
+	if err != nil || !strings.Contains(log, "clockwatch agent started") {
+		t.Fatalf("clockwatch %s: %v\n%s", strings.Join(args, " "), err, log)
 	}
 }
