@@ -1,6 +1,6 @@
 # clockwatch: `make test` runs every test, as CI does (see hack/test.sh).
 
-.PHONY: all build test demo bench bench-compare mixin
+.PHONY: all build test demo bench bench-compare mixin dist
 
 all: build
 
@@ -28,3 +28,11 @@ bench:
 bench-compare:
 	hack/bench/hlc/run.sh
 	go run ./hack/bench/responder -run=compare
+
+# Release artefacts in dist/ (hack/dist, a module of its own): tarballs and
+# Debian packages for linux/amd64 and linux/arm64, the OCI image of both,
+# sha256sums.txt. Offline but for the Go module proxy; no Docker engine.
+# VERSION=0.2.0-rc.1 overrides the VERSION file. A few minutes the first
+# time (two static builds), seconds after.
+dist:
+	cd hack/dist && go run . -out "$(CURDIR)/dist" $(if $(VERSION),-version "$(VERSION)")

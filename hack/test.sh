@@ -17,6 +17,8 @@ declare -A packages=(
   [ip]=iproute2
   [systemd-analyze]=systemd
   [chromium]=chromium
+  [podman]=podman
+  [runc]=runc
 )
 
 install_packages() {
