@@ -65,7 +65,9 @@ func (r release) writeDeb(out, work string, b build) (string, error) {
 				PreRemove:   filepath.Join(r.root, "deploy/debian/prerm"),
 				PostRemove:  filepath.Join(r.root, "deploy/debian/postrm"),
 			},
-			Deb: nfpm.Deb{Compression: "xz"},
+			// gzip: every dpkg reads it (zstd needs dpkg 1.21.18), and it
+			// is three times faster than xz for 10% more bytes.
+			Deb: nfpm.Deb{Compression: "gzip"},
 		},
 	})
 	if err := nfpm.PrepareForPackager(info, "deb"); err != nil {

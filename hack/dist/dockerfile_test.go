@@ -47,10 +47,7 @@ func readDockerfile(t *testing.T, path string) []dockerInstruction {
 // default configuration, and a last stage FROM scratch with the same user,
 // ports, entrypoint and command.
 func TestDockerfileMatchesImage(t *testing.T) {
-	r, err := loadRelease("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := testRelease(t)
 	instructions := readDockerfile(t, filepath.Join(r.root, "Dockerfile"))
 	last := -1
 	var build string
@@ -101,10 +98,7 @@ func TestDockerfileMatchesImage(t *testing.T) {
 // commands, so the package, the tarball and the image ship what the
 // Dockerfile's ./cmd/... builds.
 func TestCommandsAreShipped(t *testing.T) {
-	r, err := loadRelease("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := testRelease(t)
 	dirs, err := os.ReadDir(filepath.Join(r.root, "cmd"))
 	if err != nil {
 		t.Fatal(err)

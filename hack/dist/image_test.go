@@ -8,9 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -192,28 +190,5 @@ func TestImageRunsInPodman(t *testing.T) {
 	}
 	args := append(podman, "run", "--rm", "--network", "none",
 		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", imageRef(r.version))
-	cmd := exec.Command("podman", args...)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		t.Fatalf("the container exited by itself: %v\n%s", err, log.String())
-	case <-time.After(5 * time.Second):
-	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	err = <-done
-	t.Logf("$ podman run --rm --network none %s (stopped after 5s)\n%s", imageRef(r.version), log.String())
-	if err != nil {
-		t.Errorf("the container did not stop cleanly: %v", err)
-	}
-	for _, want := range []string{"clockwatch agent started", "clockwatch agent stopped"} {
-		if !strings.Contains(log.String(), want) {
-			t.Errorf("the agent's log lacks %q", want)
-		}
-	}
+	checkAgentRuns(t, "podman run --rm --network none "+imageRef(r.version), exec.Command("podman", args...))
 }

@@ -12,10 +12,7 @@ import (
 // image `make dist` builds, by the name and tag the OCI layout carries (the
 // release's version), as the user the image is made for.
 func TestDaemonSetNamesTheImage(t *testing.T) {
-	r, err := loadRelease("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := testRelease(t)
 	data, err := os.ReadFile(filepath.Join(r.root, "deploy/kubernetes/daemonset.yaml"))
 	if err != nil {
 		t.Fatal(err)

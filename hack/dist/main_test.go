@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // testBuilds holds the one linux/amd64 build the tests share: a static
@@ -46,6 +48,16 @@ func testBuild(t *testing.T) (release, build) {
 	return testBuilds.r, testBuilds.b
 }
 
+// testRelease returns the release of this repository, without building.
+func testRelease(t *testing.T) release {
+	t.Helper()
+	r, err := loadRelease("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // checkVersionOutput runs `BINARY --version` and checks that it reports the
 // release's version and revision.
 func checkVersionOutput(t *testing.T, binary string, r release) {
@@ -81,4 +93,60 @@ func needCommands(t *testing.T, commands map[string]string) {
 			t.Skipf("%s not installed (Debian package %s)", cmd, pkg)
 		}
 	}
+}
+
+// agentStarted and agentStopped are what the agent logs when it serves and
+// when it has stopped cleanly.
+const (
+	agentStarted = "clockwatch agent started"
+	agentStopped = "clockwatch agent stopped"
+)
+
+// checkAgentRuns starts cmd, an agent, waits until it logs that it started
+// (a minute at most: the machine may be busy), stops it with SIGTERM and
+// checks that it stopped cleanly. what says what runs, for the test's log.
+func checkAgentRuns(t *testing.T, what string, cmd *exec.Cmd) {
+	t.Helper()
+	log := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(time.Minute)
+	for !strings.Contains(log.String(), agentStarted) {
+		select {
+		case err := <-done:
+			t.Fatalf("%s exited by itself: %v\n%s", what, err, log)
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			t.Fatalf("%s did not start in a minute:\n%s", what, log)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	err := <-done
+	t.Logf("$ %s (stopped with SIGTERM once started)\n%s", what, log)
+	if err != nil || !strings.Contains(log.String(), agentStopped) {
+		t.Errorf("%s did not stop cleanly on SIGTERM: %v", what, err)
+	}
+}
+
+// syncBuffer is a buffer that a command writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
