@@ -105,7 +105,8 @@ func TestKubernetesManifests(t *testing.T) {
 		{"hostNetwork", pod.HostNetwork},
 		{"dnsPolicy ClusterFirstWithHostNet (cluster DNS from the host network)", pod.DNSPolicy == corev1.DNSClusterFirstWithHostNet},
 		{"runs the agent: args start with run", len(agent.Args) > 0 && agent.Args[0] == "run"},
-		{"--web.listen-address on the http port", args["web.listen-address"] == fmt.Sprintf(":%d", httpPort)},
+		{"--web.listen-address on the pod IP (the node's, not every interface of it) and the http port", args["web.listen-address"] == fmt.Sprintf("[$(POD_IP)]:%d", httpPort)},
+		{"POD_IP from the downward API's status.podIP", podIPEnv(agent) == "POD_IP"},
 		{"readiness probe on /healthz at the http port", httpProbe(agent.ReadinessProbe, "/healthz", "http")},
 		{"startup probe on /-/healthy at the http port", httpProbe(agent.StartupProbe, "/-/healthy", "http")},
 		{"liveness probe on /-/healthy (not /healthz: a restart cannot fix a clock)", httpProbe(agent.LivenessProbe, "/-/healthy", "http")},
@@ -157,8 +158,8 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Errorf("the config's peers.dns does not name Service %s.%s", peers.Name, peers.Namespace)
 	default:
 		responder := portNumber(t, agent, "ntp-peer")
-		if args["responder.listen-address"] != fmt.Sprintf(":%d", responder) {
-			t.Errorf("--responder.listen-address=%s, want :%d (the ntp-peer port)", args["responder.listen-address"], responder)
+		if want := fmt.Sprintf("[$(POD_IP)]:%d", responder); args["responder.listen-address"] != want {
+			t.Errorf("--responder.listen-address=%s, want %s (the pod IP and the ntp-peer port)", args["responder.listen-address"], want)
 		}
 		for _, p := range peers.Spec.Ports {
 			if p.Name == "ntp-peer" && (p.Protocol != corev1.ProtocolUDP || p.TargetPort != intstr.FromString("ntp-peer")) {
@@ -226,6 +227,11 @@ func volumesInTempDirs(t *testing.T, ds *appsv1.DaemonSet, configMaps map[string
 	agent := findContainer(t, pod.Containers, "clockwatch")
 	root := t.TempDir()
 	args := append([]string(nil), agent.Args...)
+	// The kubelet expands $(POD_IP); in the test's network namespace the
+	// pod's address is loopback.
+	for i, a := range args {
+		args[i] = strings.ReplaceAll(a, "$("+podIPEnv(agent)+")", "127.0.0.1")
+	}
 	for _, mount := range agent.VolumeMounts {
 		dir := filepath.Join(root, mount.Name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -302,6 +308,17 @@ func flagValues(args []string) map[string]string {
 		}
 	}
 	return flags
+}
+
+// podIPEnv returns the name of the container's variable that the downward
+// API sets to the pod's IP, or "".
+func podIPEnv(c corev1.Container) string {
+	for _, e := range c.Env {
+		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "status.podIP" {
+			return e.Name
+		}
+	}
+	return ""
 }
 
 // findContainer returns the container called name.

@@ -141,6 +141,7 @@ func TestSystemdHardening(t *testing.T) {
 		{"--config.file in ConfigurationDirectory", filepath.Dir(flags["config.file"]), "/etc/" + unit.last("Service", "ConfigurationDirectory")},
 		{"StateDirectory", unit.last("Service", "StateDirectory"), "clockwatch"},
 		{"RuntimeDirectory", unit.last("Service", "RuntimeDirectory"), "clockwatch"},
+		{"--web.listen-address on loopback until a drop-in adds the scraped address", flags["web.listen-address"], "127.0.0.1:9896"},
 		{"discipline CapabilityBoundingSet", discipline.last("Service", "CapabilityBoundingSet"), "CAP_SYS_TIME"},
 		{"discipline AmbientCapabilities", discipline.last("Service", "AmbientCapabilities"), "CAP_SYS_TIME"},
 		{"discipline ProtectClock", discipline.last("Service", "ProtectClock"), "no"},
