@@ -3,6 +3,7 @@ package ntp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/clockwatch/clockwatch/ntp/nts"
@@ -107,6 +108,16 @@ func (a *SymmetricKey) Mode() string { return AuthSymmetric }
 // Secure appends the MAC.
 func (a *SymmetricKey) Secure(_ context.Context, header []byte) (Secured, error) {
 	return Secured{Packet: a.key.AppendMAC(header), Check: a.check}, nil
+}
+
+// explainTimeout adds to a timeout what may be behind it: a server without
+// the key (chronyd, unlike RFC 5905, answers it with nothing).
+func (a *SymmetricKey) explainTimeout(err error) error {
+	var r *RejectError
+	if !errors.As(err, &r) || r.Result != ResultTimeout {
+		return err
+	}
+	return &RejectError{Result: ResultTimeout, Err: fmt.Errorf("%w; or the server lacks key %d (chronyd does not answer a key it lacks: check its keyfile)", r.Err, a.key.ID)}
 }
 
 func (a *SymmetricKey) check(reply []byte) error {

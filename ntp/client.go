@@ -65,6 +65,9 @@ func (c *Client) QueryAuthenticated(ctx context.Context, addr netip.AddrPort, au
 		}
 	}
 	x, err := exchange(ctx, addr.Addr().Unmap(), addr.Port(), out, deadline)
+	if key, ok := auth.(*SymmetricKey); ok && err != nil {
+		err = key.explainTimeout(err)
+	}
 	if err != nil {
 		return Exchange{}, err
 	}
@@ -124,6 +127,9 @@ func echoes(reply []byte, nonce []byte) bool {
 // why the last reply that echoed our origin failed authentication, if one
 // did.
 func timeoutError(addr netip.AddrPort, sawBadOrigin bool, authErr error, timeout time.Duration) error {
+	if authErr != nil && finalAuthError(authErr) {
+		return &RejectError{Result: authResult(authErr), Err: fmt.Errorf("ntp: query %s: %w", addr, authErr)}
+	}
 	if authErr != nil {
 		return &RejectError{Result: authResult(authErr), Err: fmt.Errorf("ntp: query %s: no authentic reply in %v: %w", addr, timeout.Round(time.Millisecond), authErr)}
 	}

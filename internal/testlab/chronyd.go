@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -15,6 +16,13 @@ import (
 // of the test; its log is shown if the test fails. It skips the test when
 // chronyd is missing or we are not root.
 func Chronyd(t testing.TB, dir, conf string) {
+	t.Helper()
+	StartChronyd(t, dir, conf)
+}
+
+// StartChronyd is Chronyd that returns a function to stop chronyd before
+// the test ends (to restart it); stopping twice is harmless.
+func StartChronyd(t testing.TB, dir, conf string) (stop func()) {
 	t.Helper()
 	path, err := exec.LookPath("chronyd")
 	if err != nil {
@@ -34,13 +42,20 @@ func Chronyd(t testing.TB, dir, conf string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		stop()
 		if t.Failed() {
 			t.Logf("chronyd (%s) logs:\n%s", confPath, logs.String())
 		}
 	})
+	return stop
 }
 
 // ChronydServer runs a chronyd serving NTP on loopback from this machine's
@@ -69,23 +84,31 @@ type ChronydCommands struct {
 // socket.
 func MeasuringChronyd(t testing.TB, servers ...string) ChronydCommands {
 	t.Helper()
+	return MeasuringChronydWith(t, "", servers...)
+}
+
+// MeasuringChronydWith is MeasuringChronyd with more configuration lines
+// (keyfile, ntstrustedcerts, ...).
+func MeasuringChronydWith(t testing.TB, conf string, servers ...string) ChronydCommands {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "cw-chrony") // short, and private as chronyd wants its socket's directory
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	var conf strings.Builder
+	var b strings.Builder
+	b.WriteString(conf)
 	for _, s := range servers {
 		addr, options, _ := strings.Cut(s, " ")
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			t.Fatalf("chronyd server %q: %v", s, err)
 		}
-		fmt.Fprintf(&conf, "server %s port %s iburst minpoll -2 maxpoll -2 %s\n", host, port, options)
+		fmt.Fprintf(&b, "server %s port %s iburst minpoll -2 maxpoll -2 %s\n", host, port, options)
 	}
 	cmd := ChronydCommands{UDP: fmt.Sprintf("udp://127.0.0.1:%d", FreeUDPPort(t)), Socket: filepath.Join(dir, "chronyd.sock")}
-	fmt.Fprintf(&conf, "port 0\ncmdport %s\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n", strings.TrimPrefix(cmd.UDP, "udp://127.0.0.1:"), cmd.Socket)
-	Chronyd(t, dir, conf.String())
+	fmt.Fprintf(&b, "port 0\ncmdport %s\nbindcmdaddress 127.0.0.1\nbindcmdaddress %s\n", strings.TrimPrefix(cmd.UDP, "udp://127.0.0.1:"), cmd.Socket)
+	Chronyd(t, dir, b.String())
 	return cmd
 }
 
@@ -98,4 +121,21 @@ func FreeUDPPort(t testing.TB) int {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// Chronyc runs `chronyc -c` with args against the command socket and
+// returns its CSV rows, each split into fields; an error while chronyd is
+// still starting, too.
+func (c ChronydCommands) Chronyc(args ...string) ([][]string, error) {
+	out, err := exec.Command("chronyc", append([]string{"-c", "-h", c.Socket}, args...)...).CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("chronyc %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	var rows [][]string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line != "" {
+			rows = append(rows, strings.Split(line, ","))
+		}
+	}
+	return rows, nil
 }
