@@ -14,6 +14,7 @@ require (
 	github.com/tink-crypto/tink-go/v2 v2.9.0
 	go.opentelemetry.io/collector/pdata v1.71.0
 	golang.org/x/crypto v0.58.0
+	golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d
 	golang.org/x/net v0.61.0
 	golang.org/x/sys v0.50.0
 	golang.org/x/time v0.15.0

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"debug/buildinfo"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,6 +140,7 @@ func checkImageFiles(t *testing.T, img v1.Image, r release) {
 		}
 		checkVersionOutput(t, binary, r)
 	}
+	checkFallbackRoots(t, files["usr/bin/clockwatch"].data)
 	config, err := os.ReadFile(filepath.Join(r.root, defaultConfig))
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +154,23 @@ func checkImageFiles(t *testing.T, img v1.Image, r release) {
 			t.Errorf("%s missing or not owned by the image's user %v", d, imageOwner)
 		}
 	}
+}
+
+// checkFallbackRoots checks that the agent carries root certificates of its
+// own: the image has no /etc/ssl, and NTS key exchanges verify the
+// server's certificate.
+func checkFallbackRoots(t *testing.T, binary []byte) {
+	t.Helper()
+	info, err := buildinfo.Read(bytes.NewReader(binary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range info.Deps {
+		if dep.Path == "golang.org/x/crypto/x509roots/fallback" {
+			return
+		}
+	}
+	t.Error("the agent has no fallback root certificates: NTS cannot verify a server in the image")
 }
 
 // equal compares the values of a check.
