@@ -7,7 +7,13 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/clockwatch/clockwatch/logicaltime/internal/fault"
 )
+
+// ErrFault: the region is a mapping of a file that can no longer back it.
+// Callers wrap it with the file's name.
+var ErrFault = fault.ErrFault
 
 // Size is the length of the file in bytes.
 const Size = words * 8
@@ -151,7 +157,7 @@ func NewMemoryRegion() *Region {
 // not claimable.
 func (g *Region) Claimable() (claimable bool) {
 	var err error
-	defer catchFault(debug.SetPanicOnFault(true), &err)
+	defer fault.Catch(debug.SetPanicOnFault(true), &err)
 	magic := atomic.LoadUint64(&g.words[wordMagic])
 	return magic == Magic || magic == 0 && atomic.LoadUint64(&g.words[wordSequence]) == 0
 }
@@ -163,7 +169,7 @@ func (g *Region) Claimable() (claimable bool) {
 // behind the mapping can no longer back it; readers then fail the same
 // way, or read the last complete copy.
 func (g *Region) Publish(r Record) (err error) {
-	defer catchFault(debug.SetPanicOnFault(true), &err)
+	defer fault.Catch(debug.SetPanicOnFault(true), &err)
 	seq := atomic.LoadUint64(&g.words[wordSequence])
 	c := g.copy(seq + 1)
 	atomic.StoreUint64(&c[fieldMonotonic], uint64(r.Monotonic))
@@ -188,7 +194,7 @@ func (g *Region) Publish(r Record) (err error) {
 // ErrBusy, ErrFault (the file shrank under the mapping) or an error naming
 // an unsupported version or a corrupt field.
 func (g *Region) Read(r *Record) (err error) {
-	defer catchFault(debug.SetPanicOnFault(true), &err)
+	defer fault.Catch(debug.SetPanicOnFault(true), &err)
 	w := g.words[:words]
 	magic, version := atomic.LoadUint64(&w[wordMagic]), atomic.LoadUint64(&w[wordVersion])
 	if magic != Magic || version != Version {
