@@ -9,6 +9,15 @@ import (
 	"github.com/clockwatch/clockwatch/logicaltime/clockshm"
 )
 
+// clockFileLayout is the agent's own clock file (package clockshm).
+var clockFileLayout = shmLayout{
+	size: clockshm.Size, flag: "--shm.path", notOurs: clockshm.ErrNotClockFile,
+	claimable: func(data []byte) bool {
+		region, err := clockshm.NewRegion(data)
+		return err == nil && region.Claimable()
+	},
+}
+
 // ShmWriter publishes the agent's estimate to a shared memory clock file, a
 // small memory-mapped file under a seqlock (layout in package clockshm) that
 // logicaltime.OpenBounded maps read-only. One writer per file: a second
@@ -32,9 +41,14 @@ func NewShmWriter(path string) (*ShmWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shm: %w", err)
 	}
-	file, region, err := openShmFile(path)
+	file, err := openShmFile(path, clockFileLayout)
 	if err != nil {
 		return nil, err
+	}
+	region, err := clockshm.NewRegion(file.data)
+	if err != nil {
+		file.close()
+		return nil, fmt.Errorf("shm: %s: %w", path, err)
 	}
 	return &ShmWriter{path: path, file: file, region: region, clock: clock}, nil
 }

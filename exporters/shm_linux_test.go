@@ -1,7 +1,9 @@
 package exporters
 
 import (
+	"cmp"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,6 +118,18 @@ func publishingWriter(t *testing.T, path string) (*ShmWriter, *logicaltime.Bound
 	return w, reader
 }
 
+// shmWriters are the writers that take a shared memory file the same way:
+// the agent's own clock file and ClockBound's segment.
+var shmWriters = []struct {
+	name    string
+	open    func(path string) (io.Closer, error)
+	flag    string
+	notOurs string
+}{
+	{"clock file", func(p string) (io.Closer, error) { return NewShmWriter(p) }, "--shm.path", "not a clockwatch shared memory clock file"},
+	{"ClockBound", func(p string) (io.Closer, error) { return NewClockBoundWriter(p) }, "--clockbound.shm-path", "not a ClockBound shared memory segment"},
+}
+
 func TestShmWriterRefusesOtherFiles(t *testing.T) {
 	writeFile := func(contents string) func(string) error {
 		return func(path string) error { return os.WriteFile(path, []byte(contents), 0o600) }
@@ -126,31 +140,34 @@ func TestShmWriterRefusesOtherFiles(t *testing.T) {
 		wantMsg string
 		root    bool // needs root to make
 	}{
-		{"short file", writeFile("precious\n"), "not a clockwatch shared memory clock file", false},
-		{"long file", writeFile(strings.Repeat("precious data ", 20)), "not a clockwatch shared memory clock file", false},
+		{"short file", writeFile("precious\n"), "", false},
+		{"long file", writeFile(strings.Repeat("precious data ", 20)), "", false},
 		{"named pipe", func(path string) error { return unix.Mkfifo(path, 0o600) }, "not a regular file", false},
 		{"directory", func(path string) error { return os.Mkdir(path, 0o700) }, "is a directory", false},
 		{"another user's empty file", func(path string) error {
 			return errors.Join(writeFile("")(path), os.Chown(path, 65534, 65534))
 		}, "belongs to uid 65534", true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.root && os.Geteuid() != 0 {
-				t.Skip("needs root to give a file to another user")
-			}
-			path := filepath.Join(t.TempDir(), "clock")
-			if err := tt.make(path); err != nil {
-				t.Fatal(err)
-			}
-			beforeInfo, before := contents(t, path)
-			if w, err := NewShmWriter(path); err == nil || !strings.Contains(err.Error(), tt.wantMsg) || !strings.Contains(err.Error(), "--shm.path") {
-				t.Errorf("NewShmWriter = %v, %v; want a refusal saying %q and naming --shm.path", w, err, tt.wantMsg)
-			}
-			if afterInfo, after := contents(t, path); afterInfo.Mode() != beforeInfo.Mode() || after != before {
-				t.Errorf("the file changed: %v, %d bytes; was %v, %d bytes", afterInfo.Mode(), len(after), beforeInfo.Mode(), len(before))
-			}
-		})
+	for _, writer := range shmWriters {
+		for _, tt := range tests {
+			t.Run(writer.name+"/"+tt.name, func(t *testing.T) {
+				if tt.root && os.Geteuid() != 0 {
+					t.Skip("needs root to give a file to another user")
+				}
+				path := filepath.Join(t.TempDir(), "clock")
+				if err := tt.make(path); err != nil {
+					t.Fatal(err)
+				}
+				wantMsg := cmp.Or(tt.wantMsg, writer.notOurs)
+				beforeInfo, before := contents(t, path)
+				if _, err := writer.open(path); err == nil || !strings.Contains(err.Error(), wantMsg) || !strings.Contains(err.Error(), writer.flag) {
+					t.Errorf("opening the writer = %v; want a refusal saying %q and naming %s", err, wantMsg, writer.flag)
+				}
+				if afterInfo, after := contents(t, path); afterInfo.Mode() != beforeInfo.Mode() || after != before {
+					t.Errorf("the file changed: %v, %d bytes; was %v, %d bytes", afterInfo.Mode(), len(after), beforeInfo.Mode(), len(before))
+				}
+			})
+		}
 	}
 }
 
@@ -186,35 +203,45 @@ func TestShmWriterLeavesSymlinkTargetAlone(t *testing.T) {
 		{"to a clock file", ptr(string(make([]byte, clockshm.Size)))},
 		{"dangling", nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path, target := filepath.Join(dir, "clock"), filepath.Join(dir, "target")
-			if tt.target != nil {
-				if err := os.WriteFile(target, []byte(*tt.target), 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := os.Symlink(target, path); err != nil {
-				t.Fatal(err)
-			}
-			if w, err := NewShmWriter(path); err == nil || !strings.Contains(err.Error(), "symbolic link") || !strings.Contains(err.Error(), "--shm.path") {
-				t.Errorf("NewShmWriter on a symbolic link = %v, %v; want a refusal naming the link", w, err)
-			}
-			info, err := os.Stat(target)
-			switch {
-			case tt.target == nil && !errors.Is(err, os.ErrNotExist):
-				t.Errorf("the dangling link's target was created: %v, %v", info, err)
-			case tt.target == nil:
-			case err != nil:
-				t.Fatal(err)
-			case info.Mode().Perm() != 0o600:
-				t.Errorf("target's mode changed to %v", info.Mode())
-			}
-			if got, _ := os.ReadFile(target); tt.target != nil && string(got) != *tt.target {
-				t.Errorf("target changed: %d bytes, want %d", len(got), len(*tt.target))
-			}
-		})
+	for _, writer := range shmWriters {
+		for _, tt := range tests {
+			t.Run(writer.name+"/"+tt.name, func(t *testing.T) {
+				symlinkUntouched(t, tt.target, writer.open, writer.flag)
+			})
+		}
+	}
+}
+
+// symlinkUntouched puts a symbolic link to a target holding target (nil:
+// none) at a path, opens a writer there with open, and checks that it is
+// refused naming flag and leaves the target as it was.
+func symlinkUntouched(t *testing.T, contents *string, open func(string) (io.Closer, error), flag string) {
+	t.Helper()
+	dir := t.TempDir()
+	path, target := filepath.Join(dir, "clock"), filepath.Join(dir, "target")
+	if contents != nil {
+		if err := os.WriteFile(target, []byte(*contents), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open(path); err == nil || !strings.Contains(err.Error(), "symbolic link") || !strings.Contains(err.Error(), flag) {
+		t.Errorf("opening the writer on a symbolic link = %v; want a refusal naming the link and %s", err, flag)
+	}
+	info, err := os.Stat(target)
+	switch {
+	case contents == nil && !errors.Is(err, os.ErrNotExist):
+		t.Errorf("the dangling link's target was created: %v, %v", info, err)
+	case contents == nil:
+	case err != nil:
+		t.Fatal(err)
+	case info.Mode().Perm() != 0o600:
+		t.Errorf("target's mode changed to %v", info.Mode())
+	}
+	if got, _ := os.ReadFile(target); contents != nil && string(got) != *contents {
+		t.Errorf("target changed: %d bytes, want %d", len(got), len(*contents))
 	}
 }
 

@@ -2,18 +2,23 @@
 
 package exporters
 
-import (
-	"errors"
+import "errors"
 
-	"github.com/clockwatch/clockwatch/logicaltime/clockshm"
-)
+// shmLayout is what a shared memory file holds.
+type shmLayout struct {
+	size      int64
+	flag      string
+	notOurs   error
+	claimable func(data []byte) bool
+}
 
-// shmFile stands for the clock file, which is published on Linux only.
-type shmFile struct{}
+// shmFile stands for a shared memory file, which is published on Linux
+// only.
+type shmFile struct{ data []byte }
 
-// openShmFile fails: the shared memory clock is published on Linux only.
-func openShmFile(string) (*shmFile, *clockshm.Region, error) {
-	return nil, nil, errors.New("shm: the shared memory clock is supported on Linux only")
+// openShmFile fails: shared memory is published on Linux only.
+func openShmFile(string, shmLayout) (*shmFile, error) {
+	return nil, errors.New("shm: shared memory is published on Linux only")
 }
 
 // restore has nothing to restore.
