@@ -19,6 +19,7 @@ declare -A packages=(
   [chromium]=chromium
   [podman]=podman
   [runc]=runc
+  [cc]=gcc
 )
 
 install_packages() {
