@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/clockwatch/clockwatch/internal/connlimit"
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/prometheus/exporter-toolkit/web"
-	"golang.org/x/net/netutil"
 )
 
 // defaultMaxConnections is --web.max-connections: enough for Prometheus
@@ -54,17 +54,16 @@ func (l httpLimits) server(handler http.Handler) *http.Server {
 	}
 }
 
-// listen opens the HTTP listeners of f. Each serves at most
-// l.maxConnections connections at once; the next ones wait in the
-// kernel's accept queue until one closes.
-func (l httpLimits) listen(f *webFlags, logger *slog.Logger) ([]net.Listener, error) {
+// listen opens the HTTP listeners of f, their connections counted by
+// limiter.
+func (l httpLimits) listen(f *webFlags, limiter *connlimit.Limiter, logger *slog.Logger) ([]net.Listener, error) {
 	listeners, err := openListeners(f)
 	if err != nil {
 		return nil, err
 	}
 	for i, ln := range listeners {
 		logger.Info("serving metrics and API", "address", ln.Addr().String(), "max_connections", l.maxConnections)
-		listeners[i] = netutil.LimitListener(ln, l.maxConnections)
+		listeners[i] = limiter.Listener(ln)
 	}
 	return listeners, nil
 }
@@ -117,11 +116,16 @@ func serveHTTP(ctx context.Context, f *webFlags, handler http.Handler, logger *s
 			return nil, nil, fmt.Errorf("--web.config.file: %w", err)
 		}
 	}
-	listeners, err := f.limits.listen(f, logger)
+	// At most maxConnections at once: past it, a new connection evicts the
+	// one idle (or silent) longest, so held connections cannot lock a
+	// scrape out.
+	limiter := connlimit.New(f.limits.maxConnections)
+	listeners, err := f.limits.listen(f, limiter, logger)
 	if err != nil {
 		return nil, nil, err
 	}
 	server := f.limits.server(handler)
+	server.ConnState = limiter.ConnState
 	context.AfterFunc(ctx, func() {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
