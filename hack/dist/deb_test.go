@@ -25,6 +25,7 @@ func TestDebInstall(t *testing.T) {
 		t.Skip("needs root to install the package with dpkg -i (CI runs as root)")
 	}
 	needCommands(t, map[string]string{"dpkg": "dpkg", "systemd-analyze": "systemd", "unshare": "util-linux", "setpriv": "util-linux", "ip": "iproute2"})
+	lockPackageTests(t)
 	if out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Status}", "clockwatch").Output(); err == nil && string(out) != "not-installed" {
 		t.Skipf("a clockwatch package is on this machine (%s); the test does not replace it", out)
 	}
@@ -163,6 +164,21 @@ func lookupUser(name string) (int, bool) {
 	}
 	uid, err := strconv.Atoi(strings.TrimSpace(string(out)))
 	return uid, err == nil
+}
+
+// lockPackageTests waits until no other test run on this machine (another
+// checkout's make test) installs the package, and keeps it out until this
+// test and its cleanup are done.
+func lockPackageTests(t *testing.T) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "clockwatch-dist-dpkg-test.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatalf("lock %s: %v", f.Name(), err)
+	}
+	t.Cleanup(func() { f.Close() })
 }
 
 // restoreMachine purges the package if a failed test left it, and removes
