@@ -61,18 +61,7 @@ func (l *ptpLab) ptp4l(t *testing.T, name, ns, dev, conf string) (*exec.Cmd, str
 		t.Fatal(err)
 	}
 	cmd := exec.Command("ip", "netns", "exec", ns, "ptp4l", "-f", path, "-i", dev, "-m")
-	logs := &testlab.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("ptp4l %s logs:\n%s", name, lastLines(logs.String(), 20))
-		}
-	})
+	testlab.Start(t, "ptp4l "+name, cmd)
 	return cmd, socket
 }
 

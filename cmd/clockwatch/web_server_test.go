@@ -154,19 +154,7 @@ func TestSystemdSocketActivation(t *testing.T) {
 	free.Close()
 	// systemd-socket-activate listens, and starts the agent at the first
 	// connection with the socket as fd 3.
-	cmd := exec.Command(activate, "-l", addr, binary, "demo", "--web.systemd-socket", "--web.max-connections=8", "--log.format=json")
-	logs := &testlab.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("logs:\n%s", logs.String())
-		}
-	})
+	logs := testlab.Start(t, "systemd-socket-activate", exec.Command(activate, "-l", addr, binary, "demo", "--web.systemd-socket", "--web.max-connections=8", "--log.format=json"))
 	client := &http.Client{Timeout: 20 * time.Second}
 	var resp *http.Response
 	waitFor(t, 10*time.Second, "systemd-socket-activate to listen", func() bool {
