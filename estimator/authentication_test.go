@@ -53,3 +53,23 @@ func TestRequireAuthentication(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthCountersPassThrough checks that a source's authentication
+// counters reach its estimate, and that an observation without them keeps
+// the last ones.
+func TestAuthCountersPassThrough(t *testing.T) {
+	e := New(Config{})
+	e.SetSources([]SourceInfo{{Name: "nts", Kind: KindNTP, Authentication: "nts"}})
+	counts := AuthCounters{KeyExchanges: 1, KEFailures: 2, BadMACs: 3, CookieRefreshes: 4, NAKs: 5, Cookies: 6}
+	for _, o := range []Observation{
+		{Source: "nts", Result: "bad_mac", Auth: &counts},
+		{Source: "nts", Result: "timeout"},
+	} {
+		if err := e.Observe(o); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.Estimate(epoch).Sources[0]; got.Auth != counts || got.Authentication != "nts" {
+			t.Fatalf("after %s: %+v, want %+v", o.Result, got.Auth, counts)
+		}
+	}
+}

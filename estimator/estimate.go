@@ -113,6 +113,9 @@ type SourceEstimate struct {
 	// Leap and ReferenceID come from the newest sample.
 	Leap        Leap
 	ReferenceID uint32
+	// Auth counts the source's authentication events (all zero when it
+	// is not authenticated; SourceInfo.Authentication says how it is).
+	Auth AuthCounters
 }
 
 // HasOffset reports whether the estimate knows anything about the offset.

@@ -25,13 +25,21 @@ type Observation struct {
 	// randomization (chronyc sources' Poll); zero keeps the last one
 	// reported.
 	Poll time.Duration
+	// Auth is the source's authentication counters so far; nil keeps the
+	// last ones reported.
+	Auth *AuthCounters
 }
 
 // Observe records one observation: Add for a sample, Fail (and Stop) for a
 // failed poll.
 func (e *Estimator) Observe(o Observation) error {
-	if src, ok := e.sources[o.Source]; ok && o.Poll > 0 {
-		src.poll = o.Poll
+	if src, ok := e.sources[o.Source]; ok {
+		if o.Poll > 0 {
+			src.poll = o.Poll
+		}
+		if o.Auth != nil {
+			src.auth = *o.Auth
+		}
 	}
 	if o.Result == ResultOK {
 		if o.Sample.Source != o.Source {

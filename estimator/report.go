@@ -110,7 +110,7 @@ func (e *Estimator) statusAt(now, last time.Time) string {
 func (s *sourceState) estimate(v view, ok, selected, majority bool) SourceEstimate {
 	se := SourceEstimate{
 		SourceInfo: s.info, Reachable: s.reach != 0, ErrorBound: UnknownBound,
-		Reason: s.reason, Selected: selected, Results: s.results, Reach: s.reach, Poll: s.poll,
+		Reason: s.reason, Selected: selected, Results: s.results, Reach: s.reach, Poll: s.poll, Auth: s.auth,
 	}
 	if last, _, ok := s.newest(); ok {
 		se.Delay, se.Stratum, se.LastSample, se.LastOffset, se.Timestamping = last.Delay, last.Stratum, last.Time, last.Offset, last.Timestamping

@@ -22,9 +22,29 @@ const ResultOK = "ok"
 // Config.RequireAuthentication is set and the source is not authenticated.
 const ResultUnauthenticated = "unauthenticated"
 
-// AuthNone is SourceInfo.Authentication of a source measured without
-// authentication; "" means the same.
-const AuthNone = "none"
+// How a source's measurements are authenticated (SourceInfo.Authentication).
+const (
+	AuthNone      = "none"      // not at all; "" means the same
+	AuthNTS       = "nts"       // Network Time Security (RFC 8915)
+	AuthSymmetric = "symmetric" // a shared AES-CMAC key (RFC 8573)
+)
+
+// AuthCounters count a source's authentication events, as its observations
+// report them; the estimator passes them on to the sinks.
+type AuthCounters struct {
+	// KeyExchanges and KEFailures count NTS key exchanges that succeeded
+	// and failed.
+	KeyExchanges, KEFailures uint64
+	// BadMACs counts replies that failed authentication (NTS or a
+	// symmetric key): tampered with, forged, or keyed differently.
+	BadMACs uint64
+	// CookieRefreshes counts fresh NTS cookies received in replies.
+	CookieRefreshes uint64
+	// NAKs counts NTS NAKs and crypto-NAKs from the server.
+	NAKs uint64
+	// Cookies is how many unspent NTS cookies the source holds.
+	Cookies int
+}
 
 // authenticatedOrLocal reports whether a source may be used when
 // authentication is required: it is authenticated, or it is read on this
@@ -104,6 +124,9 @@ type sourceState struct {
 	polls uint64
 	// poll is the source's poll interval, from its observations.
 	poll time.Duration
+	// auth is the source's authentication counters, from its
+	// observations.
+	auth AuthCounters
 	// results counts polls by outcome. It is replaced, never changed, so
 	// estimates can share it.
 	results map[string]uint64

@@ -23,6 +23,9 @@ type Collector struct {
 	srcInfo, srcOffset, srcDelay, srcBound, srcReachable *prometheus.Desc
 	srcSelected, srcStratum, srcLast, srcSamples         *prometheus.Desc
 	srcStatus, srcRootDistance, srcLastOffset            *prometheus.Desc
+
+	srcAuthenticated, srcKeyExchanges, srcKEFailures, srcBadMACs *prometheus.Desc
+	srcCookieRefreshes, srcNAKs, srcCookies                      *prometheus.Desc
 }
 
 // NewCollector returns a collector of the estimate current returns; current
@@ -57,7 +60,15 @@ func NewCollector(current func() estimator.Estimate) *Collector {
 		srcSamples:      desc("source_samples_total", "Polls of a source by result: ok, or why no sample came (timeout, bad_origin, kod, malformed, ...).", "source", "kind", "result"),
 		srcRootDistance: desc("source_root_distance_seconds", "The part of a source's error bound that is its reference's own error: root delay/2 + root dispersion.", src...),
 		srcLastOffset:   desc("source_last_offset_seconds", "Raw offset of a source's newest sample, before filtering.", src...),
-		srcStatus:       desc("source_status", "Status of a source as a label (selected, candidate, falseticker, unreachable, kod, init); always 1.", "source", "kind", "status"),
+		srcStatus:       desc("source_status", "Status of a source as a label (selected, candidate, falseticker, unreachable, kod, init, unauthenticated); always 1.", "source", "kind", "status"),
+
+		srcAuthenticated:   desc("source_authenticated", "1 when a source's measurements are authenticated (NTS or a symmetric key), else 0; the label says how: nts, symmetric or none.", "source", "kind", "authentication"),
+		srcKeyExchanges:    desc("source_nts_key_exchanges_total", "NTS key exchanges of a source that succeeded.", src...),
+		srcKEFailures:      desc("source_nts_key_exchange_failures_total", "NTS key exchanges of a source that failed (TLS, certificate, refused): each a poll without a sample.", src...),
+		srcBadMACs:         desc("source_bad_macs_total", "Replies of an authenticated source refused because they failed authentication: tampered with, forged, or keyed differently.", src...),
+		srcCookieRefreshes: desc("source_nts_cookie_refreshes_total", "Fresh NTS cookies a source received in its replies, each replacing one spent.", src...),
+		srcNAKs:            desc("source_auth_naks_total", "NTS NAKs and crypto-NAKs from a source: it refused our cookie or key.", src...),
+		srcCookies:         desc("source_nts_cookies", "Unspent NTS cookies a source holds.", src...),
 	}
 }
 
@@ -68,6 +79,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		c.boundPart, c.lastStep, c.lastStepSize,
 		c.srcInfo, c.srcOffset, c.srcDelay, c.srcBound, c.srcReachable, c.srcSelected, c.srcStratum,
 		c.srcLast, c.srcSamples, c.srcStatus, c.srcRootDistance, c.srcLastOffset,
+		c.srcAuthenticated, c.srcKeyExchanges, c.srcKEFailures, c.srcBadMACs, c.srcCookieRefreshes, c.srcNAKs, c.srcCookies,
 	} {
 		ch <- d
 	}
@@ -134,6 +146,29 @@ func (c *Collector) collectSource(ch chan<- prometheus.Metric, s estimator.Sourc
 	for _, r := range results {
 		ch <- prometheus.MustNewConstMetric(c.srcSamples, prometheus.CounterValue, float64(s.Results[r]), s.Name, s.Kind, r)
 	}
+	c.collectAuth(ch, s)
+}
+
+// collectAuth sends how a source is authenticated and, if it is, its
+// authentication counters.
+func (c *Collector) collectAuth(ch chan<- prometheus.Metric, s estimator.SourceEstimate) {
+	mode := AuthenticationOf(s.SourceInfo)
+	ch <- prometheus.MustNewConstMetric(c.srcAuthenticated, prometheus.GaugeValue, boolValue(mode != estimator.AuthNone), s.Name, s.Kind, mode)
+	if mode == estimator.AuthNone {
+		return
+	}
+	counter := func(d *prometheus.Desc, v uint64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), s.Name, s.Kind)
+	}
+	counter(c.srcBadMACs, s.Auth.BadMACs)
+	counter(c.srcNAKs, s.Auth.NAKs)
+	if mode != estimator.AuthNTS {
+		return
+	}
+	counter(c.srcKeyExchanges, s.Auth.KeyExchanges)
+	counter(c.srcKEFailures, s.Auth.KEFailures)
+	counter(c.srcCookieRefreshes, s.Auth.CookieRefreshes)
+	ch <- prometheus.MustNewConstMetric(c.srcCookies, prometheus.GaugeValue, float64(s.Auth.Cookies), s.Name, s.Kind)
 }
 
 // collectBoundParts sends the parts of the error bound.

@@ -88,6 +88,29 @@ type Source struct {
 	// ("GPS"). Both are absent for sources without one (PTP, a PHC).
 	ReferenceID string `json:"reference_id,omitempty"`
 	Reference   string `json:"reference,omitempty"`
+	// Authentication is how the source's measurements are authenticated:
+	// "nts", "symmetric" or "none".
+	Authentication string `json:"authentication"`
+	// Auth counts the authentication events of an authenticated source;
+	// absent for the others.
+	Auth *SourceAuth `json:"auth,omitempty"`
+}
+
+// SourceAuth counts the authentication events of one source.
+type SourceAuth struct {
+	// NTS key exchanges that succeeded and that failed.
+	KeyExchanges        uint64 `json:"key_exchanges"`
+	KeyExchangeFailures uint64 `json:"key_exchange_failures"`
+	// BadMACs counts replies refused because they failed authentication:
+	// tampered with, forged, or keyed differently.
+	BadMACs uint64 `json:"bad_macs"`
+	// CookieRefreshes counts fresh NTS cookies received in replies.
+	CookieRefreshes uint64 `json:"cookie_refreshes"`
+	// NAKs counts NTS NAKs and crypto-NAKs: the server refused our cookie
+	// or key.
+	NAKs uint64 `json:"naks"`
+	// Cookies is how many unspent NTS cookies the source holds.
+	Cookies int `json:"cookies"`
 }
 
 // maxJSONBound stands for an unknown bound in JSON, which has no infinity:
@@ -142,9 +165,24 @@ func newSource(src estimator.SourceEstimate) Source {
 		Reason:            src.Reason,
 		PollSeconds:       src.Poll.Seconds(),
 		Reach:             src.Reach,
+		Authentication:    AuthenticationOf(src.SourceInfo),
+	}
+	if s.Authentication != estimator.AuthNone {
+		a := src.Auth
+		s.Auth = &SourceAuth{KeyExchanges: a.KeyExchanges, KeyExchangeFailures: a.KEFailures, BadMACs: a.BadMACs,
+			CookieRefreshes: a.CookieRefreshes, NAKs: a.NAKs, Cookies: a.Cookies}
 	}
 	s.setReference(src)
 	return s
+}
+
+// AuthenticationOf is how a source is authenticated: "nts", "symmetric"
+// or "none" (also for sources that say nothing).
+func AuthenticationOf(info estimator.SourceInfo) string {
+	if info.Authentication == "" {
+		return estimator.AuthNone
+	}
+	return info.Authentication
 }
 
 func newBoundParts(p estimator.BoundParts) BoundParts {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/ntp/nts"
 	"github.com/clockwatch/clockwatch/ntp/symkey"
 )
@@ -13,9 +14,9 @@ import (
 // How a source's exchanges are authenticated, as /api/v1/status reports it
 // (the source's "authentication").
 const (
-	AuthNone      = "none"
-	AuthNTS       = "nts"
-	AuthSymmetric = "symmetric"
+	AuthNone      = estimator.AuthNone
+	AuthNTS       = estimator.AuthNTS
+	AuthSymmetric = estimator.AuthSymmetric
 )
 
 // Results of an authenticated query that produced no sample. They label
@@ -35,7 +36,7 @@ type Authenticator interface {
 	// Secure turns a 48-byte client header into the request to send.
 	Secure(ctx context.Context, header []byte) (Secured, error)
 	// Stats counts what authentication did so far.
-	Stats() AuthStats
+	Stats() estimator.AuthCounters
 }
 
 // Secured is an authenticated request.
@@ -49,21 +50,6 @@ type Secured struct {
 	// Check authenticates a reply that echoes the request's origin; nil
 	// means it is the server's, unaltered.
 	Check func(reply []byte) error
-}
-
-// AuthStats counts authentication events of one source.
-type AuthStats struct {
-	// KeyExchanges and KEFailures count NTS key exchanges that succeeded
-	// and failed.
-	KeyExchanges, KEFailures uint64
-	// BadMACs counts replies that failed authentication.
-	BadMACs uint64
-	// CookieRefreshes counts fresh NTS cookies received in replies.
-	CookieRefreshes uint64
-	// NAKs counts NTS NAKs and crypto-NAKs.
-	NAKs uint64
-	// Cookies is how many unspent NTS cookies the source holds.
-	Cookies int
 }
 
 // NTS authenticates a source with Network Time Security (RFC 8915).
@@ -86,9 +72,9 @@ func (a *NTS) Secure(ctx context.Context, header []byte) (Secured, error) {
 }
 
 // Stats reads the NTS client's counters.
-func (a *NTS) Stats() AuthStats {
+func (a *NTS) Stats() estimator.AuthCounters {
 	s := a.client.Stats()
-	return AuthStats{KeyExchanges: s.KeyExchanges, KEFailures: s.KEFailures, BadMACs: s.BadAuthentication,
+	return estimator.AuthCounters{KeyExchanges: s.KeyExchanges, KEFailures: s.KEFailures, BadMACs: s.BadAuthentication,
 		CookieRefreshes: s.CookiesReceived, NAKs: s.NAKs, Cookies: s.Cookies}
 }
 
@@ -132,8 +118,8 @@ func (a *SymmetricKey) check(reply []byte) error {
 }
 
 // Stats counts bad MACs and crypto-NAKs.
-func (a *SymmetricKey) Stats() AuthStats {
-	return AuthStats{BadMACs: a.badMACs.Load(), NAKs: a.naks.Load()}
+func (a *SymmetricKey) Stats() estimator.AuthCounters {
+	return estimator.AuthCounters{BadMACs: a.badMACs.Load(), NAKs: a.naks.Load()}
 }
 
 // authResult classifies a reply that failed authentication.

@@ -197,11 +197,20 @@ func (s *Source) Authenticate(auth Authenticator) {
 
 // AuthStats counts the source's authentication events; zero when it is
 // not authenticated.
-func (s *Source) AuthStats() AuthStats {
+func (s *Source) AuthStats() estimator.AuthCounters {
 	if s.auth == nil {
-		return AuthStats{}
+		return estimator.AuthCounters{}
 	}
 	return s.auth.Stats()
+}
+
+// withAuth adds the authentication counters to an observation.
+func (s *Source) withAuth(o estimator.Observation) estimator.Observation {
+	if s.auth != nil {
+		st := s.auth.Stats()
+		o.Auth = &st
+	}
+	return o
 }
 
 // Info names the source for the estimator.
@@ -210,6 +219,10 @@ func (s *Source) Info() estimator.SourceInfo { return s.info }
 // Run polls until ctx ends or the server sends a kiss-o'-death DENY or
 // RSTR, reporting every poll.
 func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
+	if s.auth != nil {
+		inner := report
+		report = func(o estimator.Observation) { inner(s.withAuth(o)) }
+	}
 	var addr netip.AddrPort
 	burst, failures := s.cfg.Burst, 0
 	var rate slowdown
@@ -274,7 +287,7 @@ func (s *Source) Burst(ctx context.Context, count int, spacing time.Duration) []
 		if i > 0 && s.sleep(ctx, spacing) != nil {
 			break
 		}
-		o := s.poll(ctx, addr)
+		o := s.withAuth(s.poll(ctx, addr))
 		out = append(out, o)
 		if _, kod := IsKoD(o.Err); kod {
 			break

@@ -98,6 +98,7 @@ func printStatus(out io.Writer, s exporters.Status) {
 	}
 	fmt.Fprint(out, "\n\n")
 	printSources(out, s)
+	printAuthentication(out, s)
 }
 
 // printSources prints the table of sources, with the columns chronyc
@@ -105,15 +106,15 @@ func printStatus(out io.Writer, s exporters.Status) {
 // each source's newest sample.
 func printSources(out io.Writer, s exporters.Status) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tKIND\tSTATUS\tSTRATUM\tPOLL\tREACH\tOFFSET\tBOUND\tDELAY\tLAST\tREFID\tLEAP\tSTAMPS")
+	fmt.Fprintln(tw, "SOURCE\tKIND\tSTATUS\tSTRATUM\tPOLL\tREACH\tOFFSET\tBOUND\tDELAY\tLAST\tREFID\tLEAP\tSTAMPS\tAUTH")
 	for _, src := range s.Sources {
 		last := "-"
 		if src.LastSample != nil {
 			last = s.Time.Sub(*src.LastSample).Round(100*time.Millisecond).String() + " ago"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%o\t%s\t±%s\t%s\t%s\t%s\t%s\t%s\n", src.Name, src.Kind, src.Status, src.Stratum,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%o\t%s\t±%s\t%s\t%s\t%s\t%s\t%s\t%s\n", src.Name, src.Kind, src.Status, src.Stratum,
 			pollInterval(src.PollSeconds), src.Reach, signedSeconds(src.OffsetSeconds), seconds(src.ErrorBoundSeconds),
-			seconds(src.DelaySeconds), last, orDash(src.Reference), orDash(src.Leap), orDash(src.Timestamping))
+			seconds(src.DelaySeconds), last, orDash(src.Reference), orDash(src.Leap), orDash(src.Timestamping), orDash(src.Authentication))
 	}
 	tw.Flush()
 }

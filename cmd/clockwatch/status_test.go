@@ -50,16 +50,16 @@ func TestPrintStatus(t *testing.T) {
 func TestPrintSources(t *testing.T) {
 	var out bytes.Buffer
 	printSources(&out, exporters.Status{Sources: []exporters.Source{
-		{Name: "alpha", Kind: "ntp", Status: "selected", Stratum: 2, PollSeconds: 64, Reach: 0o377, Leap: "normal", Reference: "192.0.2.1", Timestamping: "kernel"},
+		{Name: "alpha", Kind: "ntp", Status: "selected", Stratum: 2, PollSeconds: 64, Reach: 0o377, Leap: "normal", Reference: "192.0.2.1", Timestamping: "kernel", Authentication: "nts"},
 		{Name: "bravo", Kind: "ntp", Status: "unreachable", PollSeconds: 1024, Reach: 0o370},
 		{Name: "phc:/dev/ptp0", Kind: "phc", Status: "init"},
 	}})
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := [][]string{
-		{"SOURCE", "KIND", "STATUS", "STRATUM", "POLL", "REACH", "OFFSET", "BOUND", "DELAY", "LAST", "REFID", "LEAP", "STAMPS"},
-		{"alpha", "ntp", "selected", "2", "1m4s", "377", "+0s", "±0s", "0s", "-", "192.0.2.1", "normal", "kernel"},
-		{"bravo", "ntp", "unreachable", "0", "17m4s", "370", "+0s", "±0s", "0s", "-", "-", "-", "-"},
-		{"phc:/dev/ptp0", "phc", "init", "0", "-", "0", "+0s", "±0s", "0s", "-", "-", "-", "-"},
+		{"SOURCE", "KIND", "STATUS", "STRATUM", "POLL", "REACH", "OFFSET", "BOUND", "DELAY", "LAST", "REFID", "LEAP", "STAMPS", "AUTH"},
+		{"alpha", "ntp", "selected", "2", "1m4s", "377", "+0s", "±0s", "0s", "-", "192.0.2.1", "normal", "kernel", "nts"},
+		{"bravo", "ntp", "unreachable", "0", "17m4s", "370", "+0s", "±0s", "0s", "-", "-", "-", "-", "-"},
+		{"phc:/dev/ptp0", "phc", "init", "0", "-", "0", "+0s", "±0s", "0s", "-", "-", "-", "-", "-"},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out.String())
@@ -68,5 +68,35 @@ func TestPrintSources(t *testing.T) {
 		if got := strings.Fields(lines[i]); !slices.Equal(got, w) {
 			t.Errorf("line %d: %q, want %q", i, got, w)
 		}
+	}
+}
+
+// TestPrintAuthentication checks the table of authenticated sources, as
+// chronyc authdata shows them, and that it is absent without any.
+func TestPrintAuthentication(t *testing.T) {
+	var out bytes.Buffer
+	printAuthentication(&out, exporters.Status{Sources: []exporters.Source{
+		{Name: "time.example.com:4460", Authentication: "nts", Auth: &exporters.SourceAuth{KeyExchanges: 2, KeyExchangeFailures: 1, BadMACs: 3, CookieRefreshes: 40, NAKs: 1, Cookies: 8}},
+		{Name: "plain", Authentication: "none"},
+		{Name: "peer:9123", Authentication: "symmetric", Auth: &exporters.SourceAuth{BadMACs: 12}},
+	}})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"SOURCE AUTH KEY EXCHANGES KE FAILURES BAD MACS COOKIE REFRESHES NAKS COOKIES",
+		"time.example.com:4460 nts 2 1 3 40 1 8",
+		"peer:9123 symmetric 0 0 12 0 0 0",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out.String())
+	}
+	for i, w := range want {
+		if got := strings.Join(strings.Fields(lines[i]), " "); got != w {
+			t.Errorf("line %d: %q, want %q", i, got, w)
+		}
+	}
+	out.Reset()
+	printAuthentication(&out, exporters.Status{Sources: []exporters.Source{{Name: "plain", Authentication: "none"}}})
+	if out.Len() != 0 {
+		t.Errorf("no authenticated source, yet: %q", out.String())
 	}
 }
