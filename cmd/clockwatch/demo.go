@@ -12,6 +12,7 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/cli"
 	"github.com/clockwatch/clockwatch/ntp"
 )
 
@@ -24,14 +25,14 @@ type demoFlags struct {
 	shmPath  string
 }
 
-func registerDemo(app *kingpin.Application, commands map[string]runner) {
+func registerDemo(app *kingpin.Application, commands map[string]cli.Runner) {
 	cmd := app.Command("demo", "Run the agent against five simulated NTP servers on loopback (one of them a falseticker) whose true time is known, and print every second the true offset, the estimate and its error bound. Needs no network and no configuration; serves /metrics and the API while it runs; Ctrl-C ends it.")
 	f := &demoFlags{web: addWebFlags(cmd)}
 	cmd.Flag("duration", "Stop after this long (0: run until Ctrl-C).").Default("0s").DurationVar(&f.duration)
 	cmd.Flag("poll.interval", "Time between queries of each simulated server.").Default("1s").DurationVar(&f.poll)
 	cmd.Flag("seed", "Seed of the simulated network jitter.").Default("1").Uint64Var(&f.seed)
 	cmd.Flag("shm.path", "Publish the estimate to this shared-memory file, as `run` does (off by default in the demo).").PlaceHolder("FILE").StringVar(&f.shmPath)
-	commands["demo"] = func(ctx context.Context, c *cli) error { return runDemo(ctx, c, f) }
+	commands["demo"] = func(ctx context.Context, c *cli.Env) error { return runDemo(ctx, c, f) }
 }
 
 // demoWorld is the simulated truth: this host's clock is off true time by
@@ -80,7 +81,7 @@ var demoServers = []demoServer{
 }
 
 // runDemo is `clockwatch demo`.
-func runDemo(ctx context.Context, c *cli, f *demoFlags) error {
+func runDemo(ctx context.Context, c *cli.Env, f *demoFlags) error {
 	if f.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.duration)
@@ -98,27 +99,27 @@ func runDemo(ctx context.Context, c *cli, f *demoFlags) error {
 		cfg.serverNames[addr] = demoServers[i].name
 		listed[i] = demoServers[i].name + "=" + addr
 	}
-	sources, err := buildSources(cfg, &ntp.Client{Timeout: time.Second}, c.logger)
+	sources, err := buildSources(cfg, &ntp.Client{Timeout: time.Second}, c.Logger)
 	if err != nil {
 		return err
 	}
-	a := newAgent(c.logger, clock, estimatorConfig(cfg))
-	defer publishShm(a, f.shmPath, c.logger)()
+	a := newAgent(c.Logger, clock, estimatorConfig(cfg))
+	defer publishShm(a, f.shmPath, c.Logger)()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	served, err := serveAPI(ctx, f.web, a, c.logger)
+	served, err := serveAPI(ctx, f.web, a, c.Logger)
 	if err != nil {
 		return err
 	}
 	go a.run(ctx, sources, nil)
-	fmt.Fprintf(c.stdout, "clockwatch demo: this host's clock is %v ahead of true time and gains %.0f ppm; servers on loopback (echo is %v off, a falseticker): %s\n\n",
+	fmt.Fprintf(c.Stdout, "clockwatch demo: this host's clock is %v ahead of true time and gains %.0f ppm; servers on loopback (echo is %v off, a falseticker): %s\n\n",
 		w.offset, w.drift*1e6, demoServers[len(demoServers)-1].err, strings.Join(listed, ", "))
-	score := printDemo(ctx, c.stdout, a, w)
+	score := printDemo(ctx, c.Stdout, a, w)
 	cancel()
 	if err := <-served; err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "\n%s\n", score)
+	fmt.Fprintf(c.Stdout, "\n%s\n", score)
 	if score.missed > 0 {
 		return fmt.Errorf("the error bound missed the true offset in %d of %d seconds", score.missed, score.rows)
 	}

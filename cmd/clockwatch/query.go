@@ -12,6 +12,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/internal/cli"
 	"github.com/clockwatch/clockwatch/ntp"
 )
 
@@ -24,7 +25,7 @@ type queryFlags struct {
 	json    bool
 }
 
-func registerQuery(app *kingpin.Application, commands map[string]runner) {
+func registerQuery(app *kingpin.Application, commands map[string]cli.Runner) {
 	cmd := app.Command("query", "Measure NTP servers once, like `chronyd -Q` or `ntpdate -q`: per server offset, delay, stratum and error bound, and the combined estimate. Exits non-zero when no server answers.")
 	f := &queryFlags{}
 	cmd.Arg("server", "NTP servers, HOST or HOST:PORT.").Required().StringsVar(&f.servers)
@@ -32,11 +33,11 @@ func registerQuery(app *kingpin.Application, commands map[string]runner) {
 	cmd.Flag("spacing", "Time between the queries to one server.").Default("250ms").DurationVar(&f.spacing)
 	cmd.Flag("timeout", "How long to wait for each reply.").Default("2s").DurationVar(&f.timeout)
 	cmd.Flag("json", "Print the result as JSON, in the shape of GET /api/v1/status.").BoolVar(&f.json)
-	commands["query"] = func(ctx context.Context, c *cli) error { return runQuery(ctx, c, f) }
+	commands["query"] = func(ctx context.Context, c *cli.Env) error { return runQuery(ctx, c, f) }
 }
 
 // runQuery is `clockwatch query`.
-func runQuery(ctx context.Context, c *cli, f *queryFlags) error {
+func runQuery(ctx context.Context, c *cli.Env, f *queryFlags) error {
 	if f.count < 1 {
 		return fmt.Errorf("--count %d: want at least 1", f.count)
 	}
@@ -44,7 +45,7 @@ func runQuery(ctx context.Context, c *cli, f *queryFlags) error {
 	sources := make([]*ntp.Source, 0, len(f.servers))
 	infos := make([]estimator.SourceInfo, 0, len(f.servers))
 	for _, server := range f.servers {
-		src, err := ntp.NewSource(server, estimator.KindNTP, ntp.PollConfig{}, client, c.logger)
+		src, err := ntp.NewSource(server, estimator.KindNTP, ntp.PollConfig{}, client, c.Logger)
 		if err != nil {
 			return err
 		}
@@ -56,15 +57,15 @@ func runQuery(ctx context.Context, c *cli, f *queryFlags) error {
 	errs := queryAll(ctx, est, sources, f)
 	e := est.Estimate(time.Now().Round(0))
 	if f.json {
-		if err := printJSON(c.stdout, exporters.NewStatus(e)); err != nil {
+		if err := printJSON(c.Stdout, exporters.NewStatus(e)); err != nil {
 			return err
 		}
 	} else {
-		printQuery(c.stdout, e)
+		printQuery(c.Stdout, e)
 	}
 	if countOK(e) == 0 {
 		for _, err := range errs {
-			fmt.Fprintln(c.stderr, err)
+			fmt.Fprintln(c.Stderr, err)
 		}
 		return fmt.Errorf("no server answered")
 	}

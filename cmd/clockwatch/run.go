@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/internal/cli"
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/ntp"
 )
@@ -25,66 +26,66 @@ type runFlags struct {
 	discipline *disciplineFlags
 }
 
-func registerRun(app *kingpin.Application, commands map[string]runner) {
+func registerRun(app *kingpin.Application, commands map[string]cli.Runner) {
 	cmd := app.Command("run", "Run the agent: measure this host's clock against its sources, serve /metrics and /api/v1/status, keep state across restarts. SIGHUP reloads --config.file; SIGTERM stops.")
 	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd), responder: addResponderFlags(cmd)}
 	cmd.Flag("state.dir", "Directory for the state file (drift and last estimate), written atomically at most once a minute and on stop; the next start warm-starts from it. Empty: keep no state.").Default("/var/lib/clockwatch").StringVar(&f.stateDir)
 	cmd.Flag("shm.path", "Shared-memory file where the estimate is published at least 10 times a second for local services (logicaltime.OpenBounded). Empty: do not publish.").Default(defaultShmPath).StringVar(&f.shmPath)
 	cmd.Flag("test.clock-shift", "For tests only: pretend this host's clock reads this much ahead.").Hidden().DurationVar(&f.clockShift)
 	f.discipline = addDisciplineFlags(cmd)
-	commands["run"] = func(ctx context.Context, c *cli) error { return runAgent(ctx, c, f) }
+	commands["run"] = func(ctx context.Context, c *cli.Env) error { return runAgent(ctx, c, f) }
 }
 
 // runAgent is `clockwatch run`.
-func runAgent(ctx context.Context, c *cli, f *runFlags) error {
+func runAgent(ctx context.Context, c *cli.Env, f *runFlags) error {
 	cfg, err := f.sources.load()
 	if err != nil {
 		return err
 	}
 	clock := shiftedClock(f.clockShift)
 	client := &ntp.Client{ClockShift: f.clockShift, Limits: cfg.limits}
-	a := newAgent(c.logger, clock, estimatorConfig(cfg))
-	defer publishShm(a, f.shmPath, c.logger)()
+	a := newAgent(c.Logger, clock, estimatorConfig(cfg))
+	defer publishShm(a, f.shmPath, c.Logger)()
 	if f.stateDir != "" {
 		if err := os.MkdirAll(f.stateDir, 0o755); err != nil {
-			c.logger.Warn("state directory unusable; state will not survive a restart", "err", err)
+			c.Logger.Warn("state directory unusable; state will not survive a restart", "err", err)
 		} else {
 			if f.discipline.enabled {
-				c.logger.Info("discipline: not warm-starting the drift from saved state; the discipline measures its own", "dir", f.stateDir)
+				c.Logger.Info("discipline: not warm-starting the drift from saved state; the discipline measures its own", "dir", f.stateDir)
 			}
 			a.keepState(f.stateDir, !f.discipline.enabled)
 		}
 	}
-	disciplineMetrics, release, err := startDiscipline(f.discipline, a, cfg, f.clockShift, c.logger)
+	disciplineMetrics, release, err := startDiscipline(f.discipline, a, cfg, f.clockShift, c.Logger)
 	if err != nil {
 		return err
 	}
 	defer release()
-	sources, err := buildSources(cfg, client, c.logger)
+	sources, err := buildSources(cfg, client, c.Logger)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	peers, err := startPeering(ctx, f.responder, cfg.peers, clock, a.current, c.logger)
+	peers, err := startPeering(ctx, f.responder, cfg.peers, clock, a.current, c.Logger)
 	if err != nil {
 		return err
 	}
-	served, err := serveAPI(ctx, f.web, a, c.logger, append(peers.collectors(cfg.peers, a.current), disciplineMetrics...)...)
+	served, err := serveAPI(ctx, f.web, a, c.Logger, append(peers.collectors(cfg.peers, a.current), disciplineMetrics...)...)
 	if err != nil {
 		return err
 	}
 	reload := make(chan sourceSet)
-	go reloadSources(ctx, c.logger, f.sources, cfg, client, peers.self, reload)
-	c.logger.Info("clockwatch agent started", "ntp_servers", cfg.servers, "poll_interval", cfg.pollInterval, "peers_mode", cfg.peers.mode)
+	go reloadSources(ctx, c.Logger, f.sources, cfg, client, peers.self, reload)
+	c.Logger.Info("clockwatch agent started", "ntp_servers", cfg.servers, "poll_interval", cfg.pollInterval, "peers_mode", cfg.peers.mode)
 	go func() {
 		if err := <-served; err != nil {
-			c.logger.Error("HTTP server failed", "err", err)
+			c.Logger.Error("HTTP server failed", "err", err)
 			cancel()
 		}
 	}()
 	a.run(ctx, sources, reload)
-	c.logger.Info("clockwatch agent stopped")
+	c.Logger.Info("clockwatch agent stopped")
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/internal/cli"
 )
 
 // statusFlags are the flags of `clockwatch status`.
@@ -23,31 +24,31 @@ type statusFlags struct {
 	insecure bool
 }
 
-func registerStatus(app *kingpin.Application, commands map[string]runner) {
+func registerStatus(app *kingpin.Application, commands map[string]cli.Runner) {
 	cmd := app.Command("status", "Print a running agent's estimate and sources, like `chronyc tracking` and `chronyc sources` together.")
 	f := &statusFlags{}
 	cmd.Flag("agent.url", "Base URL of the agent's HTTP API (user:password@ for basic auth).").Default("http://localhost" + defaultListenAddress).StringVar(&f.agentURL)
 	cmd.Flag("json", "Print the agent's /api/v1/status document as it is.").BoolVar(&f.json)
 	cmd.Flag("timeout", "How long to wait for the agent.").Default("5s").DurationVar(&f.timeout)
 	cmd.Flag("tls.insecure-skip-verify", "Do not verify the agent's TLS certificate.").BoolVar(&f.insecure)
-	commands["status"] = func(ctx context.Context, c *cli) error { return runStatus(ctx, c, f) }
+	commands["status"] = func(ctx context.Context, c *cli.Env) error { return runStatus(ctx, c, f) }
 }
 
 // runStatus is `clockwatch status`.
-func runStatus(ctx context.Context, c *cli, f *statusFlags) error {
+func runStatus(ctx context.Context, c *cli.Env, f *statusFlags) error {
 	body, err := fetchStatus(ctx, f)
 	if err != nil {
 		return err
 	}
 	if f.json {
-		_, err := c.stdout.Write(body)
+		_, err := c.Stdout.Write(body)
 		return err
 	}
 	var s exporters.Status
 	if err := json.Unmarshal(body, &s); err != nil {
 		return fmt.Errorf("agent at %s sent an unreadable status: %w", f.agentURL, err)
 	}
-	printStatus(c.stdout, s)
+	printStatus(c.Stdout, s)
 	return nil
 }
 
