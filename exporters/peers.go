@@ -1,7 +1,6 @@
 package exporters
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
@@ -9,11 +8,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// PeerCollector exports what the peer mesh sees of this host and judges
-// whether this host is the fleet's outlier: when more than half of the
-// reachable peers see its clock beyond the maximum offset. It reads the
-// current estimate at scrape time; only the peers of the current sample
-// are in it, so the {peer} label set is bounded by the sample size.
+// PeerCollector exports what the peer mesh sees of this host and the mesh's
+// verdict on it (ntp.PeerView). It reads the current estimate at scrape
+// time; only the peers of the current sample are in it, so the {peer} label
+// set is bounded by the sample size.
 type PeerCollector struct {
 	current   func() estimator.Estimate
 	maxOffset time.Duration
@@ -49,70 +47,14 @@ func (c *PeerCollector) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect sends the peer metrics of the current estimate.
 func (c *PeerCollector) Collect(ch chan<- prometheus.Metric) {
-	v := c.view(c.current())
-	for _, p := range v.peers {
+	v := ntp.ViewPeers(c.current(), c.maxOffset)
+	for _, p := range v.Peers {
 		ch <- prometheus.MustNewConstMetric(c.offset, prometheus.GaugeValue, p.Offset.Seconds(), p.Name)
-		ch <- prometheus.MustNewConstMetric(c.beyond, prometheus.GaugeValue, boolValue(p.beyond), p.Name)
+		ch <- prometheus.MustNewConstMetric(c.beyond, prometheus.GaugeValue, boolValue(p.Beyond), p.Name)
 	}
-	ch <- prometheus.MustNewConstMetric(c.maxAbs, prometheus.GaugeValue, v.maxAbs.Seconds())
-	ch <- prometheus.MustNewConstMetric(c.reachable, prometheus.GaugeValue, float64(v.reachable))
-	ch <- prometheus.MustNewConstMetric(c.outlier, prometheus.GaugeValue, boolValue(v.isOutlier()))
-}
-
-// Health fails when this host is the outlier; it is the /healthz hook.
-func (c *PeerCollector) Health() error {
-	v := c.view(c.current())
-	if !v.isOutlier() {
-		return nil
-	}
-	return fmt.Errorf("this host's clock is beyond --peers.max-offset %v from %d of %d reachable peers (largest |offset| %v): it is the outlier; check its time synchronization",
-		c.maxOffset, v.beyond, v.reachable, v.maxAbs)
-}
-
-// peerView is the mesh's verdict on this host at one instant.
-type peerView struct {
-	// peers are the peers with an offset, in sample order.
-	peers []peerState
-	// reachable counts reachable peers with an offset; beyond those of
-	// them that see this host beyond the maximum offset.
-	reachable, beyond int
-	maxAbs            time.Duration
-}
-
-// peerState is one peer as the mesh sees it.
-type peerState struct {
-	estimator.SourceEstimate
-	// beyond is set when the peer is reachable and its clock is beyond the
-	// maximum offset from this host's.
-	beyond bool
-}
-
-// isOutlier reports whether more than half of the reachable peers see
-// this host beyond the maximum offset.
-func (v peerView) isOutlier() bool { return v.beyond*2 > v.reachable }
-
-// view sums up the peers of e. A peer sees this host beyond the maximum
-// offset when the offset exceeds it by more than the pairwise measurement
-// error (half the round trip): a clock-to-clock judgement that does not
-// depend on how well either clock knows true time.
-func (c *PeerCollector) view(e estimator.Estimate) peerView {
-	var v peerView
-	for _, s := range e.Sources {
-		if s.Kind != estimator.KindPeer || s.ErrorBound == estimator.UnknownBound {
-			continue
-		}
-		p := peerState{SourceEstimate: s, beyond: s.Reachable && s.Offset.Abs()-s.Delay/2 > c.maxOffset}
-		v.peers = append(v.peers, p)
-		if !s.Reachable {
-			continue
-		}
-		v.reachable++
-		v.maxAbs = max(v.maxAbs, s.Offset.Abs())
-		if p.beyond {
-			v.beyond++
-		}
-	}
-	return v
+	ch <- prometheus.MustNewConstMetric(c.maxAbs, prometheus.GaugeValue, v.MaxAbs.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.reachable, prometheus.GaugeValue, float64(v.Reachable))
+	ch <- prometheus.MustNewConstMetric(c.outlier, prometheus.GaugeValue, boolValue(v.Outlier()))
 }
 
 // ResponderCollector exports the peer responder's request counters.

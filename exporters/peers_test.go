@@ -21,48 +21,6 @@ func peerSource(name string, offset time.Duration) estimator.SourceEstimate {
 	}
 }
 
-func TestPeerCollectorOutlier(t *testing.T) {
-	ms := time.Millisecond
-	unreachable := peerSource("198.18.0.9:9123", 40*ms)
-	unreachable.Reachable = false
-	noData := peerSource("198.18.0.8:9123", 0)
-	noData.ErrorBound = estimator.UnknownBound
-	upstream := peerSource("time.example:123", 40*ms)
-	upstream.Kind = estimator.KindNTP
-	tests := []struct {
-		name      string
-		sources   []estimator.SourceEstimate
-		outlier   bool
-		reachable int
-		maxAbs    time.Duration
-	}{
-		{"no peers", nil, false, 0, 0},
-		{"everyone agrees", []estimator.SourceEstimate{peerSource("a", ms), peerSource("b", -ms)}, false, 2, ms},
-		{"this host 40 ms ahead of all", []estimator.SourceEstimate{
-			peerSource("a", 40*ms), peerSource("b", 41*ms), peerSource("c", 39*ms), peerSource("d", 40*ms)}, true, 4, 41 * ms},
-		{"one peer is off: it is the outlier, not us", []estimator.SourceEstimate{
-			peerSource("a", 0), peerSource("b", ms), peerSource("c", -40*ms), peerSource("d", 0)}, false, 4, 40 * ms},
-		{"exactly half is not more than half", []estimator.SourceEstimate{
-			peerSource("a", 40*ms), peerSource("b", 40*ms), peerSource("c", 0), peerSource("d", 0)}, false, 4, 40 * ms},
-		{"within the round-trip error is not beyond", []estimator.SourceEstimate{
-			peerSource("a", 20*ms+50*time.Microsecond), peerSource("b", 20*ms+90*time.Microsecond)}, false, 2, 20*ms + 90*time.Microsecond},
-		{"unreachable peers and NTP servers do not vote", []estimator.SourceEstimate{
-			peerSource("a", 0), unreachable, noData, upstream}, false, 1, 0},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := NewPeerCollector(func() estimator.Estimate { return estimator.Estimate{Sources: tc.sources} }, 20*ms)
-			v := c.view(c.current())
-			if v.isOutlier() != tc.outlier || v.reachable != tc.reachable || v.maxAbs != tc.maxAbs {
-				t.Errorf("outlier %v reachable %d max %v, want %v %d %v", v.isOutlier(), v.reachable, v.maxAbs, tc.outlier, tc.reachable, tc.maxAbs)
-			}
-			if err := c.Health(); (err != nil) != tc.outlier {
-				t.Errorf("Health() = %v, want failing %v", err, tc.outlier)
-			}
-		})
-	}
-}
-
 func TestPeerCollectorMetrics(t *testing.T) {
 	ms := time.Millisecond
 	est := estimator.Estimate{Sources: []estimator.SourceEstimate{

@@ -40,7 +40,7 @@ func TestChronyExporterAgainstChronyc(t *testing.T) {
 		skewedServer(ctx, t, "127.0.0.1", 40*time.Millisecond, 20e-6),
 		skewedServer(ctx, t, "127.0.0.2", 100*time.Millisecond, 0)+" noselect")
 
-	src, err := NewChronySource("unix://"+chronyd.Socket, time.Second, quietLogger())
+	src, err := NewChronySource("unix://"+chronyd.Socket, time.Second, nil, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestChronyExporterAgainstChronyc(t *testing.T) {
 		t.Errorf("clockwatch_chrony_tracking_system_time_seconds = %g: this host is behind true time, local − true is negative", ours)
 	}
 
-	udp, err := NewChronySource(chronyd.UDP, time.Second, quietLogger())
+	udp, err := NewChronySource(chronyd.UDP, time.Second, nil, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,7 @@ func fullReport() ChronyReport {
 // beside them.
 func TestChronyExporterNamesAndLabels(t *testing.T) {
 	table := readChronyExporterTable(t)
-	s := newTestChronySource(t, &fakeChronyd{report: fullReport()})
+	s := newTestChronySource(t, &fakeChronyd{report: fullReport()}, nil)
 	s.poll()
 	got := map[string]compatFamily{}
 	for name, f := range gatherCompat(t, s) {
@@ -128,7 +128,7 @@ func TestChronyExporterNamesAndLabels(t *testing.T) {
 // chrony_exporter metrics against the report they come from: chronyd's own
 // numbers, unlike clockwatch's, which follow local − true.
 func TestChronyExporterValues(t *testing.T) {
-	s := newTestChronySource(t, &fakeChronyd{report: fullReport()})
+	s := newTestChronySource(t, &fakeChronyd{report: fullReport()}, nil)
 	s.poll()
 	families := gatherCompat(t, s)
 	value := func(name string, labels ...string) float64 {
@@ -211,7 +211,7 @@ func TestChronyExporterLocalReference(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := fullReport()
 			r.Tracking.IPAddr, r.Tracking.RefID = tt.ip, tt.refID
-			s := newTestChronySource(t, &fakeChronyd{report: r})
+			s := newTestChronySource(t, &fakeChronyd{report: r}, nil)
 			s.poll()
 			families := gatherCompat(t, s)
 			if v := families["chrony_tracking_remote_reference"].GetMetric()[0].GetGauge().GetValue(); v != tt.remote {

@@ -23,7 +23,7 @@ func TestChronySourceAgainstChronyd(t *testing.T) {
 
 	for _, address := range []string{chronyd.UDP, "unix://" + chronyd.Socket} {
 		t.Run(address, func(t *testing.T) {
-			src, err := NewChronySource(address, time.Second, quietLogger())
+			src, err := NewChronySource(address, time.Second, nil, quietLogger())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/clockwatch/clockwatch/internal/sourcestate"
 	"github.com/facebook/time/ntp/chrony"
 )
@@ -33,7 +34,7 @@ type ChronySource struct {
 	logger   *slog.Logger
 
 	poller chronyPoller
-	now    func() time.Time
+	clock  func() time.Time
 	sleep  func(ctx context.Context, d time.Duration) error
 
 	state  *sourcestate.Tracker
@@ -51,14 +52,16 @@ type chronyPoller interface {
 }
 
 // NewChronySource returns a source for the chronyd at address
-// (udp://HOST:PORT or unix:///PATH), polled every interval (default 16s).
-// A nil logger discards.
-func NewChronySource(address string, interval time.Duration, logger *slog.Logger) (*ChronySource, error) {
+// (udp://HOST:PORT or unix:///PATH), polled every interval (default
+// DefaultPollInterval). chronyd's estimate is of the system clock; it is
+// placed on clock, the local clock (nil: the system clock). A nil logger
+// discards.
+func NewChronySource(address string, interval time.Duration, clock func() time.Time, logger *slog.Logger) (*ChronySource, error) {
 	if _, _, err := ParseChronyAddress(address); err != nil {
 		return nil, err
 	}
 	if interval <= 0 {
-		interval = 16 * time.Second
+		interval = DefaultPollInterval
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -71,8 +74,8 @@ func NewChronySource(address string, interval time.Duration, logger *slog.Logger
 		logger:   logger.With("source", name),
 		state:    sourcestate.New(logger.With("source", name), "chronyd source"),
 		poller:   &chronyClient{address: address},
-		now:      wallNow,
-		sleep:    sleepContext,
+		clock:    clock,
+		sleep:    localclock.Sleep,
 	}, nil
 }
 
@@ -118,9 +121,9 @@ func (s *ChronySource) poll() estimator.Observation {
 // (local − true) is its negative; chronyd bounds its own error by root
 // delay/2 + root dispersion, the dispersion grown since its last update.
 func (s *ChronySource) sample(t chrony.Tracking) estimator.Sample {
-	return estimator.Sample{
+	return localclock.OnClock(s.clock, estimator.Sample{
 		Source:         s.info.Name,
-		Time:           s.now(),
+		Time:           localclock.System(),
 		Offset:         -chronySeconds(t.CurrentCorrection),
 		RootDelay:      chronySeconds(math.Abs(t.RootDelay)),
 		RootDispersion: chronySeconds(math.Abs(t.RootDispersion)),
@@ -128,7 +131,7 @@ func (s *ChronySource) sample(t chrony.Tracking) estimator.Sample {
 		Stratum:        uint8(t.Stratum),
 		Leap:           estimator.Leap(t.LeapStatus),
 		ReferenceID:    t.RefID,
-	}
+	})
 }
 
 // chronySeconds converts chronyd's float seconds.

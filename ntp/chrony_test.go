@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/facebook/time/ntp/chrony"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -62,14 +63,13 @@ func syncedReport() ChronyReport {
 	}
 }
 
-func newTestChronySource(t *testing.T, f *fakeChronyd) *ChronySource {
+func newTestChronySource(t *testing.T, f *fakeChronyd, clock func() time.Time) *ChronySource {
 	t.Helper()
-	s, err := NewChronySource("udp://127.0.0.1:323", time.Second, quietLogger())
+	s, err := NewChronySource("udp://127.0.0.1:323", time.Second, clock, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.poller = fakeChronyPoller{f}
-	s.now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 	return s
 }
 
@@ -81,19 +81,30 @@ func TestChronySourcePoll(t *testing.T) {
 	tests := []struct {
 		name   string
 		chrony fakeChronyd
+		// shift is how far the local clock is ahead of the system clock,
+		// which chronyd steers.
+		shift  time.Duration
 		result string
 		offset time.Duration
 		bound  time.Duration // chronyd's own: root delay/2 + root dispersion
 	}{
 		{name: "slow by 1.5 ms is offset -1.5 ms", chrony: fakeChronyd{report: syncedReport()}, result: estimator.ResultOK,
 			offset: -1500 * time.Microsecond, bound: 2*time.Millisecond + 700*time.Microsecond},
+		{name: "a local clock 1 s ahead of the system clock", chrony: fakeChronyd{report: syncedReport()}, shift: time.Second, result: estimator.ResultOK,
+			offset: time.Second - 1500*time.Microsecond, bound: 2*time.Millisecond + 700*time.Microsecond},
 		{name: "chronyd down", chrony: fakeChronyd{err: errors.New("connection refused")}, result: ResultDown},
 		{name: "chronyd unsynchronised", chrony: fakeChronyd{report: unsynced}, result: ResultUnsynchronized},
 		{name: "stratum 0", chrony: fakeChronyd{report: local}, result: ResultUnsynchronized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			obs := newTestChronySource(t, &tt.chrony).poll()
+			var clock func() time.Time
+			if tt.shift != 0 {
+				clock = localclock.Shifted(tt.shift)
+			}
+			before := localclock.System()
+			obs := newTestChronySource(t, &tt.chrony, clock).poll()
+			span := localclock.System().Sub(before)
 			if obs.Result != tt.result {
 				t.Fatalf("result %q (%v), want %q", obs.Result, obs.Err, tt.result)
 			}
@@ -103,7 +114,7 @@ func TestChronySourcePoll(t *testing.T) {
 			if obs.Sample.ReferenceID != 0xc0000201 || obs.Sample.Leap != estimator.LeapNone {
 				t.Errorf("reference ID %08X leap %v, want chronyd's C0000201 normal", obs.Sample.ReferenceID, obs.Sample.Leap)
 			}
-			if obs.Sample.Offset != tt.offset || obs.Sample.RootDistance() != tt.bound || obs.Sample.Stratum != 2 || obs.Sample.Delay != 0 {
+			if (obs.Sample.Offset-tt.offset).Abs() > span || obs.Sample.RootDistance() != tt.bound || obs.Sample.Stratum != 2 || obs.Sample.Delay != 0 {
 				t.Errorf("sample %+v, want offset %v root distance %v", obs.Sample, tt.offset, tt.bound)
 			}
 			if err := obs.Sample.Validate(); err != nil {
@@ -115,7 +126,7 @@ func TestChronySourcePoll(t *testing.T) {
 
 func TestChronyMetrics(t *testing.T) {
 	f := &fakeChronyd{report: syncedReport()}
-	s := newTestChronySource(t, f)
+	s := newTestChronySource(t, f, nil)
 	if n := testutil.CollectAndCount(s); n != 2 {
 		t.Errorf("%d series before the first poll, want only clockwatch_chrony_up and chrony_up", n)
 	}

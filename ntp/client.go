@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/localclock"
 )
 
 // Where a timestamp was taken, reported on every sample.
@@ -23,9 +25,10 @@ const DefaultTimeout = 2 * time.Second
 type Client struct {
 	// Timeout bounds one query (default DefaultTimeout).
 	Timeout time.Duration
-	// ClockShift is added to every local timestamp. It is for tests only:
-	// it pretends this host's clock is off by that much.
-	ClockShift time.Duration
+	// Clock is the local clock whose offset is measured (default the
+	// system clock): the client's timestamps, taken on the system clock
+	// by the kernel or in user space, are placed on it.
+	Clock func() time.Time
 	// Limits are the sanity limits a reply must meet to become a sample
 	// (zero: chrony's defaults); Query hands them to each Exchange.
 	Limits Limits
@@ -71,7 +74,8 @@ func (c *Client) QueryAuthenticated(ctx context.Context, addr netip.AddrPort, au
 	if err != nil {
 		return Exchange{}, err
 	}
-	x.T1, x.T4 = x.T1.Add(c.ClockShift), x.T4.Add(c.ClockShift)
+	ahead := localclock.AheadOfSystem(c.Clock)
+	x.T1, x.T4 = x.T1.Add(ahead), x.T4.Add(ahead)
 	x.Nonce, x.Limits = nonce, c.Limits
 	return x, nil
 }
@@ -148,11 +152,6 @@ func waitContext(ctx context.Context) error {
 		return nil
 	}
 }
-
-// wallNow reads the wall clock without Go's monotonic reading, so that
-// differences of timestamps are wall-clock differences like those of kernel
-// timestamps.
-func wallNow() time.Time { return time.Now().Round(0) }
 
 // checkReply runs the request's check on a reply that echoes its origin.
 func (o outgoing) checkReply(reply []byte) error {

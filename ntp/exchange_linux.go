@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/facebook/time/timestamp"
 	"golang.org/x/sys/unix"
 )
@@ -42,7 +43,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, dea
 		return Exchange{}, fmt.Errorf("ntp: query %s: connect: %w (check the route to the server)", addr, err)
 	}
 
-	t1 := wallNow()
+	t1 := localclock.System()
 	if _, err := unix.Write(fd, req); err != nil {
 		return Exchange{}, fmt.Errorf("ntp: query %s: send: %w", addr, err)
 	}
@@ -104,7 +105,7 @@ func receive(ctx context.Context, fd int, addr netip.AddrPort, out outgoing, dea
 			return Exchange{}, err
 		}
 		n, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, 0)
-		t4 := wallNow()
+		t4 := localclock.System()
 		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
 			continue
 		}

@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"os"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/localclock"
 )
 
 // exchange is the portable query: user-space timestamps taken right
@@ -27,7 +29,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, dea
 	if err := conn.SetReadDeadline(deadline); err != nil {
 		return Exchange{}, err
 	}
-	t1 := wallNow()
+	t1 := localclock.System()
 	if _, err := conn.Write(req); err != nil {
 		return Exchange{}, fmt.Errorf("ntp: query %s: send: %w", addr, err)
 	}
@@ -36,7 +38,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, dea
 	var authErr error
 	for {
 		n, err := conn.Read(buf)
-		t4 := wallNow()
+		t4 := localclock.System()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			if ctx.Err() != nil {
 				return Exchange{}, ctx.Err()

@@ -3,6 +3,8 @@ package ntp
 import (
 	"net/netip"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/localclock"
 )
 
 // serveLoop is the state of one serving goroutine: the rate limiter, the
@@ -101,9 +103,5 @@ func (l *serveLoop) transmitTime() time.Time { return l.r.now() }
 // responder's Clock, which may run apart from the system clock (a test
 // shift, a simulated clock).
 func (l *serveLoop) served(sys time.Time) time.Time {
-	if l.r.Clock == nil {
-		return sys
-	}
-	now := time.Now()
-	return sys.Add(l.r.Clock().Sub(now))
+	return sys.Add(localclock.AheadOfSystem(l.r.Clock))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 )
 
 // DefaultPort is the NTP port used when a server is named without one.
@@ -163,7 +164,7 @@ func NewNamedSource(name, server, kind string, cfg PollConfig, client *Client, l
 		logger:  logger,
 		query:   client.Query,
 		resolve: resolveHost,
-		sleep:   sleepContext,
+		sleep:   localclock.Sleep,
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}, nil
 }
@@ -355,16 +356,4 @@ func resolveHost(ctx context.Context, host string) (netip.Addr, error) {
 		}
 	}
 	return ips[0], nil
-}
-
-// sleepContext waits d or until ctx ends.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

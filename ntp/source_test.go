@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 )
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -188,6 +189,32 @@ func TestQueryLoopback(t *testing.T) {
 			t.Errorf("offset %v ± %v misses 7ms", s.Offset, s.ErrorBound())
 		}
 		t.Logf("offset %v delay %v timestamps %s", s.Offset, s.Delay, s.Timestamping)
+	}
+}
+
+// TestClientOnShiftedClock: a client whose local clock reads 40 ms ahead of
+// the system clock, against a server on the system clock, must see itself
+// 40 ms ahead; its kernel timestamps are moved onto its clock too, or the
+// offset would be zero.
+func TestClientOnShiftedClock(t *testing.T) {
+	const shift = 40 * time.Millisecond
+	addr := startResponder(t, &Responder{})
+	c := &Client{Timeout: time.Second, Clock: localclock.Shifted(shift)}
+	for range 5 {
+		x, err := c.Query(context.Background(), addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := x.Sample("lo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (s.Offset - shift).Abs() > s.ErrorBound() {
+			t.Errorf("offset %v ± %v misses +40ms", s.Offset, s.ErrorBound())
+		}
+		if s.Delay > 10*time.Millisecond {
+			t.Errorf("delay %v on loopback: the client's two timestamps disagree", s.Delay)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/clockwatch/clockwatch/internal/sourcestate"
 	"github.com/facebook/time/ptp/protocol"
 )
@@ -35,6 +36,10 @@ type ClientConfig struct {
 	// asking for unicast service (default 5s: two Announces at ptp4l's
 	// default interval).
 	AnnounceWait time.Duration
+	// Clock is the local clock (default the system clock): the client's
+	// timestamps, taken on the system clock or carried over to it from the
+	// NIC's PHC, are placed on it.
+	Clock func() time.Time
 }
 
 func (c ClientConfig) withDefaults() ClientConfig {
@@ -101,8 +106,8 @@ func NewClientSource(server string, cfg ClientConfig, logger *slog.Logger) (*Cli
 		route:   routeTo,
 		resolve: resolveHost,
 		openPHC: OpenPHC,
-		now:     func() time.Time { return time.Now().Round(0) },
-		sleep:   sleepContext,
+		now:     localclock.System,
+		sleep:   localclock.Sleep,
 		port:    protocol.PortIdentity{ClockIdentity: randomClockIdentity(), PortNumber: 1},
 	}, nil
 }
@@ -220,7 +225,7 @@ func (s *ClientSource) sample(x stamps) (estimator.Sample, error) {
 	if x.hardware {
 		smp.Timestamping = "hardware"
 	}
-	return smp, nil
+	return localclock.OnClock(s.cfg.Clock, smp), nil
 }
 
 // readPHC reads the PHC of the interface the exchange went through, when

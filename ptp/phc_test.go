@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 )
 
 func TestPHCTimescaleOffset(t *testing.T) {
@@ -38,17 +39,25 @@ func TestPHCSource(t *testing.T) {
 		readErr error
 		result  string
 		offset  time.Duration
+		// shift is how far the local clock reads ahead of the system clock.
+		shift time.Duration
 	}{
 		{name: "TAI PHC 1.5 µs behind the system clock", reading: PHCReading{SysTime: epoch, Offset: -37*time.Second + 1500, Delay: 600},
 			result: estimator.ResultOK, offset: 1500},
 		{name: "UTC PHC", reading: PHCReading{SysTime: epoch, Offset: -800, Delay: 600}, result: estimator.ResultOK, offset: -800},
+		{name: "UTC PHC, the local clock 1 s ahead of the system clock", reading: PHCReading{SysTime: epoch, Offset: -800, Delay: 600},
+			shift: time.Second, result: estimator.ResultOK, offset: time.Second - 800},
 		{name: "no device", open: errors.New("no such file"), result: ResultNoPHC},
 		{name: "ioctl fails", readErr: errors.New("operation not supported"), result: ResultNoPHC},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dev := &fakePHC{reading: tt.reading, err: tt.readErr}
-			s := NewPHCSource("eth0", 0, nil)
+			var clock func() time.Time
+			if tt.shift != 0 {
+				clock = localclock.Shifted(tt.shift)
+			}
+			s := NewPHCSource("eth0", 0, clock, nil)
 			s.taiOffset = func() time.Duration { return 37 * time.Second }
 			s.open = func(string) (PHC, error) {
 				if tt.open != nil {
@@ -56,7 +65,9 @@ func TestPHCSource(t *testing.T) {
 				}
 				return dev, nil
 			}
+			before := localclock.System()
 			obs := s.poll()
+			span := localclock.System().Sub(before)
 			if obs.Result != tt.result {
 				t.Fatalf("result %q (%v), want %q", obs.Result, obs.Err, tt.result)
 			}
@@ -67,7 +78,7 @@ func TestPHCSource(t *testing.T) {
 				return
 			}
 			smp := obs.Sample
-			if smp.Offset != tt.offset || smp.Delay != tt.reading.Delay || !smp.Time.Equal(epoch) || smp.ErrorBound() < tt.reading.Delay/2 {
+			if (smp.Offset-tt.offset).Abs() > span || smp.Delay != tt.reading.Delay || (smp.Time.Sub(epoch)-tt.shift).Abs() > span || smp.ErrorBound() < tt.reading.Delay/2 {
 				t.Errorf("sample %+v, want offset %v", smp, tt.offset)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/clockwatch/clockwatch/internal/sourcestate"
 )
 
@@ -21,6 +22,7 @@ type PHCSource struct {
 	interval time.Duration
 	logger   *slog.Logger
 
+	clock     func() time.Time
 	open      func(name string) (PHC, error)
 	taiOffset func() time.Duration
 	sleep     func(ctx context.Context, d time.Duration) error
@@ -31,8 +33,10 @@ type PHCSource struct {
 
 // NewPHCSource returns a source for the PHC name, a device path
 // ("/dev/ptp0") or a network interface ("eth0"), read every interval
-// (default 1s). A nil logger discards.
-func NewPHCSource(name string, interval time.Duration, logger *slog.Logger) *PHCSource {
+// (default 1s). The PHC is compared with the system clock, and the offset
+// placed on clock, the local clock (nil: the system clock). A nil logger
+// discards.
+func NewPHCSource(name string, interval time.Duration, clock func() time.Time, logger *slog.Logger) *PHCSource {
 	if interval <= 0 {
 		interval = time.Second
 	}
@@ -46,9 +50,10 @@ func NewPHCSource(name string, interval time.Duration, logger *slog.Logger) *PHC
 		interval:  interval,
 		logger:    logger.With("source", src),
 		state:     sourcestate.New(logger.With("source", src), "PHC"),
+		clock:     clock,
 		open:      OpenPHC,
 		taiOffset: kernelTAIOffset,
-		sleep:     sleepContext,
+		sleep:     localclock.Sleep,
 	}
 }
 
@@ -88,7 +93,7 @@ func (s *PHCSource) poll() estimator.Observation {
 
 // sample is the offset of one reading, the PHC's time taken as UTC.
 func (s *PHCSource) sample(r PHCReading) estimator.Sample {
-	return estimator.Sample{
+	return localclock.OnClock(s.clock, estimator.Sample{
 		Source:       s.info.Name,
 		Time:         r.SysTime,
 		Offset:       r.Offset + phcTimescaleOffset(r.Offset, s.taiOffset()),
@@ -96,7 +101,7 @@ func (s *PHCSource) sample(r PHCReading) estimator.Sample {
 		Precision:    time.Nanosecond,
 		Stratum:      1,
 		Timestamping: "hardware",
-	}
+	})
 }
 
 // fail reports a read that gave no sample.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/clockwatch/clockwatch/internal/sourcestate"
 	"github.com/facebook/time/ptp/protocol"
 )
@@ -35,6 +36,9 @@ type Ptp4lConfig struct {
 	// its offset over to the system clock when ptp4l timestamps in
 	// hardware (default: the PHC of ptp4l's slave interface).
 	PHC string
+	// Clock is the local clock (default the system clock): ptp4l's
+	// offsets, of the system clock, are placed on it.
+	Clock func() time.Time
 }
 
 func (c Ptp4lConfig) withDefaults() Ptp4lConfig {
@@ -97,8 +101,8 @@ func NewPtp4lSource(cfg Ptp4lConfig, logger *slog.Logger) *Ptp4lSource {
 		state:   sourcestate.New(logger.With("source", name), "ptp4l source"),
 		client:  client,
 		openPHC: OpenPHC,
-		now:     func() time.Time { return time.Now().Round(0) },
-		sleep:   sleepContext,
+		now:     localclock.System,
+		sleep:   localclock.Sleep,
 	}
 }
 
@@ -155,9 +159,10 @@ func (s *Ptp4lSource) poll() (estimator.Observation, bool) {
 	return estimator.Observation{Source: s.info.Name, Result: estimator.ResultOK, Sample: sample}, true
 }
 
-// sample turns ptp4l's offset into one of the system clock. With software
+// sample turns ptp4l's offset into one of the local clock. With software
 // timestamps ptp4l's clock is the system clock; with hardware timestamps
-// it is the PHC, whose offset to the system clock is read and added.
+// it is the PHC, whose offset to the system clock is read and added; the
+// system clock's offset is then placed on the local clock.
 func (s *Ptp4lSource) sample(st Ptp4lStatus, port PortStatus) (estimator.Sample, error) {
 	s.window.add(st.OffsetFromMaster)
 	smp := estimator.Sample{
@@ -172,7 +177,7 @@ func (s *Ptp4lSource) sample(st Ptp4lStatus, port PortStatus) (estimator.Sample,
 		Leap:           leapOfFlags(uint16(st.Time.Flags)),
 	}
 	if port.Timestamping == protocol.TimestampingSoftware {
-		return smp, nil
+		return localclock.OnClock(s.cfg.Clock, smp), nil
 	}
 	r, err := s.readPHC(port.Interface)
 	if err != nil {
@@ -186,7 +191,7 @@ func (s *Ptp4lSource) sample(st Ptp4lStatus, port PortStatus) (estimator.Sample,
 	smp.Offset += sysMinusPHC
 	smp.Time = st.IngressTime.Add(r.Offset)
 	smp.Delay += r.Delay
-	return smp, nil
+	return localclock.OnClock(s.cfg.Clock, smp), nil
 }
 
 // readPHC reads the PHC ptp4l disciplines: the configured one, or that of
@@ -272,17 +277,5 @@ func (c *ptp4lClient) close() {
 	if c.conn != nil {
 		_ = c.conn.Close()
 		c.conn = nil
-	}
-}
-
-// sleepContext waits d or until ctx ends.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

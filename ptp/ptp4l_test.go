@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/facebook/time/ptp/protocol"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -151,6 +152,8 @@ func TestPtp4lSourceSample(t *testing.T) {
 		wantStamp  string
 		leapFlag   uint16
 		wantLeap   estimator.Leap
+		// shift is how far the local clock reads ahead of the system clock.
+		shift time.Duration
 	}{
 		{name: "software: ptp4l's clock is the system clock", ts: protocol.TimestampingSoftware,
 			offsets: []time.Duration{500, -300, 200}, wantOffset: 200, wantDelay: 4 * time.Microsecond,
@@ -160,6 +163,9 @@ func TestPtp4lSourceSample(t *testing.T) {
 			offsets: []time.Duration{-50}, wantOffset: 3*time.Microsecond - 50, wantDelay: 4*time.Microsecond + 400,
 			wantTime: epoch.Add(time.Second - 37*time.Second + 3*time.Microsecond), wantDisp: 100, wantStamp: "hardware",
 			leapFlag: protocol.FlagLeap59, wantLeap: estimator.LeapDelete},
+		{name: "software, on a local clock 1 s ahead of the system clock", ts: protocol.TimestampingSoftware,
+			offsets: []time.Duration{200}, shift: time.Second, wantOffset: time.Second + 200, wantDelay: 4 * time.Microsecond,
+			wantTime: epoch.Add(2 * time.Second), wantDisp: 100, wantStamp: "kernel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,13 +176,18 @@ func TestPtp4lSourceSample(t *testing.T) {
 				polls = append(polls, fakePoll{status: st})
 			}
 			s := newTestPtp4lSource(polls, phc, &logCounter{})
+			if tt.shift != 0 {
+				s.cfg.Clock = localclock.Shifted(tt.shift)
+			}
 			var obs estimator.Observation
+			before := localclock.System()
 			for range tt.offsets {
 				obs, _ = s.poll()
 			}
+			span := localclock.System().Sub(before)
 			smp := obs.Sample
-			if obs.Result != estimator.ResultOK || smp.Offset != tt.wantOffset || smp.Delay != tt.wantDelay ||
-				!smp.Time.Equal(tt.wantTime) || smp.RootDispersion != tt.wantDisp || smp.Timestamping != tt.wantStamp || smp.Stratum != 1 {
+			if obs.Result != estimator.ResultOK || (smp.Offset-tt.wantOffset).Abs() > span || smp.Delay != tt.wantDelay ||
+				(smp.Time.Sub(tt.wantTime)-(smp.Offset-tt.wantOffset)).Abs() > 0 || smp.RootDispersion != tt.wantDisp || smp.Timestamping != tt.wantStamp || smp.Stratum != 1 {
 				t.Errorf("got %+v (%v)\nwant offset %v delay %v time %v dispersion %v", smp, obs.Err, tt.wantOffset, tt.wantDelay, tt.wantTime, tt.wantDisp)
 			}
 			if smp.Leap != tt.wantLeap {

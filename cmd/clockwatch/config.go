@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/internal/agent"
 	"github.com/clockwatch/clockwatch/internal/configfile"
 	"github.com/clockwatch/clockwatch/ntp"
 	"github.com/prometheus/common/model"
@@ -76,46 +77,29 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 	return f
 }
 
-// config is the merged, validated configuration of the agent's sources.
-type config struct {
-	servers []string
-	// serverNames names servers, by their entry in servers, in the status
-	// and the metrics (the demo's simulated servers); unnamed servers go by
-	// their HOST:PORT.
-	serverNames  map[string]string
-	pollInterval time.Duration
-	holdoverMax  time.Duration
-	// falsetickers is --selection.max-falsetickers.
-	falsetickers int
-	// limits are the sanity limits of NTP replies (--ntp.max-delay,
-	// --ntp.max-distance).
-	limits    ntp.Limits
-	peers     peerConfig
-	ptpChrony ptpChronyConfig
-}
-
-// load reads the configuration file (if any) and merges the flags into it.
-func (f *sourceFlags) load() (config, error) {
+// load reads the configuration file (if any), merges the flags into it and
+// validates the result.
+func (f *sourceFlags) load() (agent.Config, error) {
 	var file fileConfig
 	if f.configFile != "" {
 		var err error
 		if file, err = readConfigFile(f.configFile); err != nil {
-			return config{}, err
+			return agent.Config{}, err
 		}
 	}
-	c := config{
-		servers:      append(append([]string{}, file.NTP.Servers...), f.servers...),
-		pollInterval: pick(f.pollIntervalSet, f.pollInterval, file.Poll.Interval),
-		holdoverMax:  pick(f.holdoverMaxSet, f.holdoverMax, file.Holdover.Max),
-		falsetickers: f.falsetickers,
-		limits: ntp.Limits{
+	c := agent.Config{
+		NTPServers:      append(append([]string{}, file.NTP.Servers...), f.servers...),
+		PollInterval:    pick(f.pollIntervalSet, f.pollInterval, file.Poll.Interval),
+		HoldoverMax:     pick(f.holdoverMaxSet, f.holdoverMax, file.Holdover.Max),
+		MaxFalsetickers: f.falsetickers,
+		Peers:           f.peers.merge(file.Peers),
+		Limits: ntp.Limits{
 			MaxDelay:    pick(f.maxDelaySet, f.maxDelay, file.NTP.MaxDelay),
 			MaxDistance: pick(f.maxDistanceSet, f.maxDistance, file.NTP.MaxDistance),
 		},
-		peers:     f.peers.merge(file.Peers),
-		ptpChrony: f.ptpChrony.merge(file.PTP, file.Chrony),
 	}
-	return c, c.validate()
+	f.ptpChrony.merge(&c, file.PTP, file.Chrony)
+	return c, c.Validate()
 }
 
 // pick returns the flag when the user set it or the file is silent (nil);
@@ -134,47 +118,4 @@ func readConfigFile(path string) (fileConfig, error) {
 	var c fileConfig
 	err := configfile.Read(path, &c)
 	return c, err
-}
-
-// validate checks the merged configuration.
-func (c config) validate() error {
-	if len(c.servers) == 0 && !c.peers.enabled() && !c.ptpChrony.enabled() {
-		return errNoSources
-	}
-	if c.falsetickers < 0 {
-		return fmt.Errorf("config: --selection.max-falsetickers %d must not be negative", c.falsetickers)
-	}
-	if err := c.peers.validate(); err != nil {
-		return err
-	}
-	if err := c.ptpChrony.validate(); err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for _, s := range c.servers {
-		host, port, err := ntp.SplitHostPort(s)
-		if err != nil {
-			return fmt.Errorf("config: %w", err)
-		}
-		key := fmt.Sprintf("%s:%d", host, port)
-		if seen[key] {
-			return fmt.Errorf("config: NTP server %s is listed twice", s)
-		}
-		seen[key] = true
-	}
-	if c.pollInterval < 100*time.Millisecond || c.pollInterval > 36*time.Hour {
-		return fmt.Errorf("config: poll interval %v is outside 100ms..36h", c.pollInterval)
-	}
-	if c.holdoverMax <= 0 {
-		return fmt.Errorf("config: holdover.max %v must be positive", c.holdoverMax)
-	}
-	for _, l := range []struct {
-		key string
-		d   time.Duration
-	}{{"ntp.max-delay", c.limits.MaxDelay}, {"ntp.max-distance", c.limits.MaxDistance}} {
-		if l.d <= 0 || l.d > ntp.MaxLimit {
-			return fmt.Errorf("config: %s %v is outside (0s, %v]", l.key, l.d, ntp.MaxLimit)
-		}
-	}
-	return nil
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/clockwatch/clockwatch/ntp"
+	"github.com/clockwatch/clockwatch/internal/agent"
 	"github.com/clockwatch/clockwatch/ptp"
 )
 
@@ -47,24 +44,15 @@ func addPTPChronyFlags(cmd *kingpin.CmdClause) *ptpChronyFlags {
 	return f
 }
 
-// ptpChronyConfig is the merged configuration of the PTP and chronyd
-// sources; empty fields are off.
-type ptpChronyConfig struct {
-	ptp4lSocket   string
-	phc           string
-	servers       []string
-	chronyAddress string
-}
-
-// merge combines the file's sections with the flags: flags override
+// merge puts the file's sections and the flags into c: flags override
 // scalars and add to lists.
-func (f *ptpChronyFlags) merge(p filePTP, c fileChrony) ptpChronyConfig {
-	return ptpChronyConfig{
-		ptp4lSocket:   firstSet(f.ptp4lSocket, p.Ptp4lSocket),
-		phc:           firstSet(f.phc, p.PHC),
-		servers:       append(append([]string{}, p.Servers...), f.servers...),
-		chronyAddress: firstSet(f.chronyAddress, c.Address),
+func (f *ptpChronyFlags) merge(c *agent.Config, p filePTP, chrony fileChrony) {
+	c.PTP = agent.PTPConfig{
+		Ptp4lSocket: firstSet(f.ptp4lSocket, p.Ptp4lSocket),
+		PHC:         firstSet(f.phc, p.PHC),
+		Servers:     append(append([]string{}, p.Servers...), f.servers...),
 	}
+	c.ChronyAddress = firstSet(f.chronyAddress, chrony.Address)
 }
 
 // firstSet returns the flag when given, else the file's value.
@@ -74,32 +62,3 @@ func firstSet(flag, file string) string {
 	}
 	return file
 }
-
-// enabled reports whether any PTP or chronyd source is configured.
-func (c ptpChronyConfig) enabled() bool {
-	return c.ptp4lSocket != "" || c.phc != "" || len(c.servers) > 0 || c.chronyAddress != ""
-}
-
-// validate checks addresses without touching the network.
-func (c ptpChronyConfig) validate() error {
-	if c.chronyAddress != "" {
-		if _, _, err := ntp.ParseChronyAddress(c.chronyAddress); err != nil {
-			return fmt.Errorf("config: %w", err)
-		}
-	}
-	seen := map[string]bool{}
-	for _, s := range c.servers {
-		if seen[s] {
-			return fmt.Errorf("config: PTP server %s is listed twice", s)
-		}
-		seen[s] = true
-		if _, err := ptp.NewClientSource(s, ptp.ClientConfig{}, nil); err != nil {
-			return fmt.Errorf("config: %w", err)
-		}
-	}
-	return nil
-}
-
-// errNoSources says what to configure when nothing is.
-var errNoSources = errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file, peers (--peer, --peers.dns, --peers.srv), " +
-	"or a PTP or chronyd source (--ptp.ptp4l-socket, --ptp.phc, --ptp.server, --chrony.address)")

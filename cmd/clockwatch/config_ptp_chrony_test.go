@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/clockwatch/clockwatch/internal/agent"
 )
 
 func TestPTPChronyConfig(t *testing.T) {
@@ -11,16 +13,16 @@ func TestPTPChronyConfig(t *testing.T) {
 		name    string
 		yaml    string
 		args    []string
-		want    ptpChronyConfig
+		want    agent.Config
 		wantErr string
 	}{
 		{name: "flags only", args: []string{"--ptp.ptp4l-socket=/run/ptp4l", "--ptp.phc=eth0", "--ptp.server=192.0.2.20", "--chrony.address=udp://127.0.0.1:323"},
-			want: ptpChronyConfig{ptp4lSocket: "/run/ptp4l", phc: "eth0", servers: []string{"192.0.2.20"}, chronyAddress: "udp://127.0.0.1:323"}},
+			want: agent.Config{PTP: agent.PTPConfig{Ptp4lSocket: "/run/ptp4l", PHC: "eth0", Servers: []string{"192.0.2.20"}}, ChronyAddress: "udp://127.0.0.1:323"}},
 		{name: "file only", yaml: "ptp:\n  ptp4l-socket: /var/run/ptp4l\n  servers: [192.0.2.20]\nchrony:\n  address: unix:///run/chrony/chronyd.sock\n",
-			want: ptpChronyConfig{ptp4lSocket: "/var/run/ptp4l", servers: []string{"192.0.2.20"}, chronyAddress: "unix:///run/chrony/chronyd.sock"}},
+			want: agent.Config{PTP: agent.PTPConfig{Ptp4lSocket: "/var/run/ptp4l", Servers: []string{"192.0.2.20"}}, ChronyAddress: "unix:///run/chrony/chronyd.sock"}},
 		{name: "flags override scalars and add to lists", yaml: "ptp:\n  phc: /dev/ptp0\n  servers: [192.0.2.20]\n",
 			args: []string{"--ptp.phc=eth1", "--ptp.server=192.0.2.21"},
-			want: ptpChronyConfig{phc: "eth1", servers: []string{"192.0.2.20", "192.0.2.21"}}},
+			want: agent.Config{PTP: agent.PTPConfig{PHC: "eth1", Servers: []string{"192.0.2.20", "192.0.2.21"}}}},
 		{name: "bad chrony address", args: []string{"--chrony.address=127.0.0.1:323"}, wantErr: "neither udp://HOST:PORT nor unix:///PATH"},
 		{name: "PTP server twice", args: []string{"--ptp.server=192.0.2.20", "--ptp.server=192.0.2.20"}, wantErr: "listed twice"},
 		{name: "PTP server not a host", args: []string{"--ptp.server=a b"}, wantErr: "not a host name"},
@@ -38,9 +40,9 @@ func TestPTPChronyConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := cfg.ptpChrony
-			if got.ptp4lSocket != tt.want.ptp4lSocket || got.phc != tt.want.phc || got.chronyAddress != tt.want.chronyAddress || !slices.Equal(got.servers, tt.want.servers) {
-				t.Errorf("got %+v, want %+v", got, tt.want)
+			got, want := cfg.PTP, tt.want.PTP
+			if got.Ptp4lSocket != want.Ptp4lSocket || got.PHC != want.PHC || cfg.ChronyAddress != tt.want.ChronyAddress || !slices.Equal(got.Servers, want.Servers) {
+				t.Errorf("got %+v %q, want %+v %q", got, cfg.ChronyAddress, want, tt.want.ChronyAddress)
 			}
 		})
 	}

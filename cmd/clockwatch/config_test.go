@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/internal/agent"
 	"github.com/clockwatch/clockwatch/ntp"
 )
 
@@ -25,7 +26,7 @@ func parseSourceFlags(t *testing.T, args ...string) *sourceFlags {
 
 // loadTestConfig loads the configuration as `clockwatch run args...` would,
 // with file (when not empty) as its --config.file.
-func loadTestConfig(t *testing.T, file string, args ...string) (config, error) {
+func loadTestConfig(t *testing.T, file string, args ...string) (agent.Config, error) {
 	t.Helper()
 	if file != "" {
 		path := filepath.Join(t.TempDir(), "c.yml")
@@ -40,7 +41,7 @@ func loadTestConfig(t *testing.T, file string, args ...string) (config, error) {
 // loadTestCase loads a configuration like loadTestConfig and checks the
 // error: errText empty wants none, else one containing it. ok is false when
 // the case ended with its expected error.
-func loadTestCase(t *testing.T, file, errText string, args ...string) (cfg config, ok bool) {
+func loadTestCase(t *testing.T, file, errText string, args ...string) (cfg agent.Config, ok bool) {
 	t.Helper()
 	cfg, err := loadTestConfig(t, file, args...)
 	if errText != "" {
@@ -101,8 +102,8 @@ func TestSourceFlagsLoad(t *testing.T) {
 			if !ok {
 				return
 			}
-			if !slices.Equal(cfg.servers, tc.servers) || cfg.pollInterval != tc.interval {
-				t.Errorf("got servers %v interval %v", cfg.servers, cfg.pollInterval)
+			if !slices.Equal(cfg.NTPServers, tc.servers) || cfg.PollInterval != tc.interval {
+				t.Errorf("got servers %v interval %v", cfg.NTPServers, cfg.PollInterval)
 			}
 		})
 	}
@@ -136,15 +137,15 @@ func TestREADMEConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the README's example does not load: %v", err)
 	}
-	if len(cfg.servers) != 3 {
-		t.Errorf("servers %v", cfg.servers)
+	if len(cfg.NTPServers) != 3 {
+		t.Errorf("servers %v", cfg.NTPServers)
 	}
 }
 
 func TestMaxFalsetickersFlag(t *testing.T) {
 	tests := []struct {
 		arg  string
-		want int // estimator.Config.MaxFalsetickers
+		want int // agent.Config.MaxFalsetickers
 	}{
 		{"", 0}, // NTP: trust the sources that agree
 		{"--selection.max-falsetickers=1", 1},
@@ -159,7 +160,7 @@ func TestMaxFalsetickersFlag(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := estimatorConfig(cfg).MaxFalsetickers; got != tc.want {
+		if got := cfg.MaxFalsetickers; got != tc.want {
 			t.Errorf("%q: MaxFalsetickers %d, want %d", tc.arg, got, tc.want)
 		}
 	}
@@ -190,8 +191,8 @@ func TestNTPLimitsConfig(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, ok := loadTestCase(t, tc.file, tc.errText, tc.args...)
-			if ok && cfg.limits != tc.want {
-				t.Errorf("limits %+v, want %+v", cfg.limits, tc.want)
+			if ok && cfg.Limits != tc.want {
+				t.Errorf("limits %+v, want %+v", cfg.Limits, tc.want)
 			}
 		})
 	}

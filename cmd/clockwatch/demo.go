@@ -12,7 +12,9 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/agent"
 	"github.com/clockwatch/clockwatch/internal/cli"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/clockwatch/clockwatch/ntp"
 )
 
@@ -87,36 +89,34 @@ func runDemo(ctx context.Context, c *cli.Env, f *demoFlags) error {
 		ctx, cancel = context.WithTimeout(ctx, f.duration)
 		defer cancel()
 	}
-	clock := shiftedClock(0)
-	w := &demoWorld{start: clock(), offset: 3200 * time.Microsecond, drift: 15e-6, rng: rand.New(rand.NewPCG(f.seed, 7))}
+	w := &demoWorld{start: localclock.System(), offset: 3200 * time.Microsecond, drift: 15e-6, rng: rand.New(rand.NewPCG(f.seed, 7))}
 	addrs, err := startDemoServers(ctx, w)
 	if err != nil {
 		return err
 	}
-	cfg := config{servers: addrs, serverNames: map[string]string{}, pollInterval: f.poll, holdoverMax: 30 * time.Minute, falsetickers: 1}
+	names := make(map[string]string, len(addrs))
 	listed := make([]string, len(addrs))
 	for i, addr := range addrs {
-		cfg.serverNames[addr] = demoServers[i].name
+		names[addr] = demoServers[i].name
 		listed[i] = demoServers[i].name + "=" + addr
 	}
-	sources, err := buildSources(cfg, &ntp.Client{Timeout: time.Second}, c.Logger)
-	if err != nil {
-		return err
-	}
-	a := newAgent(c.Logger, clock, estimatorConfig(cfg))
-	defer publishShm(a, f.shmPath, c.Logger)()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	served, err := serveAPI(ctx, f.web, a, c.Logger)
+	a, err := agent.Start(ctx, agent.Options{
+		Config: agent.Config{NTPServers: addrs, ServerNames: names, PollInterval: f.poll, HoldoverMax: 30 * time.Minute,
+			MaxFalsetickers: 1, Limits: ntp.Limits{MaxDelay: ntp.DefaultMaxDelay, MaxDistance: ntp.DefaultMaxDistance}, Peers: agent.DefaultPeers()},
+		ShmPath: f.shmPath,
+		Serve:   f.web.serve(c.Logger),
+		Logger:  c.Logger,
+	})
 	if err != nil {
 		return err
 	}
-	go a.run(ctx, sources, nil)
 	fmt.Fprintf(c.Stdout, "clockwatch demo: this host's clock is %v ahead of true time and gains %.0f ppm; servers on loopback (echo is %v off, a falseticker): %s\n\n",
 		w.offset, w.drift*1e6, demoServers[len(demoServers)-1].err, strings.Join(listed, ", "))
 	score := printDemo(ctx, c.Stdout, a, w)
 	cancel()
-	if err := <-served; err != nil {
+	if err := a.Wait(); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "\n%s\n", score)
@@ -137,7 +137,7 @@ func startDemoServers(ctx context.Context, w *demoWorld) ([]string, error) {
 		}
 		serverErr := s.err
 		r := &ntp.Responder{
-			Clock:          func() time.Time { return w.trueTime(time.Now().Round(0)).Add(serverErr) },
+			Clock:          func() time.Time { return w.trueTime(localclock.System()).Add(serverErr) },
 			RootDelay:      100 * time.Microsecond,
 			RootDispersion: 150 * time.Microsecond,
 			RefID:          0x7f000001 + uint32(i),
@@ -169,7 +169,7 @@ func (s demoScore) String() string {
 
 // printDemo prints a row a second until ctx ends and returns the score of
 // the rows with an estimate.
-func printDemo(ctx context.Context, out io.Writer, a *agent, w *demoWorld) demoScore {
+func printDemo(ctx context.Context, out io.Writer, a *agent.Running, w *demoWorld) demoScore {
 	var score demoScore
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -180,8 +180,8 @@ func printDemo(ctx context.Context, out io.Writer, a *agent, w *demoWorld) demoS
 			return score
 		case <-tick.C:
 		}
-		now := a.clock()
-		e := a.latest.Load().At(now)
+		now := localclock.System()
+		e := a.Current().At(now)
 		truth := w.trueOffset(now)
 		row := fmt.Sprintf("%4.0fs  %11s", now.Sub(w.start).Seconds(), signed(truth))
 		if !e.HasOffset() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/internal/cli"
+	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/clockwatch/clockwatch/internal/testlab"
 )
 
@@ -23,7 +26,16 @@ import (
 // TestMain.
 var binary string
 
+// shiftEnv, when set to a duration, makes the test binary run as
+// `clockwatch run` on a local clock that reads that much ahead of the
+// system clock: an agent whose clock is off by a known amount, for the
+// tests that need one in another network namespace.
+const shiftEnv = "CLOCKWATCH_TEST_CLOCK_SHIFT"
+
 func TestMain(m *testing.M) {
+	if shift := os.Getenv(shiftEnv); shift != "" {
+		os.Exit(runShiftedAgent(shift, os.Args[1:]))
+	}
 	if os.Getenv(readerEnv) != "" {
 		// This process is the shared-memory reader of a test: it needs no
 		// agent binary.
@@ -44,6 +56,18 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// runShiftedAgent runs `clockwatch run args...` on the system clock read
+// shift ahead.
+func runShiftedAgent(shift string, args []string) int {
+	d, err := time.ParseDuration(shift)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s=%q: %v\n", shiftEnv, shift, err)
+		return 2
+	}
+	shifted := cli.Program{Name: "clockwatch", Commands: []cli.Registrar{runCommand(localclock.Shifted(d))}}
+	return shifted.Execute(context.Background(), args, os.Stdout, os.Stderr)
 }
 
 // agentProcess is a clockwatch process started by a test.

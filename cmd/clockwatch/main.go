@@ -25,7 +25,7 @@ import (
 var program = cli.Program{
 	Name:     "clockwatch",
 	Help:     "Clock offset measurement and synchronization agent: offset, drift and a true error bound for this host, exported to Prometheus.",
-	Commands: []cli.Registrar{registerRun, registerDemo, registerQuery, registerStatus, registerTrace},
+	Commands: []cli.Registrar{runCommand(nil), registerDemo, registerQuery, registerStatus, registerTrace},
 }
 
 func main() {

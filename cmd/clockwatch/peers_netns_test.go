@@ -79,9 +79,20 @@ type nsAgent struct {
 
 // startAgentIn runs clockwatch with args in namespace ns, with JSON logs
 // and its HTTP API on the namespace's loopback, and waits until it serves.
-func startAgentIn(t *testing.T, ns string, args ...string) *nsAgent {
+// A shift other than zero runs `clockwatch run` from the test binary on a
+// local clock that reads that much ahead (shiftEnv).
+func startAgentIn(t *testing.T, ns string, shift time.Duration, args ...string) *nsAgent {
 	t.Helper()
-	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, binary}, testArgs(args)...)...)
+	program, env := binary, os.Environ()
+	if shift != 0 {
+		self, err := os.Executable()
+		if err != nil {
+			t.Fatal(err)
+		}
+		program, env = self, append(env, shiftEnv+"="+shift.String())
+	}
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, program}, testArgs(args)...)...)
+	cmd.Env = env
 	p := startProcess(t, cmd, "clockwatch in "+ns)
 	return &nsAgent{agentProcess: p, client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: dialIn(ns)}}}
 }

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"math"
-	"net"
-	"net/netip"
 	"strconv"
-	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/internal/agent"
 	"github.com/clockwatch/clockwatch/ntp"
 )
 
@@ -35,50 +31,7 @@ func addResponderFlags(cmd *kingpin.CmdClause) *responderFlags {
 	return f
 }
 
-// enabled reports whether the responder should run.
-func (f *responderFlags) enabled() bool { return f.listen != "" }
-
-// rateLimit is the responder's token bucket configuration.
-func (f *responderFlags) rateLimit() *ntp.RateLimit {
-	if f.rate == 0 {
-		return nil
-	}
-	return &ntp.RateLimit{Rate: f.rate, Burst: f.burst, Leak: f.leak}
-}
-
-// responderAddress parses --responder.listen-address, adding the default
-// port when it names none.
-func responderAddress(s string) (*net.UDPAddr, error) {
-	if _, _, err := net.SplitHostPort(s); err != nil {
-		s = net.JoinHostPort(s, strconv.Itoa(ntp.DefaultResponderPort))
-	}
-	addr, err := net.ResolveUDPAddr("udp", s)
-	if err != nil {
-		return nil, fmt.Errorf("--responder.listen-address %q: %w (give HOST, HOST:PORT or :PORT)", s, err)
-	}
-	return addr, nil
-}
-
-// startResponder listens on --responder.listen-address and answers peers
-// with clock, advertising quality, until ctx ends. It returns the
-// responder (for its counters) and the address it listens on.
-func startResponder(ctx context.Context, f *responderFlags, clock func() time.Time, quality func() ntp.Quality, logger *slog.Logger) (*ntp.Responder, netip.AddrPort, error) {
-	addr, err := responderAddress(f.listen)
-	if err != nil {
-		return nil, netip.AddrPort{}, err
-	}
-	conn, err := net.ListenUDP("udp", addr)
-	if err != nil {
-		return nil, netip.AddrPort{}, fmt.Errorf("responder: listen on %s: %w (use --responder.listen-address to pick another address)", addr, err)
-	}
-	r := &ntp.Responder{Clock: clock, Quality: quality, Limit: f.rateLimit()}
-	go func() {
-		defer conn.Close()
-		if err := r.Serve(ctx, conn); err != nil {
-			logger.Error("peer responder stopped; peers can no longer measure this host", "err", err)
-		}
-	}()
-	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
-	logger.Info("answering peers", "address", local.String(), "rate_limit", f.rate, "burst", f.burst, "leak", f.leak)
-	return r, local, nil
+// config is the responder's configuration.
+func (f *responderFlags) config() agent.ResponderConfig {
+	return agent.ResponderConfig{Listen: f.listen, Rate: f.rate, Burst: f.burst, Leak: f.leak}
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/agent"
 )
 
 func TestPeerConfigLoad(t *testing.T) {
@@ -11,14 +13,14 @@ func TestPeerConfigLoad(t *testing.T) {
 		name    string
 		file    string // YAML; empty: no --config.file
 		args    []string
-		check   func(t *testing.T, c peerConfig)
+		check   func(t *testing.T, c agent.PeersConfig)
 		errText string
 	}{
 		{
 			name: "peers alone are enough sources, defaults",
 			args: []string{"--peer=198.18.0.2"},
-			check: func(t *testing.T, c peerConfig) {
-				if !c.enabled() || c.consensus() || c.sample != 8 || c.maxOffset != defaultMaxOffset {
+			check: func(t *testing.T, c agent.PeersConfig) {
+				if len(c.Static) != 1 || c.Mode != agent.PeersSkew || c.Sample != 8 || c.MaxOffset != agent.DefaultPeersMaxOffset {
 					t.Errorf("%+v", c)
 				}
 			},
@@ -27,9 +29,9 @@ func TestPeerConfigLoad(t *testing.T) {
 			name: "file and flags merge: lists add, set flags override",
 			file: "peers:\n  static: [198.18.0.2]\n  dns: [agents.svc]\n  sample: 3\n  mode: consensus\n  max-offset: 5ms\n",
 			args: []string{"--peer=198.18.0.3:9000", "--peers.srv=_cw._udp.example", "--peers.max-offset=7ms"},
-			check: func(t *testing.T, c peerConfig) {
-				if !slices.Equal(c.static, []string{"198.18.0.2", "198.18.0.3:9000"}) || !slices.Equal(c.dns, []string{"agents.svc"}) ||
-					!slices.Equal(c.srv, []string{"_cw._udp.example"}) || c.sample != 3 || !c.consensus() || c.maxOffset != 7*time.Millisecond {
+			check: func(t *testing.T, c agent.PeersConfig) {
+				if !slices.Equal(c.Static, []string{"198.18.0.2", "198.18.0.3:9000"}) || !slices.Equal(c.DNS, []string{"agents.svc"}) ||
+					!slices.Equal(c.SRV, []string{"_cw._udp.example"}) || c.Sample != 3 || c.Mode != agent.PeersConsensus || c.MaxOffset != 7*time.Millisecond {
 					t.Errorf("%+v", c)
 				}
 			},
@@ -48,27 +50,7 @@ func TestPeerConfigLoad(t *testing.T) {
 			if !ok {
 				return
 			}
-			tc.check(t, cfg.peers)
+			tc.check(t, cfg.Peers)
 		})
-	}
-}
-
-func TestResponderAddress(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{":9123", ":9123", true},
-		{"198.18.0.1", "198.18.0.1:9123", true},
-		{"198.18.0.1:4000", "198.18.0.1:4000", true},
-		{"::1", "[::1]:9123", true},
-		{"[::1]:4000", "[::1]:4000", true},
-		{"198.18.0.1:port", "", false},
-	}
-	for _, tc := range tests {
-		addr, err := responderAddress(tc.in)
-		if (err == nil) != tc.ok || (tc.ok && addr.String() != tc.want) {
-			t.Errorf("responderAddress(%q) = %v, %v; want %s", tc.in, addr, err, tc.want)
-		}
 	}
 }

@@ -83,7 +83,7 @@ func TestPTPSources(t *testing.T) {
 	lab := newPTPLab(t)
 	lab.ptp4l(t, "gm", lab.gm, "cwp0", grandmasterConf)
 	slave, socket := lab.ptp4l(t, "slave", lab.host, "cwp1", freeRunningSlaveConf)
-	agent := startAgentIn(t, lab.host, "run", "--ptp.ptp4l-socket", socket, "--ptp.server", "198.18.0.1", "--state.dir", "")
+	agent := startAgentIn(t, lab.host, 0, "run", "--ptp.ptp4l-socket", socket, "--ptp.server", "198.18.0.1", "--state.dir", "")
 
 	ptp4lName, clientName := "ptp4l:"+socket, "ptp:198.18.0.1"
 	var s exporters.Status

@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
+	"net/http"
 	"strconv"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/clockwatch/clockwatch/exporters"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/clockwatch/clockwatch/internal/agent"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 )
@@ -36,33 +33,12 @@ func addWebFlags(cmd *kingpin.CmdClause) *webFlags {
 	return f
 }
 
-// healthChecker is an extra collector that also judges the agent's
-// health (the peer outlier check): /healthz fails with its error.
-type healthChecker interface{ Health() error }
-
-// serveAPI registers the agent's metrics and serves the HTTP API on every
-// listen address until ctx ends. Listening errors are returned at once, so
-// a taken port stops the command before it runs.
-func serveAPI(ctx context.Context, f *webFlags, a *agent, logger *slog.Logger, extra ...prometheus.Collector) (<-chan error, error) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		exporters.NewCollector(a.current), versioncollector.NewCollector("clockwatch"), a,
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector(),
-	)
-	for _, c := range extra {
-		reg.MustRegister(c)
+// serve is how the agent serves its handler: on the listen addresses of
+// f, within its limits, with TLS and authentication as --web.config.file
+// says, until ctx ends.
+func (f *webFlags) serve(logger *slog.Logger) agent.Serve {
+	return func(ctx context.Context, handler http.Handler) (<-chan error, error) {
+		_, done, err := serveHTTP(ctx, f, handler, logger)
+		return done, err
 	}
-	host, _ := os.Hostname()
-	api := &exporters.API{Current: a.current, History: a.history, Host: host, Gatherer: reg, Logger: logger}
-	for _, c := range extra {
-		if h, ok := c.(healthChecker); ok {
-			api.Health = h.Health
-		}
-	}
-	handler, err := api.Handler()
-	if err != nil {
-		return nil, err
-	}
-	_, done, err := serveHTTP(ctx, f, handler, logger)
-	return done, err
 }

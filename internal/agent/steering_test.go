@@ -1,7 +1,8 @@
-package main
+package agent
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/clockwatch/clockwatch/discipline"
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/localclock"
+	"github.com/clockwatch/clockwatch/ntp"
 )
 
 // fakeSystemClock is a kernel clock for the tests: stepping it moves the
@@ -30,18 +33,20 @@ func (c *fakeSystemClock) Step(d time.Duration) error {
 	return nil
 }
 
+// TestSinksSeeTheSteppedClock: the steering sees the estimate first; when
+// it steps the clock, the sinks and readers get the estimate of the clock
+// as it is after the step, never an old offset with the new clock.
 func TestSinksSeeTheSteppedClock(t *testing.T) {
 	clock := &fakeSystemClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	logger := slog.New(slog.DiscardHandler)
-	a := newAgent(logger, clock.read, estimator.Config{})
-	a.est.SetSources([]estimator.SourceInfo{{Name: "s", Kind: estimator.KindNTP}})
-	var seen []estimator.Estimate
-	a.publishers = append(a.publishers, func(e estimator.Estimate) { seen = append(seen, e) })
-	d, err := discipline.New(discipline.Config{}, clock, a.est, a.clock)
+	est := estimator.New(estimator.Config{})
+	d, err := discipline.New(discipline.Config{}, clock, est, clock.read)
 	if err != nil {
 		t.Fatal(err)
 	}
-	steerBeforePublishing(a, d, logger)
+	sink := &recordingSink{}
+	a := New(clock.read, est, Sources{}, &disciplineSteering{d: d, logger: logger}, []Sink{sink}, nil, logger)
+	est.SetSources([]estimator.SourceInfo{{Name: "s", Kind: estimator.KindNTP}})
 
 	a.observe(estimator.Observation{Source: "s", Result: estimator.ResultOK, Sample: estimator.Sample{
 		Source: "s", Time: clock.now, Offset: time.Second, Delay: time.Millisecond, Stratum: 1,
@@ -49,43 +54,34 @@ func TestSinksSeeTheSteppedClock(t *testing.T) {
 	if len(clock.steps) != 1 || clock.steps[0] != -time.Second {
 		t.Fatalf("clock steps %v, want one of -1s", clock.steps)
 	}
-	for name, e := range map[string]estimator.Estimate{"sink": seen[len(seen)-1], "latest": a.current()} {
+	for name, e := range map[string]estimator.Estimate{"sink": sink.published[len(sink.published)-1], "current": a.Current()} {
 		if e.Offset.Abs() > e.ErrorBound || !e.Time.Equal(clock.now) {
 			t.Errorf("%s got offset %v ± %v at %v, want the residual about 0 on the stepped clock at %v", name, e.Offset, e.ErrorBound, e.Time, clock.now)
 		}
 	}
 }
 
-func TestStartDisciplineRefuses(t *testing.T) {
-	tests := []struct {
-		name  string
-		flags disciplineFlags
-		shift time.Duration
-		want  string
-	}{
-		{name: "with a pretended clock shift", flags: disciplineFlags{enabled: true}, shift: time.Second, want: "--test.clock-shift"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			a := newAgent(slog.New(slog.DiscardHandler), time.Now, estimator.Config{})
-			_, _, err := startDiscipline(&tc.flags, a, config{pollInterval: 16 * time.Second}, tc.shift, slog.New(slog.DiscardHandler))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("startDiscipline: %v, want an error about %s", err, tc.want)
-			}
-			if len(a.publishers) != 0 {
-				t.Fatal("a refused discipline was installed")
-			}
-		})
+// TestDisciplineNeedsTheSystemClock: an agent on another local clock (a
+// test's shifted one) must not steer the real clock by a pretended offset.
+func TestDisciplineNeedsTheSystemClock(t *testing.T) {
+	_, err := Start(context.Background(), Options{
+		Config: Config{NTPServers: []string{"192.0.2.1"}, PollInterval: 16 * time.Second, HoldoverMax: time.Minute,
+			Limits: ntp.Limits{MaxDelay: ntp.DefaultMaxDelay, MaxDistance: ntp.DefaultMaxDistance}, Peers: DefaultPeers()},
+		Clock:      localclock.Shifted(time.Second),
+		Discipline: DisciplineConfig{Enabled: true},
+		Logger:     slog.New(slog.DiscardHandler),
+	})
+	if !errors.Is(err, errDisciplineOffSystem) {
+		t.Fatalf("Start: %v, want %v", err, errDisciplineOffSystem)
 	}
 }
 
-func TestDisciplineOffByDefault(t *testing.T) {
-	a := newAgent(slog.New(slog.DiscardHandler), time.Now, estimator.Config{})
-	collectors, release, err := startDiscipline(&disciplineFlags{}, a, config{}, 0, slog.New(slog.DiscardHandler))
-	if err != nil || len(collectors) != 0 || len(a.publishers) != 0 {
-		t.Fatalf("discipline started without --discipline: %v, %d collectors", err, len(collectors))
+func TestMeasureOnlyByDefault(t *testing.T) {
+	s, err := newSteering(DisciplineConfig{}, localclock.System, true, &fakeSystemClock{}, estimator.New(estimator.Config{}), time.Second, slog.New(slog.DiscardHandler))
+	if err != nil || s.Steering != (MeasureOnly{}) || len(s.metrics) != 0 {
+		t.Fatalf("without --discipline: %T, %d collectors, %v; want MeasureOnly", s.Steering, len(s.metrics), err)
 	}
-	release()
+	s.release()
 }
 
 func TestRefuseIfSteered(t *testing.T) {

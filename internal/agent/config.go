@@ -1,0 +1,211 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/ntp"
+	"github.com/clockwatch/clockwatch/ptp"
+)
+
+// Config is what the agent measures and how: its sources, how they are
+// polled, and the estimator's settings. cmd/clockwatch fills it from its
+// flags and configuration file; a reload hands the running agent a new one
+// (Running.Reload).
+type Config struct {
+	// NTPServers are the upstream NTP servers, HOST or HOST:PORT.
+	NTPServers []string
+	// ServerNames names servers, by their entry in NTPServers, in the
+	// status and the metrics (the demo's simulated servers); unnamed
+	// servers go by their HOST:PORT.
+	ServerNames map[string]string
+	// PollInterval is the time between queries of each NTP server, peer
+	// and chronyd.
+	PollInterval time.Duration
+	// HoldoverMax is how long the estimate is carried forward after every
+	// source is lost, before the agent reports unsynchronized.
+	HoldoverMax time.Duration
+	// MaxFalsetickers is how many sources the bound allows to be wrong at
+	// once (estimator.Config.MaxFalsetickers).
+	MaxFalsetickers int
+	// Limits are the sanity limits of NTP replies (--ntp.max-delay,
+	// --ntp.max-distance).
+	Limits ntp.Limits
+	Peers  PeersConfig
+	PTP    PTPConfig
+	// ChronyAddress is the local chronyd's command socket,
+	// udp://HOST:PORT or unix:///PATH; empty: none.
+	ChronyAddress string
+}
+
+// PeersMode says what peers are for.
+type PeersMode string
+
+// Peer modes (--peers.mode).
+const (
+	// PeersSkew: peers measure pairwise skew; only upstream references
+	// define true time.
+	PeersSkew PeersMode = "skew"
+	// PeersConsensus: no upstream; the peers' clocks form fleet consensus
+	// time.
+	PeersConsensus PeersMode = "consensus"
+)
+
+// DefaultPeersMaxOffset is PeersConfig.MaxOffset's default: well past the
+// skew of NTP-synchronized hosts, well inside what breaks distributed
+// systems.
+const DefaultPeersMaxOffset = 100 * time.Millisecond
+
+// PeersConfig is the peer mesh: which peer agents to discover, how many to
+// measure at a time, and what this host makes of them.
+type PeersConfig struct {
+	// Static, DNS and SRV name the peers (ntp.Discovery).
+	Static, DNS, SRV []string
+	// Sample is how many peers are measured at a time.
+	Sample int
+	Mode   PeersMode
+	// MaxOffset is how far off most peers must see this host before it is
+	// the fleet's outlier (ntp.PeerView).
+	MaxOffset time.Duration
+	// Refresh is how often discovery runs again, Rotate how often a
+	// quarter of the sample is swapped.
+	Refresh, Rotate time.Duration
+}
+
+// PTPConfig are the PTP sources; empty fields are off.
+type PTPConfig struct {
+	// Ptp4lSocket is the local ptp4l's management socket.
+	Ptp4lSocket string
+	// PHC is a PTP hardware clock, by device or network interface.
+	PHC string
+	// Servers are grandmasters to measure directly.
+	Servers []string
+}
+
+// errNoSources says what to configure when nothing is.
+var errNoSources = errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file, peers (--peer, --peers.dns, --peers.srv), " +
+	"or a PTP or chronyd source (--ptp.ptp4l-socket, --ptp.phc, --ptp.server, --chrony.address)")
+
+// Validate checks the configuration without touching the network.
+func (c Config) Validate() error {
+	if len(c.NTPServers) == 0 && !c.Peers.enabled() && !c.PTP.enabled() && c.ChronyAddress == "" {
+		return errNoSources
+	}
+	if c.MaxFalsetickers < 0 {
+		return fmt.Errorf("config: --selection.max-falsetickers %d must not be negative", c.MaxFalsetickers)
+	}
+	for _, check := range []func() error{c.Peers.validate, c.PTP.validate, c.validateChrony, c.validateServers} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	if c.PollInterval < 100*time.Millisecond || c.PollInterval > 36*time.Hour {
+		return fmt.Errorf("config: poll interval %v is outside 100ms..36h", c.PollInterval)
+	}
+	if c.HoldoverMax <= 0 {
+		return fmt.Errorf("config: holdover.max %v must be positive", c.HoldoverMax)
+	}
+	for _, l := range []struct {
+		key string
+		d   time.Duration
+	}{{"ntp.max-delay", c.Limits.MaxDelay}, {"ntp.max-distance", c.Limits.MaxDistance}} {
+		if l.d <= 0 || l.d > ntp.MaxLimit {
+			return fmt.Errorf("config: %s %v is outside (0s, %v]", l.key, l.d, ntp.MaxLimit)
+		}
+	}
+	return nil
+}
+
+// validateServers checks that every NTP server is HOST[:PORT], once.
+func (c Config) validateServers() error {
+	seen := map[string]bool{}
+	for _, s := range c.NTPServers {
+		host, port, err := ntp.SplitHostPort(s)
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		key := fmt.Sprintf("%s:%d", host, port)
+		if seen[key] {
+			return fmt.Errorf("config: NTP server %s is listed twice", s)
+		}
+		seen[key] = true
+	}
+	return nil
+}
+
+// validateChrony checks the chronyd address.
+func (c Config) validateChrony() error {
+	if c.ChronyAddress == "" {
+		return nil
+	}
+	if _, _, err := ntp.ParseChronyAddress(c.ChronyAddress); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// estimator derives the estimator's settings.
+func (c Config) estimator() estimator.Config {
+	return estimator.Config{
+		HoldoverMax:     c.HoldoverMax,
+		StaleAfter:      max(8*c.PollInterval, 30*time.Second),
+		MaxFalsetickers: c.MaxFalsetickers,
+		PeersDefineTime: c.Peers.Mode == PeersConsensus,
+	}
+}
+
+// enabled reports whether any peer is configured.
+func (c PeersConfig) enabled() bool { return len(c.Static)+len(c.DNS)+len(c.SRV) > 0 }
+
+// validate checks the peer configuration.
+func (c PeersConfig) validate() error {
+	switch {
+	case c.Mode != PeersSkew && c.Mode != PeersConsensus:
+		return fmt.Errorf("config: peers.mode %q is neither %s nor %s", c.Mode, PeersSkew, PeersConsensus)
+	case c.Sample < 1:
+		return fmt.Errorf("config: peers.sample %d must be at least 1", c.Sample)
+	case c.MaxOffset <= 0:
+		return fmt.Errorf("config: peers.max-offset %v must be positive", c.MaxOffset)
+	case c.Refresh < time.Second || c.Rotate < time.Second:
+		return fmt.Errorf("config: peers.refresh-interval %v and peers.rotate-interval %v must be at least 1s", c.Refresh, c.Rotate)
+	case c.Mode == PeersConsensus && !c.enabled():
+		return fmt.Errorf("config: peers.mode %s needs peers: give --peer, --peers.dns or --peers.srv", PeersConsensus)
+	}
+	if err := c.discovery().Check(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// discovery returns the discovery the configuration describes.
+func (c PeersConfig) discovery() *ntp.Discovery {
+	return &ntp.Discovery{Static: c.Static, DNS: c.DNS, SRV: c.SRV}
+}
+
+// sameDiscovery reports whether c discovers, samples and rotates peers
+// exactly as d does, so a reload can keep the running mesh.
+func (c PeersConfig) sameDiscovery(d PeersConfig) bool {
+	return slices.Equal(c.Static, d.Static) && slices.Equal(c.DNS, d.DNS) && slices.Equal(c.SRV, d.SRV) &&
+		c.Sample == d.Sample && c.Refresh == d.Refresh && c.Rotate == d.Rotate
+}
+
+// enabled reports whether any PTP source is configured.
+func (c PTPConfig) enabled() bool { return c.Ptp4lSocket != "" || c.PHC != "" || len(c.Servers) > 0 }
+
+// validate checks the grandmasters' addresses, each given once.
+func (c PTPConfig) validate() error {
+	seen := map[string]bool{}
+	for _, s := range c.Servers {
+		if seen[s] {
+			return fmt.Errorf("config: PTP server %s is listed twice", s)
+		}
+		seen[s] = true
+		if _, err := ptp.NewClientSource(s, ptp.ClientConfig{}, nil); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+	}
+	return nil
+}

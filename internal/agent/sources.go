@@ -1,0 +1,137 @@
+package agent
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/ntp"
+	"github.com/clockwatch/clockwatch/ptp"
+)
+
+// ptpInterval is how often the PTP sources measure: local sockets and PTP
+// messages are cheap, and PTP grandmasters send a Sync every second or so.
+const ptpInterval = time.Second
+
+// sourceMaker makes the sources a configuration names, all on one local
+// clock.
+type sourceMaker struct {
+	clock  Clock
+	client *ntp.Client
+	logger *slog.Logger
+}
+
+// newSourceMaker returns a maker of sources that read clock, NTP replies
+// held to limits.
+func newSourceMaker(clock Clock, limits ntp.Limits, logger *slog.Logger) *sourceMaker {
+	return &sourceMaker{clock: clock, client: &ntp.Client{Clock: clock, Limits: limits}, logger: logger}
+}
+
+// sources makes a source for everything cfg names and for every peer of
+// the current sample.
+func (m *sourceMaker) sources(cfg Config, peers []netip.AddrPort) ([]Source, error) {
+	var out []Source
+	add := func(server, kind string) error {
+		s, err := ntp.NewNamedSource(cfg.ServerNames[server], server, kind, ntp.PollConfig{Interval: cfg.PollInterval}, m.client, m.logger)
+		if err == nil {
+			out = append(out, s)
+		}
+		return err
+	}
+	for _, server := range cfg.NTPServers {
+		if err := add(server, estimator.KindNTP); err != nil {
+			return nil, err
+		}
+	}
+	local, err := m.localSources(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, local...)
+	for _, peer := range peers {
+		if err := add(peer.String(), estimator.KindPeer); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// localSources makes the PTP and chronyd sources of cfg; chronyd is polled
+// every poll interval.
+func (m *sourceMaker) localSources(cfg Config) ([]Source, error) {
+	var out []Source
+	c := cfg.PTP
+	if c.Ptp4lSocket != "" {
+		out = append(out, ptp.NewPtp4lSource(ptp.Ptp4lConfig{Socket: c.Ptp4lSocket, Interval: ptpInterval, PHC: c.PHC, Clock: m.clock}, m.logger))
+	}
+	if c.PHC != "" {
+		out = append(out, ptp.NewPHCSource(c.PHC, ptpInterval, m.clock, m.logger))
+	}
+	for _, server := range c.Servers {
+		s, err := ptp.NewClientSource(server, ptp.ClientConfig{Interval: ptpInterval, Clock: m.clock}, m.logger)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	if cfg.ChronyAddress != "" {
+		s, err := ntp.NewChronySource(cfg.ChronyAddress, cfg.PollInterval, m.clock, m.logger)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// watchSources sends the agent a new set of sources on updates whenever it
+// changes: a reloaded configuration (a bad one was refused before it got
+// here) or a new sample of the peer mesh. It runs until ctx ends.
+func (m *sourceMaker) watchSources(ctx context.Context, running Config, reloads <-chan Config, self func() ([]netip.AddrPort, error), updates chan<- SourceSet) {
+	mesh := startPeerMesh(ctx, running.Peers, self, m.logger)
+	defer func() { mesh.stop() }()
+	var sample []netip.AddrPort
+	for {
+		restart := false
+		select {
+		case <-ctx.Done():
+			return
+		case sample = <-mesh.samples:
+		case cfg := <-reloads:
+			warnRestartOnly(m.logger, running, cfg)
+			if !cfg.Peers.sameDiscovery(running.Peers) {
+				mesh.stop()
+				mesh, sample = startPeerMesh(ctx, cfg.Peers, self, m.logger), nil
+			}
+			restart = cfg.PollInterval != running.PollInterval
+			running = cfg
+			m.logger.Info("configuration reloaded", "ntp_servers", cfg.NTPServers, "poll_interval", cfg.PollInterval)
+		}
+		sources, err := m.sources(running, sample)
+		if err != nil {
+			m.logger.Error("building sources failed; keeping the running ones", "err", err)
+			continue
+		}
+		select {
+		case updates <- SourceSet{Sources: sources, Restart: restart}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// warnRestartOnly logs the reloaded settings that take effect only at the
+// next start.
+func warnRestartOnly(logger *slog.Logger, running, next Config) {
+	if next.HoldoverMax != running.HoldoverMax {
+		logger.Warn("holdover.max changes take effect at the next start", "running", running.HoldoverMax)
+	}
+	if next.Limits != running.Limits {
+		logger.Warn("ntp.max-delay and ntp.max-distance changes take effect at the next start", "max_delay", running.Limits.MaxDelay, "max_distance", running.Limits.MaxDistance)
+	}
+	if next.Peers.Mode != running.Peers.Mode || next.Peers.MaxOffset != running.Peers.MaxOffset {
+		logger.Warn("peers.mode and peers.max-offset changes take effect at the next start", "mode", running.Peers.Mode, "max_offset", running.Peers.MaxOffset)
+	}
+}
