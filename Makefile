@@ -28,6 +28,7 @@ bench:
 bench-compare:
 	hack/bench/hlc/run.sh
 	go run ./hack/bench/responder -run=compare
+	go run ./hack/bench/footprint
 
 # Release artefacts in dist/ (hack/dist, a module of its own): tarballs and
 # Debian packages for linux/amd64 and linux/arm64, the OCI image of both,

@@ -1,0 +1,77 @@
+// Command footprint measures the agent's cost beside chronyd's: it runs
+// `clockwatch run` and `chronyd -x` (measure only) side by side against the
+// same three chronyd servers on loopback, both polling every second, and
+// samples the resident memory and the CPU time of each every 10 s. It
+// prints every sample and, last, the ratios clockwatch/chronyd and whether
+// the agent is within its budget: 12 MiB of peak resident memory and twice
+// chronyd's CPU time.
+//
+//	go run ./hack/bench/footprint                        # as root, from the repository root; 10 minutes
+//	go run ./hack/bench/footprint -duration 2m           # shorter
+//	go run ./hack/bench/footprint -clockwatch ./old-bin  # measure another build
+//
+// It needs chronyd (Debian: chrony) and root (chronyd -u root).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+)
+
+// Budget of the agent (issue 21): peak RSS and CPU time relative to chronyd.
+const (
+	rssBudget = 12 << 20
+	cpuBudget = 2.0
+)
+
+// options are the command line.
+type options struct {
+	duration, every time.Duration
+	servers         int
+	clockwatch      string
+}
+
+func main() {
+	var o options
+	flag.DurationVar(&o.duration, "duration", 10*time.Minute, "how long both clients run")
+	flag.DurationVar(&o.every, "every", 10*time.Second, "time between samples")
+	flag.IntVar(&o.servers, "servers", 3, "chronyd servers on loopback that both clients poll every second")
+	flag.StringVar(&o.clockwatch, "clockwatch", "", "clockwatch binary to measure (default: build ./cmd/clockwatch)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "footprint:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the servers and both clients, samples them until the
+// duration is over, and prints the result.
+func run(ctx context.Context, o options) error {
+	l, err := newLab(ctx, o.clockwatch)
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	servers, err := l.startServers(o.servers)
+	if err != nil {
+		return err
+	}
+	clients, err := l.startClients(servers)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("clockwatch %s and chronyd -x, %d servers on loopback, 1 s polling, %v, a sample every %v\n\n",
+		l.clockwatch, len(servers), o.duration, o.every)
+	series, err := sample(ctx, clients, o.duration, o.every)
+	if err != nil {
+		return err
+	}
+	report(os.Stdout, series)
+	return nil
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// usage is what one process had used at one instant.
+type usage struct {
+	// rss is the resident memory, anon and file its anonymous and
+	// file-backed parts, peak the largest rss so far (VmHWM); in bytes.
+	rss, anon, file, peak int64
+	// cpu is the user and system time of all its threads.
+	cpu time.Duration
+}
+
+// userHZ is the unit of the times in /proc/PID/stat: USER_HZ, 100 on Linux.
+const userHZ = 100
+
+// readUsage reads /proc/PID/status and /proc/PID/stat.
+func readUsage(pid int) (usage, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return usage{}, fmt.Errorf("process %d: %w (did it exit?)", pid, err)
+	}
+	u, err := parseStatus(status)
+	if err != nil {
+		return usage{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return usage{}, fmt.Errorf("process %d: %w (did it exit?)", pid, err)
+	}
+	if u.cpu, err = parseCPU(stat); err != nil {
+		return usage{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return u, nil
+}
+
+// parseStatus reads the memory lines of /proc/PID/status (sizes in kB).
+func parseStatus(b []byte) (usage, error) {
+	var u usage
+	fields := map[string]*int64{"VmRSS": &u.rss, "RssAnon": &u.anon, "RssFile": &u.file, "VmHWM": &u.peak}
+	found := 0
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		key, value, ok := strings.Cut(sc.Text(), ":")
+		dst, wanted := fields[key]
+		if !ok || !wanted {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		if err != nil || kb < 0 || kb > 1<<40 {
+			return usage{}, fmt.Errorf("%s: %q is not a size in kB", key, value)
+		}
+		*dst = kb << 10
+		found++
+	}
+	if found != len(fields) {
+		return usage{}, fmt.Errorf("want VmRSS, RssAnon, RssFile and VmHWM, found %d of them", found)
+	}
+	return u, nil
+}
+
+// parseCPU reads utime + stime (fields 14 and 15) of /proc/PID/stat. The
+// command name, field 2, is in parentheses and may hold spaces, so the
+// fields are counted from its closing parenthesis.
+func parseCPU(b []byte) (time.Duration, error) {
+	end := bytes.LastIndexByte(b, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("no command name in %q", b)
+	}
+	f := strings.Fields(string(b[end+1:]))
+	// f[0] is field 3 (state), so field n is f[n-3].
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%d fields after the command name, want at least 13", len(f))
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < 0 {
+			return 0, fmt.Errorf("CPU time %q is not a count of ticks", s)
+		}
+		ticks += v
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}

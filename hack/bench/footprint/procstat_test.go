@@ -1,0 +1,72 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+const statusSample = `Name:	clockwatch
+VmPeak:	 1262680 kB
+VmHWM:	   19600 kB
+VmRSS:	   18912 kB
+RssAnon:	    5012 kB
+RssFile:	   13900 kB
+RssShmem:	       0 kB
+Threads:	7
+`
+
+func TestParseStatus(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    usage
+		wantErr bool
+	}{
+		{name: "clockwatch", in: statusSample, want: usage{rss: 18912 << 10, anon: 5012 << 10, file: 13900 << 10, peak: 19600 << 10}},
+		{name: "kernel thread: no memory lines", in: "Name:\tkthreadd\nThreads:\t1\n", wantErr: true},
+		{name: "garbage size", in: "VmRSS:\tlots kB\nRssAnon:\t1 kB\nRssFile:\t1 kB\nVmHWM:\t1 kB\n", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseStatus([]byte(tc.in))
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("parseStatus: %+v, %v; want %+v, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseCPU(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{name: "plain", in: "42 (chronyd) S 1 42 42 0 -1 4194560 500 0 0 0 150 25 0 0 20 0 1 0 100 1000 200", want: 1750 * time.Millisecond},
+		{name: "name with spaces and parentheses", in: "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0", want: 70 * time.Millisecond},
+		{name: "truncated", in: "7 (x) R 1 7", wantErr: true},
+		{name: "no name", in: "7 x R", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseCPU([]byte(tc.in))
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("parseCPU: %v, %v; want %v, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
+func FuzzParseProc(f *testing.F) {
+	f.Add([]byte(statusSample))
+	f.Add([]byte("42 (chronyd) S 1 42 42 0 -1 4194560 500 0 0 0 150 25 0 0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if u, err := parseStatus(b); err == nil && (u.rss < 0 || u.anon < 0 || u.file < 0 || u.peak < 0) {
+			t.Errorf("negative size from %q: %+v", b, u)
+		}
+		if d, err := parseCPU(b); err == nil && d < 0 {
+			t.Errorf("negative CPU time from %q: %v", b, d)
+		}
+	})
+}
