@@ -58,6 +58,8 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// Sources take the local clock as it is given, nil for the system
+	// clock, which they read exactly; the agent reads it through clock.
 	clock, systemClock := opts.Clock, opts.Clock == nil
 	if systemClock {
 		clock = localclock.System
@@ -72,7 +74,7 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 			steer.release()
 		}
 	}()
-	maker := newSourceMaker(clock, cfg.Limits, logger)
+	maker := newSourceMaker(opts.Clock, cfg.Limits, logger)
 	initial, err := maker.sources(cfg, nil)
 	if err != nil {
 		return nil, err
@@ -89,7 +91,7 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 			closeSinks(sinks, a.Current())
 		}
 	}()
-	resp, err := startResponder(ctx, opts.Responder, clock, cfg.Peers.Mode, a.Current, logger)
+	resp, err := startResponder(ctx, opts.Responder, opts.Clock, cfg.Peers.Mode, a.Current, logger)
 	if err != nil {
 		return nil, err
 	}
