@@ -18,56 +18,6 @@ import (
 	"github.com/clockwatch/clockwatch/ntp/symkey"
 )
 
-// freeTCPPort returns a TCP port on loopback that was free a moment ago.
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// chronydNTSServer is a chronyd serving NTS on loopback from this
-// machine's clock (local stratum 1: a client's true offset is 0), with a
-// certificate of a CA the test made.
-type chronydNTSServer struct {
-	pki       *testlab.PKI
-	ke        string // NTS-KE HOST:PORT
-	dir, conf string
-}
-
-func startChronydNTSServer(t *testing.T, extra string) (*chronydNTSServer, func()) {
-	t.Helper()
-	dir := t.TempDir()
-	pki := testlab.NewPKI(t, dir, "127.0.0.1")
-	ntpPort, kePort := testlab.FreeUDPPort(t), freeTCPPort(t)
-	conf := fmt.Sprintf("local stratum 1\nallow 127.0.0.1\nport %d\ncmdport 0\nbindaddress 127.0.0.1\n"+
-		"ntsserverkey %s\nntsservercert %s\nntsport %d\n%s", ntpPort, pki.KeyFile, pki.CertFile, kePort, extra)
-	s := &chronydNTSServer{pki: pki, ke: fmt.Sprintf("127.0.0.1:%d", kePort), dir: dir, conf: conf}
-	stop := testlab.StartChronyd(t, dir, conf)
-	waitListening(t, s.ke)
-	return s, stop
-}
-
-// waitListening waits until a TCP server accepts connections at addr.
-func waitListening(t *testing.T, addr string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens at %s after 10 s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestNTSClientOfChronyd polls a real chronyd NTS server 24 times, three
 // times the eight cookies of the key exchange: every poll authenticates and
 // measures this host's clock (true offset 0) within its bound, each reply
@@ -75,13 +25,13 @@ func waitListening(t *testing.T, addr string) {
 // then restarted, forgetting its server keys: the next poll is an NTS NAK,
 // and the one after it re-keys and authenticates again.
 func TestNTSClientOfChronyd(t *testing.T) {
-	server, stop := startChronydNTSServer(t, "")
-	c, err := nts.NewClient(server.ke, &tls.Config{RootCAs: server.pki.Roots}, nil)
+	server := testlab.ChronydNTSServer(t)
+	c, err := nts.NewClient(server.KE, &tls.Config{RootCAs: server.PKI.Roots}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	auth := NewNTS(c)
-	src, err := NewSource(server.ke, estimator.KindNTP, PollConfig{}, &Client{}, nil)
+	src, err := NewSource(server.KE, estimator.KindNTP, PollConfig{}, &Client{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,10 +55,7 @@ func TestNTSClientOfChronyd(t *testing.T) {
 		t.Errorf("stats %+v: want 1 key exchange, %d cookies refreshed, 8 held", st, polls)
 	}
 
-	stop()
-	restarted := testlab.StartChronyd(t, server.dir, server.conf)
-	defer restarted()
-	waitListening(t, server.ke)
+	server.Restart(t)
 	obs := src.Burst(ctx, 2, 20*time.Millisecond)
 	if len(obs) != 2 || obs[0].Result != ResultNTSNAK || obs[1].Result != estimator.ResultOK {
 		for _, o := range obs {

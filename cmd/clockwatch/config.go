@@ -42,6 +42,8 @@ type fileConfig struct {
 	Peers  filePeers  `yaml:"peers"`
 	PTP    filePTP    `yaml:"ptp"`
 	Chrony fileChrony `yaml:"chrony"`
+	NTS    fileNTS    `yaml:"nts"`
+	Keys   fileKeys   `yaml:"keys"`
 }
 
 // sourceFlags are the flags that choose sources and how they are polled,
@@ -60,6 +62,7 @@ type sourceFlags struct {
 	maxDistanceSet  bool
 	peers           *peerFlags
 	ptpChrony       *ptpChronyFlags
+	auth            *authFlags
 }
 
 // addSourceFlags registers the source flags on cmd.
@@ -74,6 +77,7 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 	cmd.Flag("ntp.max-distance", fmt.Sprintf("Largest root distance (half the round trip and the server's root delay, plus its root dispersion) a reply may have to be used, as chrony's maxdistance. Up to %v.", ntp.MaxLimit)).Default(ntp.DefaultMaxDistance.String()).IsSetByUser(&f.maxDistanceSet).DurationVar(&f.maxDistance)
 	f.peers = addPeerFlags(cmd)
 	f.ptpChrony = addPTPChronyFlags(cmd)
+	f.auth = addAuthFlags(cmd)
 	return f
 }
 
@@ -99,6 +103,7 @@ func (f *sourceFlags) load() (agent.Config, error) {
 		},
 	}
 	f.ptpChrony.merge(&c, file.PTP, file.Chrony)
+	f.auth.merge(&c, file.NTS, file.Keys)
 	return c, c.Validate()
 }
 

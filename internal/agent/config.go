@@ -39,6 +39,8 @@ type Config struct {
 	// ChronyAddress is the local chronyd's command socket,
 	// udp://HOST:PORT or unix:///PATH; empty: none.
 	ChronyAddress string
+	// Auth is authenticated time: NTS servers, trust, symmetric keys.
+	Auth AuthConfig
 }
 
 // PeersMode says what peers are for.
@@ -86,18 +88,18 @@ type PTPConfig struct {
 }
 
 // errNoSources says what to configure when nothing is.
-var errNoSources = errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file, peers (--peer, --peers.dns, --peers.srv), " +
+var errNoSources = errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file, --nts.server HOST, peers (--peer, --peers.dns, --peers.srv), " +
 	"or a PTP or chronyd source (--ptp.ptp4l-socket, --ptp.phc, --ptp.server, --chrony.address)")
 
 // Validate checks the configuration without touching the network.
 func (c Config) Validate() error {
-	if len(c.NTPServers) == 0 && !c.Peers.enabled() && !c.PTP.enabled() && c.ChronyAddress == "" {
+	if len(c.NTPServers) == 0 && !c.Peers.enabled() && !c.PTP.enabled() && c.ChronyAddress == "" && !c.Auth.enabled() {
 		return errNoSources
 	}
 	if c.MaxFalsetickers < 0 {
 		return fmt.Errorf("config: --selection.max-falsetickers %d must not be negative", c.MaxFalsetickers)
 	}
-	for _, check := range []func() error{c.Peers.validate, c.PTP.validate, c.validateChrony, c.validateServers} {
+	for _, check := range []func() error{c.Peers.validate, c.PTP.validate, c.validateChrony, c.validateServers, c.Auth.validate} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -154,6 +156,8 @@ func (c Config) estimator() estimator.Config {
 		StaleAfter:      max(8*c.PollInterval, 30*time.Second),
 		MaxFalsetickers: c.MaxFalsetickers,
 		PeersDefineTime: c.Peers.Mode == PeersConsensus,
+		// Unauthenticated sources stay visible but never count.
+		RequireAuthentication: c.Auth.Required,
 	}
 }
 

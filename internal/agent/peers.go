@@ -12,6 +12,8 @@ import (
 
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/ntp"
+	"github.com/clockwatch/clockwatch/ntp/symkey"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // ResponderConfig is the peer responder: the socket other agents measure
@@ -25,6 +27,8 @@ type ResponderConfig struct {
 	// answered (one in 2^Leak; ntp.RateLimit); a Rate of 0 is no limit.
 	Rate        float64
 	Burst, Leak int
+	// NTS, when its certificate is set, serves NTS beside the responder.
+	NTS ResponderNTSConfig
 }
 
 // rateLimit is the responder's token bucket.
@@ -50,14 +54,16 @@ func responderAddress(s string) (*net.UDPAddr, error) {
 
 // responder is the agent's running peer responder; nil when there is none.
 type responder struct {
-	r      *ntp.Responder
-	listen netip.AddrPort
+	r           *ntp.Responder
+	listen      netip.AddrPort
+	authMetrics prometheus.Collector
 }
 
 // startResponder answers peers with the local clock, advertising the
-// agent's estimate (current), until ctx ends. It returns nil when c has no
+// agent's estimate (current), until ctx ends; it answers requests signed
+// with keys (nil: none) and, with c.NTS, NTS. It returns nil when c has no
 // listen address.
-func startResponder(ctx context.Context, c ResponderConfig, clock Clock, mode PeersMode, current func() estimator.Estimate, logger *slog.Logger) (*responder, error) {
+func startResponder(ctx context.Context, c ResponderConfig, clock Clock, mode PeersMode, current func() estimator.Estimate, keys *symkey.Keys, logger *slog.Logger) (*responder, error) {
 	if c.Listen == "" {
 		return nil, nil
 	}
@@ -69,17 +75,22 @@ func startResponder(ctx context.Context, c ResponderConfig, clock Clock, mode Pe
 	if err != nil {
 		return nil, fmt.Errorf("responder: listen on %s: %w (use --responder.listen-address to pick another address)", addr, err)
 	}
+	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	consensus := mode == PeersConsensus
 	r := &ntp.Responder{Clock: clock, Quality: func() ntp.Quality { return ntp.QualityOf(current(), consensus) }, Limit: c.rateLimit()}
+	authMetrics, err := authenticateResponder(ctx, r, c.NTS, keys, local.Port(), logger)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
 	go func() {
 		defer conn.Close()
 		if err := r.Serve(ctx, conn); err != nil {
 			logger.Error("peer responder stopped; peers can no longer measure this host", "err", err)
 		}
 	}()
-	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	logger.Info("answering peers", "address", local.String(), "rate_limit", c.Rate, "burst", c.Burst, "leak", c.Leak)
-	return &responder{r: r, listen: local}, nil
+	return &responder{r: r, listen: local, authMetrics: authMetrics}, nil
 }
 
 // self lists the addresses this agent answers peers on.

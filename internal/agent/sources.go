@@ -20,28 +20,44 @@ const ptpInterval = time.Second
 type sourceMaker struct {
 	clock  Clock
 	client *ntp.Client
+	auth   *sourceAuth
 	logger *slog.Logger
 }
 
 // newSourceMaker returns a maker of sources that read clock, NTP replies
-// held to limits.
-func newSourceMaker(clock Clock, limits ntp.Limits, logger *slog.Logger) *sourceMaker {
-	return &sourceMaker{clock: clock, client: &ntp.Client{Clock: clock, Limits: limits}, logger: logger}
+// held to limits, authenticated as auth says.
+func newSourceMaker(clock Clock, limits ntp.Limits, auth *sourceAuth, logger *slog.Logger) *sourceMaker {
+	return &sourceMaker{clock: clock, client: &ntp.Client{Clock: clock, Limits: limits}, auth: auth, logger: logger}
 }
 
 // sources makes a source for everything cfg names and for every peer of
-// the current sample.
+// the current sample, each authenticated as configured.
 func (m *sourceMaker) sources(cfg Config, peers []netip.AddrPort) ([]Source, error) {
 	var out []Source
-	add := func(server, kind string) error {
+	add := func(server, kind string, authenticate func(*ntp.Source) error) error {
 		s, err := ntp.NewNamedSource(cfg.ServerNames[server], server, kind, ntp.PollConfig{Interval: cfg.PollInterval}, m.client, m.logger)
+		if err == nil {
+			err = authenticate(s)
+		}
 		if err == nil {
 			out = append(out, s)
 		}
 		return err
 	}
 	for _, server := range cfg.NTPServers {
-		if err := add(server, estimator.KindNTP); err != nil {
+		if err := add(server, estimator.KindNTP, m.auth.ntpServer); err != nil {
+			return nil, err
+		}
+	}
+	for _, server := range cfg.Auth.NTSServers {
+		ke, err := keServer(server)
+		if err != nil {
+			return nil, err
+		}
+		err = add(ke, estimator.KindNTP, func(s *ntp.Source) error {
+			return m.auth.apply(s, func() (ntp.Authenticator, error) { return m.auth.ntsServer(ke, "") })
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -51,7 +67,7 @@ func (m *sourceMaker) sources(cfg Config, peers []netip.AddrPort) ([]Source, err
 	}
 	out = append(out, local...)
 	for _, peer := range peers {
-		if err := add(peer.String(), estimator.KindPeer); err != nil {
+		if err := add(peer.String(), estimator.KindPeer, func(s *ntp.Source) error { return m.auth.peer(s, peer) }); err != nil {
 			return nil, err
 		}
 	}
@@ -107,7 +123,7 @@ func (m *sourceMaker) watchSources(ctx context.Context, running Config, reloads 
 			}
 			restart = cfg.PollInterval != running.PollInterval
 			running = cfg
-			m.logger.Info("configuration reloaded", "ntp_servers", cfg.NTPServers, "poll_interval", cfg.PollInterval)
+			m.logger.Info("configuration reloaded", "ntp_servers", cfg.NTPServers, "nts_servers", cfg.Auth.NTSServers, "poll_interval", cfg.PollInterval)
 		}
 		sources, err := m.sources(running, sample)
 		if err != nil {
@@ -130,6 +146,9 @@ func warnRestartOnly(logger *slog.Logger, running, next Config) {
 	}
 	if next.Limits != running.Limits {
 		logger.Warn("ntp.max-delay and ntp.max-distance changes take effect at the next start", "max_delay", running.Limits.MaxDelay, "max_distance", running.Limits.MaxDistance)
+	}
+	if next.Auth.CAFile != running.Auth.CAFile || next.Auth.KeysFile != running.Auth.KeysFile || next.Auth.Required != running.Auth.Required {
+		logger.Warn("nts.ca-file, keys.file and nts.required changes take effect at the next start", "ca_file", running.Auth.CAFile, "keys_file", running.Auth.KeysFile, "required", running.Auth.Required)
 	}
 	if next.Peers.Mode != running.Peers.Mode || next.Peers.MaxOffset != running.Peers.MaxOffset {
 		logger.Warn("peers.mode and peers.max-offset changes take effect at the next start", "mode", running.Peers.Mode, "max_offset", running.Peers.MaxOffset)

@@ -74,7 +74,11 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 			steer.release()
 		}
 	}()
-	maker := newSourceMaker(opts.Clock, cfg.Limits, logger)
+	auth, err := newSourceAuth(cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
+	maker := newSourceMaker(opts.Clock, cfg.Limits, auth, logger)
 	initial, err := maker.sources(cfg, nil)
 	if err != nil {
 		return nil, err
@@ -91,7 +95,7 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 			closeSinks(sinks, a.Current())
 		}
 	}()
-	resp, err := startResponder(ctx, opts.Responder, opts.Clock, cfg.Peers.Mode, a.Current, logger)
+	resp, err := startResponder(ctx, opts.Responder, opts.Clock, cfg.Peers.Mode, a.Current, auth.keys, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +123,7 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 		<-ran
 		stopped <- err
 	}()
-	logger.Info("clockwatch agent started", "ntp_servers", cfg.NTPServers, "poll_interval", cfg.PollInterval, "peers_mode", cfg.Peers.Mode)
+	logger.Info("clockwatch agent started", "ntp_servers", cfg.NTPServers, "nts_servers", cfg.Auth.NTSServers, "nts_required", cfg.Auth.Required, "poll_interval", cfg.PollInterval, "peers_mode", cfg.Peers.Mode)
 	return &Running{Agent: a, reloads: reloads, stopped: stopped}, nil
 }
 
@@ -156,7 +160,7 @@ func closeSinks(sinks []Sink, last estimator.Estimate) {
 func metrics(cfg Config, a *Agent, resp *responder, steer steering) []prometheus.Collector {
 	out := []prometheus.Collector{exporters.NewPeerCollector(a.Current, cfg.Peers.MaxOffset)}
 	if resp != nil {
-		out = append(out, exporters.NewResponderCollector(resp.r.Stats))
+		out = append(out, exporters.NewResponderCollector(resp.r.Stats), resp.authMetrics)
 	}
 	return append(out, steer.metrics...)
 }
