@@ -20,6 +20,21 @@ type Path struct {
 	Jitter sim.Jitter
 	// Loss is the probability that a datagram is dropped.
 	Loss float64
+	// Rewrite, when set, changes each datagram in place before it is
+	// held: an on-path attacker (TamperNTP shifts an NTP server's
+	// timestamps).
+	Rewrite func(datagram []byte)
+}
+
+// rewritten returns data as p's Rewrite leaves it: a rewritten copy, or
+// data itself when p rewrites nothing.
+func (p Path) rewritten(data []byte) []byte {
+	if p.Rewrite == nil {
+		return data
+	}
+	c := append([]byte(nil), data...)
+	p.Rewrite(c)
+	return c
 }
 
 // SplitPath returns the two one-way paths of a simulated round trip: the
@@ -51,6 +66,10 @@ type Link struct {
 	ToServer, ToClient Path
 	// Seed makes the delays and losses repeatable.
 	Seed uint64
+	// Namespace is the network namespace the relay's sockets live in, a
+	// name under /var/run/netns (as `ip netns add` makes them); empty:
+	// the caller's. Linux only.
+	Namespace string
 }
 
 // Stats counts what a relay did.

@@ -6,8 +6,11 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -97,7 +100,7 @@ func (e *threadEngine) open(listen *net.UDPAddr) (*net.UDPAddr, error) {
 		return nil, err
 	}
 	ap := listen.AddrPort()
-	if e.listen, err = stampedSocket(ap.Addr()); err != nil {
+	if e.listen, err = e.socket(ap.Addr()); err != nil {
 		return nil, err
 	}
 	if err := unix.Bind(e.listen, sockaddr(ap)); err != nil {
@@ -183,7 +186,7 @@ func (e *threadEngine) upstreamFor(client unix.Sockaddr) (int, error) {
 	if fd, ok := e.upstream[key]; ok {
 		return fd, nil
 	}
-	fd, err := stampedSocket(addrPort(e.server).Addr())
+	fd, err := e.socket(addrPort(e.server).Addr())
 	if err != nil {
 		return -1, err
 	}
@@ -204,6 +207,7 @@ func (e *threadEngine) hold(data []byte, rx time.Time, p Path, fd int, to unix.S
 	if !ok {
 		return
 	}
+	data = p.rewritten(data)
 	h := held{due: due, fd: fd, to: to, data: data}
 	if time.Until(due) <= spinWindow {
 		e.transmit(h)
@@ -276,6 +280,39 @@ func (e *threadEngine) transmit(h held) {
 	} else {
 		unix.Sendto(h.fd, h.data, 0, h.to)
 	}
+}
+
+// socket opens a stamped socket in the link's namespace: a socket stays in
+// the namespace it was made in, whichever thread uses it later.
+func (e *threadEngine) socket(addr netip.Addr) (int, error) {
+	ns := e.r.link.Namespace
+	if ns == "" {
+		return stampedSocket(addr)
+	}
+	type result struct {
+		fd  int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// Never unlocked: the thread, in another namespace, ends with the
+		// goroutine.
+		runtime.LockOSThread()
+		f, err := os.Open(filepath.Join("/var/run/netns", ns))
+		if err != nil {
+			done <- result{-1, err}
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- result{-1, fmt.Errorf("enter network namespace %s: %w", ns, err)}
+			return
+		}
+		fd, err := stampedSocket(addr)
+		done <- result{fd, err}
+	}()
+	r := <-done
+	return r.fd, r.err
 }
 
 // stampedSocket opens a non-blocking UDP socket for addresses like addr

@@ -30,6 +30,9 @@ type goEngine struct {
 }
 
 func startEngine(r *Relay, listen, server *net.UDPAddr) (engine, *net.UDPAddr, error) {
+	if r.link.Namespace != "" {
+		return nil, nil, errors.New("network namespaces are Linux's")
+	}
 	conn, err := net.ListenUDP("udp", listen)
 	if err != nil {
 		return nil, nil, err
@@ -107,13 +110,14 @@ func (e *goEngine) serveServer(up *net.UDPConn, client *net.UDPAddr) {
 	}
 }
 
-// forward sends a copy of data with send when p says, unless p drops it.
+// forward sends a copy of data, rewritten as p says, with send when p
+// says, unless p drops it.
 func (e *goEngine) forward(data []byte, p Path, send func([]byte)) {
 	due, ok := e.r.schedule(time.Now(), p)
 	if !ok {
 		return
 	}
-	b := append([]byte(nil), data...)
+	b := append([]byte(nil), p.rewritten(data)...)
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()

@@ -2,6 +2,7 @@ package netem
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -165,5 +166,47 @@ func TestSplitPathKeepsPathAndLoss(t *testing.T) {
 	}
 	if lost := 1 - (1-out.Loss)*(1-back.Loss); math.Abs(lost-p.Loss) > 1e-12 {
 		t.Errorf("an exchange is lost with probability %g, want %g", lost, p.Loss)
+	}
+}
+
+// TestNTPTamper relays NTP server replies through a tampering relay: off,
+// they pass unchanged; on, their receive and transmit timestamps move by
+// the shift and nothing else changes.
+func TestNTPTamper(t *testing.T) {
+	server := echoServer(t)
+	tamper := &NTPTamper{Shift: 5 * time.Millisecond}
+	relay := startRelay(t, server, Path{}, Path{Rewrite: tamper.Rewrite})
+	client, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	reply := make([]byte, 48)
+	reply[0] = 4<<3 | 4 // an NTPv4 server reply, echoed back as it is
+	binary.BigEndian.PutUint64(reply[32:], 1<<40)
+	binary.BigEndian.PutUint64(reply[40:], 1<<40)
+	for _, on := range []bool{false, true} {
+		tamper.SetActive(on)
+		if _, err := client.WriteToUDP(reply, relay.Addr()); err != nil {
+			t.Fatal(err)
+		}
+		client.SetReadDeadline(time.Now().Add(2 * time.Second))
+		got := make([]byte, 100)
+		n, err := client.Read(got)
+		if err != nil || n != 48 {
+			t.Fatalf("tampering %v: %d bytes, %v", on, n, err)
+		}
+		want := append([]byte(nil), reply...)
+		if on {
+			shift := uint64(tamper.Shift.Seconds() * (1 << 32))
+			binary.BigEndian.PutUint64(want[32:], 1<<40+shift)
+			binary.BigEndian.PutUint64(want[40:], 1<<40+shift)
+		}
+		if !bytes.Equal(got[:n], want) {
+			t.Errorf("tampering %v: got %x, want %x", on, got[:n], want)
+		}
+	}
+	if tamper.Tampered() != 1 {
+		t.Errorf("%d replies tampered, want 1", tamper.Tampered())
 	}
 }

@@ -24,6 +24,13 @@ func Chronyd(t testing.TB, dir, conf string) {
 // the test ends (to restart it); stopping twice is harmless.
 func StartChronyd(t testing.TB, dir, conf string) (stop func()) {
 	t.Helper()
+	return StartChronydIn(t, "", dir, conf)
+}
+
+// StartChronydIn is StartChronyd in network namespace netns (a name `ip
+// netns` knows); "" is the test's own.
+func StartChronydIn(t testing.TB, netns, dir, conf string) (stop func()) {
+	t.Helper()
 	path, err := exec.LookPath("chronyd")
 	if err != nil {
 		t.Skip("chronyd not installed (Debian package chrony; make test installs it)")
@@ -37,6 +44,9 @@ func StartChronyd(t testing.TB, dir, conf string) (stop func()) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(path, "-x", "-u", "root", "-d", "-f", confPath)
+	if netns != "" {
+		cmd = exec.Command("ip", "netns", "exec", netns, path, "-x", "-u", "root", "-d", "-f", confPath)
+	}
 	logs := &Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
