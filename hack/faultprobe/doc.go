@@ -8,6 +8,7 @@
 //	go run ./hack/faultprobe                 # builds ./cmd/clockwatch and runs every case
 //	go run ./hack/faultprobe -binary ./clockwatch -run 'shm|http'
 //	go run ./hack/faultprobe -quick          # shorter observation windows
+//	go run ./hack/faultprobe -soak 20m       # instead: a soak, RSS, files and goroutines every 30 s
 //
 // It exits non-zero if a case fails. Cases that need what this machine
 // lacks (root, the trace tools) are SKIPped with the reason.

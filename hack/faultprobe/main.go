@@ -53,8 +53,16 @@ func main() {
 	binary := flag.String("binary", "", "clockwatch binary to probe (default: build ./cmd/clockwatch and ./cmd/clockwatch-trace)")
 	run := flag.String("run", "", "only the cases whose name matches this regular expression")
 	quick := flag.Bool("quick", false, "shorter observation windows (minutes become tens of seconds)")
+	soakFor := flag.Duration("soak", 0, "instead of the cases, soak an agent this long and print its RSS, open files and goroutines every -soak.interval")
+	soakEvery := flag.Duration("soak.interval", 30*time.Second, "how often the soak samples")
 	flag.Parse()
-	if err := probeAll(*binary, *run, *quick); err != nil {
+	var err error
+	if *soakFor > 0 {
+		err = soakBuilt(*binary, *soakFor, *soakEvery)
+	} else {
+		err = probeAll(*binary, *run, *quick)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "faultprobe:", err)
 		os.Exit(1)
 	}
@@ -102,6 +110,21 @@ func probeAll(binary, only string, quick bool) error {
 		return fmt.Errorf("%d case(s) failed", failed)
 	}
 	return nil
+}
+
+// soakBuilt soaks binary, or ./cmd/clockwatch built for it.
+func soakBuilt(binary string, d, interval time.Duration) error {
+	if binary == "" {
+		dir, err := os.MkdirTemp("", "faultprobe")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		if binary, _, err = build(dir); err != nil {
+			return err
+		}
+	}
+	return soak(binary, d, interval)
 }
 
 // runCase runs one case in its own scratch directory and returns its row
