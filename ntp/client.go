@@ -61,7 +61,7 @@ func (c *Client) QueryAuthenticated(ctx context.Context, addr netip.AddrPort, au
 	if err != nil {
 		return Exchange{}, err
 	}
-	out := outgoing{packet: request(nonce)}
+	out := outgoing{packet: NewRequest(nonce)}
 	if auth != nil {
 		if out, addr, err = secure(ctx, auth, out.packet, addr); err != nil {
 			return Exchange{}, err
@@ -103,10 +103,11 @@ func secure(ctx context.Context, auth Authenticator, header []byte, addr netip.A
 	return outgoing{packet: sec.Packet, check: sec.Check}, addr, nil
 }
 
-// request builds a 48-byte NTPv4 client request. Like chronyd, it carries a
-// random nonce instead of our clock in the transmit timestamp: it reveals
-// nothing and a reply must echo it to be believed.
-func request(nonce uint64) []byte {
+// NewRequest builds the 48-byte NTPv4 client request the client sends.
+// Like chronyd's, it carries a random nonce instead of the client's clock
+// in the transmit timestamp: it reveals nothing, and a reply must echo it
+// (Exchange.Nonce) to be believed.
+func NewRequest(nonce uint64) []byte {
 	b := make([]byte, 48)
 	b[0] = 4<<3 | modeClient
 	binary.BigEndian.PutUint64(b[40:48], nonce)

@@ -64,13 +64,13 @@ func (l Limits) Validate() error {
 }
 
 // check rejects a sample of a reply whose server precision is log2
-// seconds, past the limits.
-func (l Limits) check(delay, rootDelay, rootDispersion time.Duration, serverPrecision int8) error {
+// seconds, past the limits; localPrecision is this host's.
+func (l Limits) check(delay, rootDelay, rootDispersion time.Duration, serverPrecision int8, localPrecision time.Duration) error {
 	l = l.withDefaults()
 	if delay > l.MaxDelay {
 		return reject(ResultMaxDelay, "round-trip delay %v exceeds the maximum %v (raise --ntp.max-delay for a slow path)", delay, l.MaxDelay)
 	}
-	if p := math.Ldexp(1, int(serverPrecision)) + localPrecision().Seconds(); p > l.MaxDelay.Seconds() {
+	if p := math.Ldexp(1, int(serverPrecision)) + localPrecision.Seconds(); p > l.MaxDelay.Seconds() {
 		return reject(ResultBadPrecision, "claimed precision 2^%d s is coarser than the maximum delay %v", serverPrecision, l.MaxDelay)
 	}
 	if d := rootDistance(delay, rootDelay, rootDispersion); d > l.MaxDistance {

@@ -68,6 +68,17 @@ type Exchange struct {
 	// Limits are the sanity limits the reply must meet (the client's);
 	// zero fields take the defaults.
 	Limits Limits
+	// Precision is the resolution of T1 and T4; zero is this host's
+	// clock's, measured once. A simulation sets it to stay deterministic.
+	Precision time.Duration
+}
+
+// localPrecision is the resolution of T1 and T4.
+func (x Exchange) localPrecision() time.Duration {
+	if x.Precision > 0 {
+		return x.Precision
+	}
+	return localPrecision()
 }
 
 // Sample validates the reply and turns it into a sample of source. A reply
@@ -129,7 +140,7 @@ func (x Exchange) sampleOf(p *protocol.Packet, source string) (estimator.Sample,
 	if delay < 0 {
 		return estimator.Sample{}, reject(ResultNegativeDelay, "negative round-trip delay %v", delay)
 	}
-	if err := x.Limits.check(delay, shortTime(p.RootDelay), shortTime(p.RootDispersion), int8(p.Precision)); err != nil {
+	if err := x.Limits.check(delay, shortTime(p.RootDelay), shortTime(p.RootDispersion), int8(p.Precision), x.localPrecision()); err != nil {
 		return estimator.Sample{}, err
 	}
 	offset := (x.T1.Sub(t2) + x.T4.Sub(t3)) / 2
@@ -140,7 +151,7 @@ func (x Exchange) sampleOf(p *protocol.Packet, source string) (estimator.Sample,
 		Delay:          delay,
 		RootDelay:      shortTime(p.RootDelay),
 		RootDispersion: shortTime(p.RootDispersion),
-		Precision:      precision(p.Precision) + localPrecision(),
+		Precision:      precision(p.Precision) + x.localPrecision(),
 		Stratum:        p.Stratum,
 		Timestamping:   x.Timestamping,
 		Leap:           estimator.Leap(p.Settings >> 6),

@@ -21,7 +21,7 @@ func goodReply() []byte {
 		return Quality{Leap: 1, Stratum: 2, RefID: 0xc0000201, RootDelay: 10 * time.Millisecond, RootDispersion: time.Millisecond}
 	}}
 	rx := testT1.Add(-5 * time.Millisecond).Add(time.Millisecond)
-	reply, ok := r.Reply(request(testNonce), rx, rx.Add(100*time.Microsecond))
+	reply, ok := r.Reply(NewRequest(testNonce), rx, rx.Add(100*time.Microsecond))
 	if !ok {
 		panic("responder refused a client request")
 	}
@@ -51,6 +51,34 @@ func TestSampleOfGoodReply(t *testing.T) {
 	}
 	if s.Source != "srv" || s.Timestamping != StampKernel || !s.Time.Equal(testT1.Add(1050*time.Microsecond)) {
 		t.Errorf("sample metadata wrong: %+v", s)
+	}
+}
+
+// TestSamplePrecision: the sample's precision is the server's plus the
+// exchange's own, which a simulation gives to stay deterministic and
+// which is measured on this host otherwise.
+func TestSamplePrecision(t *testing.T) {
+	server := time.Second >> 20 // the responder's default, 2^-20 s
+	tests := []struct {
+		name      string
+		precision time.Duration
+		want      time.Duration
+	}{
+		{"given", 100 * time.Nanosecond, server + 100*time.Nanosecond},
+		{"measured", 0, server + localPrecision()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x := testExchange(goodReply())
+			x.Precision = tc.precision
+			s, err := x.Sample("srv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Precision != tc.want {
+				t.Errorf("precision %v, want %v", s.Precision, tc.want)
+			}
+		})
 	}
 }
 
@@ -162,7 +190,7 @@ func TestSampleAcrossTheEra(t *testing.T) {
 		t.Fatalf("NTP seconds at %v are %d, want the wrap to 0", wrap, sec)
 	}
 	rx, tx := wrap.Add(-time.Millisecond), wrap.Add(time.Millisecond) // the server's clock
-	reply, _ := (&Responder{Stratum: 2}).Reply(request(testNonce), rx, tx)
+	reply, _ := (&Responder{Stratum: 2}).Reply(NewRequest(testNonce), rx, tx)
 	const ahead, path = 5 * time.Millisecond, time.Millisecond
 	x := Exchange{Reply: reply, Nonce: testNonce, T1: rx.Add(ahead - path), T4: tx.Add(ahead + path)}
 	s, err := x.Sample("srv")

@@ -77,9 +77,7 @@ func userQuery(addr netip.AddrPort) (ntp.Exchange, error) {
 	defer conn.Close()
 	var nonce [8]byte
 	_, _ = rand.Read(nonce[:])
-	req := make([]byte, 48)
-	req[0] = 4<<3 | 3
-	copy(req[40:], nonce[:])
+	req := ntp.NewRequest(binary.BigEndian.Uint64(nonce[:]))
 	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
 	buf := make([]byte, 1500)
 	t1 := time.Now().Round(0)
