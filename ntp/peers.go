@@ -11,8 +11,10 @@ const DefaultPeerSample = 8
 
 // PeerSample is the random subset of the known peers an agent measures. It
 // rotates: each Rotate swaps a quarter of it for peers not in it, so over
-// time the whole fleet is covered while each agent polls only a few. It is
-// not safe for concurrent use.
+// time the whole fleet is covered while each agent polls only a few. A
+// draw costs O(size), not O(known peers), so rotating costs an agent the
+// same in a fleet of ten or of a hundred thousand. It is not safe for
+// concurrent use.
 type PeerSample struct {
 	size    int
 	rng     *rand.Rand
@@ -36,10 +38,14 @@ func (s *PeerSample) Members() []netip.AddrPort {
 	return out
 }
 
-// Update sets the known peers: members that are gone leave the sample and
-// free places are filled at random. It reports whether the sample changed.
+// Update sets the known peers, a list without duplicates: members that are
+// gone leave the sample and free places are filled at random. It reports
+// whether the sample changed. The sample keeps known without copying it
+// (a fleet simulation shares one list among thousands of samples): the
+// caller must not change it afterwards. Discovery.Discover returns a new
+// list every time.
 func (s *PeerSample) Update(known []netip.AddrPort) bool {
-	s.known = slices.Clone(known)
+	s.known = known
 	kept := s.members[:0:0]
 	for _, m := range s.members {
 		if slices.Contains(s.known, m) {
@@ -76,8 +82,24 @@ func (s *PeerSample) Rotate() bool {
 	return changed
 }
 
-// randomOutsider draws a known peer that is not a member.
+// outsiderTries is how many random picks randomOutsider makes before it
+// lists the outsiders: with a fleet much larger than the sample the first
+// pick almost always succeeds.
+const outsiderTries = 16
+
+// randomOutsider draws a known peer that is not a member, every one with
+// the same chance: random picks of known peers until one is not a member,
+// or, when they keep hitting members (a fleet hardly larger than the
+// sample), a pick from the list of those that are not.
 func (s *PeerSample) randomOutsider() (netip.AddrPort, bool) {
+	if len(s.known) == 0 {
+		return netip.AddrPort{}, false
+	}
+	for range outsiderTries {
+		if p := s.known[s.rng.IntN(len(s.known))]; !slices.Contains(s.members, p) {
+			return p, true
+		}
+	}
 	var outside []netip.AddrPort
 	for _, p := range s.known {
 		if !slices.Contains(s.members, p) {

@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// fleet returns n peer addresses.
+// fleet returns n peer addresses, up to 131,072 (198.18.0.0/15).
 func fleet(n int) []netip.AddrPort {
 	out := make([]netip.AddrPort, n)
 	for i := range out {
-		out[i] = netip.MustParseAddrPort(fmt.Sprintf("198.18.%d.%d:9123", i/250, i%250+1))
+		out[i] = netip.MustParseAddrPort(fmt.Sprintf("198.%d.%d.%d:9123", 18+i/(250*250), i/250%250, i%250+1))
 	}
 	return out
 }
@@ -103,4 +103,55 @@ func countCommon(a, b []netip.AddrPort) int {
 		}
 	}
 	return n
+}
+
+// TestPeerSampleDrawsUniformly rotates samples over fleets where the
+// random picks mostly succeed and where they mostly hit members: every
+// peer joins the sample about as often as every other.
+func TestPeerSampleDrawsUniformly(t *testing.T) {
+	tests := []struct {
+		name        string
+		size, peers int
+	}{
+		{"fleet hardly larger than the sample", 8, 10},
+		{"fleet much larger than the sample", 2, 40},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewPeerSample(tc.size, rand.New(rand.NewPCG(7, 8)))
+			s.Update(fleet(tc.peers))
+			joined := map[netip.AddrPort]int{}
+			draws := 0
+			for range 100000 {
+				before := s.Members()
+				s.Rotate()
+				for _, m := range s.Members() {
+					if !slices.Contains(before, m) {
+						joined[m]++
+						draws++
+					}
+				}
+			}
+			want := float64(draws) / float64(tc.peers)
+			for _, p := range fleet(tc.peers) {
+				if got := float64(joined[p]); got < 0.9*want || got > 1.1*want {
+					t.Errorf("peer %v joined the sample %v times, want about %.0f", p, got, want)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPeerSampleRotate rotates a sample of 8 in fleets of growing
+// size: the cost per rotation does not grow with the fleet.
+func BenchmarkPeerSampleRotate(b *testing.B) {
+	for _, n := range []int{100, 10000, 100000} {
+		b.Run(fmt.Sprintf("peers=%d", n), func(b *testing.B) {
+			s := NewPeerSample(8, rand.New(rand.NewPCG(1, 2)))
+			s.Update(fleet(n))
+			for b.Loop() {
+				s.Rotate()
+			}
+		})
+	}
 }
