@@ -18,6 +18,13 @@
 // source address with a token bucket (kiss-o'-death RATE past it), so it
 // cannot be used for amplification or to starve the agent.
 //
+// Exchanges can be authenticated (Source.Authenticate): with Network Time
+// Security (NTS, RFC 8915; package ntp/nts) or a symmetric AES-CMAC key
+// (RFC 8573; package ntp/symkey). Every reply that echoes a request is then
+// checked before anything in it is believed; one that fails is a bad_mac,
+// nts_nak or crypto_nak result, counted, never a sample. The Responder
+// serves both, with a KE server of package nts beside it for NTS.
+//
 // Peers are found by Discovery (static addresses, DNS A/AAAA, SRV) and
 // measured a rotating random sample at a time (PeerSample).
 //
