@@ -55,6 +55,8 @@ type ClockBoundWriter struct {
 	file    *shmFile
 	segment *clockbound.Segment
 	clock   *clockshm.MonotonicClock
+	// tick is the resolution of clients' coarse monotonic clock.
+	tick time.Duration
 
 	mu sync.Mutex // guards segment: one Publish at a time, none after Close
 }
@@ -68,6 +70,10 @@ func NewClockBoundWriter(path string) (*ClockBoundWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clockbound shm: %w", err)
 	}
+	tick, err := clockbound.CoarseResolution()
+	if err != nil {
+		return nil, fmt.Errorf("clockbound shm: %w", err)
+	}
 	file, err := openShmFile(path, clockBoundLayout)
 	if err != nil {
 		return nil, err
@@ -77,7 +83,7 @@ func NewClockBoundWriter(path string) (*ClockBoundWriter, error) {
 		file.close()
 		return nil, fmt.Errorf("clockbound shm: %s: %w", path, err)
 	}
-	return &ClockBoundWriter{path: path, file: file, segment: segment, clock: clock}, nil
+	return &ClockBoundWriter{path: path, file: file, segment: segment, clock: clock, tick: tick}, nil
 }
 
 // Publish stores e for ClockBound clients, as ShmWriter.Publish does for
@@ -94,11 +100,7 @@ func (w *ClockBoundWriter) Publish(e estimator.Estimate) error {
 		return fmt.Errorf("clockbound shm: publish to %s: %w", w.path, err)
 	}
 	mono, wall := w.clock.NowAndWall()
-	coarse, err := clockbound.CoarseMonotonic()
-	if err != nil {
-		return fmt.Errorf("clockbound shm: publish to %s: %w", w.path, err)
-	}
-	b, err := clockBoundRecord(e, mono, wall, coarse)
+	b, err := clockBoundRecord(e, mono, wall, w.tick)
 	if err == nil {
 		err = w.segment.Publish(b)
 	}
@@ -125,19 +127,23 @@ func (w *ClockBoundWriter) Close() error {
 }
 
 // clockBoundRecord converts e into a ClockBound record, published when
-// CLOCK_MONOTONIC read mono and the system clock wall (Unix nanoseconds),
-// and CLOCK_MONOTONIC_COARSE, the clients' clock, read coarse just after.
+// CLOCK_MONOTONIC read mono and the system clock wall (Unix nanoseconds);
+// tick is the resolution of the clients' CLOCK_MONOTONIC_COARSE.
 //
-// As-of is the estimate's instant on the monotonic clock, or coarse if
-// that is earlier: a coarse reading lags the fine clock by up to a tick,
-// and a client whose reading lies before as-of refuses the record. An
-// earlier as-of only makes the bound grow sooner.
-func clockBoundRecord(e estimator.Estimate, mono, wall, coarse int64) (clockbound.Bound, error) {
+// As-of is the estimate's instant on the monotonic clock less two ticks:
+// a client's coarse reading lags the fine clock by up to a tick, more when
+// a loaded kernel runs its tick late (0.35 ms late seen on a busy 2-core
+// VM), so it measures the record's age that much short and would grow the
+// bound too little; and a client whose reading lies before as-of refuses
+// the record. The margin costs max drift × 2 ticks of bound (120 ns at
+// 15 ppm and 4 ms ticks).
+func clockBoundRecord(e estimator.Estimate, mono, wall int64, tick time.Duration) (clockbound.Bound, error) {
 	status, err := shmStatus(e)
 	if err != nil {
 		return clockbound.Bound{}, err
 	}
-	unknown := clockbound.Bound{AsOf: coarse, VoidAfter: coarse, Bound: int64(clockBoundUnknownBound), Status: clockbound.StatusUnknown}
+	margin := 2 * int64(tick)
+	unknown := clockbound.Bound{AsOf: mono - margin, VoidAfter: mono - margin, Bound: int64(clockBoundUnknownBound), Status: clockbound.StatusUnknown}
 	if status == clockshm.StatusUnsynchronized {
 		return unknown, nil
 	}
@@ -149,7 +155,7 @@ func clockBoundRecord(e estimator.Estimate, mono, wall, coarse int64) (clockboun
 	if !(bound < float64(clockBoundUnknownBound)) || !(drift < 1e9) {
 		return unknown, nil // too wide to be of use, or not a number
 	}
-	asOf := min(mono-(wall-e.Time.UnixNano()), coarse)
+	asOf := mono - (wall - e.Time.UnixNano()) - margin
 	b := clockbound.Bound{
 		AsOf: asOf, VoidAfter: asOf + int64(clockBoundVoidAfter),
 		Bound: int64(bound), MaxDriftPPB: uint32(drift), Status: clockbound.StatusSynchronized,

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/clockwatch/clockwatch/logicaltime/clockbound"
 )
 
@@ -16,20 +14,11 @@ import (
 // client does, for the test's duration.
 func clockBoundClient(t *testing.T, path string) *clockbound.Segment {
 	t.Helper()
-	f, err := os.Open(path)
+	s, err := clockbound.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	data, err := unix.Mmap(int(f.Fd()), 0, clockbound.Size, unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Munmap(data) })
-	s, err := clockbound.NewSegment(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 

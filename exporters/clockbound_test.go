@@ -12,7 +12,8 @@ import (
 func TestClockBoundRecord(t *testing.T) {
 	const mono, wall = int64(5e12), int64(1.7e18)
 	estimateAt := time.Unix(0, wall-int64(30*time.Millisecond))
-	monoAt := mono - int64(30*time.Millisecond)
+	const tick = 4 * time.Millisecond
+	monoAt := mono - int64(30*time.Millisecond) - 2*int64(tick) // the estimate's instant, two coarse ticks early
 	synced := estimator.Estimate{
 		Time: estimateAt, Status: estimator.StatusSynchronized, Synchronized: true,
 		Offset: -3 * time.Millisecond, ErrorBound: 50 * time.Microsecond, Drift: -4e-6, DriftBound: 2e-7,
@@ -26,31 +27,25 @@ func TestClockBoundRecord(t *testing.T) {
 	}
 	freeRunning := syncedBound
 	freeRunning.Status = clockbound.StatusFreeRunning
-	coarseLags := syncedBound
-	coarseLags.AsOf, coarseLags.VoidAfter = monoAt-int64(4*time.Millisecond), monoAt-int64(4*time.Millisecond)+int64(5*time.Second)
-	unknown := func(coarse int64) clockbound.Bound {
-		return clockbound.Bound{AsOf: coarse, VoidAfter: coarse, Bound: int64(24 * time.Hour), Status: clockbound.StatusUnknown}
-	}
+	unknown := clockbound.Bound{AsOf: mono - 2*int64(tick), VoidAfter: mono - 2*int64(tick), Bound: int64(24 * time.Hour), Status: clockbound.StatusUnknown}
 	tests := []struct {
 		name    string
 		in      estimator.Estimate
-		coarse  int64
 		want    clockbound.Bound
 		wantErr string
 	}{
-		{name: "synchronized: the bound on the system clock", in: synced, coarse: mono, want: syncedBound},
-		{name: "as-of no later than the coarse clock", in: synced, coarse: monoAt - int64(4*time.Millisecond), want: coarseLags},
-		{name: "holdover is free running", in: with(func(e *estimator.Estimate) { e.Status = estimator.StatusHoldover }), coarse: mono, want: freeRunning},
-		{name: "unsynchronized is unknown", in: with(func(e *estimator.Estimate) { e.Status = estimator.StatusUnsynchronized }), coarse: mono, want: unknown(mono)},
-		{name: "no offset known", in: with(func(e *estimator.Estimate) { e.ErrorBound = estimator.UnknownBound }), coarse: mono, want: unknown(mono)},
-		{name: "a bound wider than a day", in: with(func(e *estimator.Estimate) { e.Offset = 25 * time.Hour }), coarse: mono, want: unknown(mono)},
-		{name: "drift a second a second", in: with(func(e *estimator.Estimate) { e.Drift = 1 }), coarse: mono, want: unknown(mono)},
-		{name: "unknown status", in: with(func(e *estimator.Estimate) { e.Status = "fine" }), coarse: mono, wantErr: `status "fine" is none of`},
-		{name: "no time", in: with(func(e *estimator.Estimate) { e.Time = time.Time{} }), coarse: mono, wantErr: "no time"},
+		{name: "synchronized: the bound on the system clock", in: synced, want: syncedBound},
+		{name: "holdover is free running", in: with(func(e *estimator.Estimate) { e.Status = estimator.StatusHoldover }), want: freeRunning},
+		{name: "unsynchronized is unknown", in: with(func(e *estimator.Estimate) { e.Status = estimator.StatusUnsynchronized }), want: unknown},
+		{name: "no offset known", in: with(func(e *estimator.Estimate) { e.ErrorBound = estimator.UnknownBound }), want: unknown},
+		{name: "a bound wider than a day", in: with(func(e *estimator.Estimate) { e.Offset = 25 * time.Hour }), want: unknown},
+		{name: "drift a second a second", in: with(func(e *estimator.Estimate) { e.Drift = 1 }), want: unknown},
+		{name: "unknown status", in: with(func(e *estimator.Estimate) { e.Status = "fine" }), wantErr: `status "fine" is none of`},
+		{name: "no time", in: with(func(e *estimator.Estimate) { e.Time = time.Time{} }), wantErr: "no time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := clockBoundRecord(tt.in, mono, wall, tt.coarse)
+			got, err := clockBoundRecord(tt.in, mono, wall, tick)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("clockBoundRecord error = %v, want one mentioning %q", err, tt.wantErr)

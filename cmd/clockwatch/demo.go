@@ -25,6 +25,8 @@ type demoFlags struct {
 	poll     time.Duration
 	seed     uint64
 	shmPath  string
+	// clockBoundPath is where to publish in ClockBound's protocol too.
+	clockBoundPath string
 }
 
 func registerDemo(app *kingpin.Application, commands map[string]cli.Runner) {
@@ -34,6 +36,7 @@ func registerDemo(app *kingpin.Application, commands map[string]cli.Runner) {
 	cmd.Flag("poll.interval", "Time between queries of each simulated server.").Default("1s").DurationVar(&f.poll)
 	cmd.Flag("seed", "Seed of the simulated network jitter.").Default("1").Uint64Var(&f.seed)
 	cmd.Flag("shm.path", "Publish the estimate to this shared-memory file, as `run` does (off by default in the demo).").PlaceHolder("FILE").StringVar(&f.shmPath)
+	addClockBoundFlag(cmd, &f.clockBoundPath)
 	commands["demo"] = func(ctx context.Context, c *cli.Env) error { return runDemo(ctx, c, f) }
 }
 
@@ -105,23 +108,35 @@ func runDemo(ctx context.Context, c *cli.Env, f *demoFlags) error {
 	a, err := agent.Start(ctx, agent.Options{
 		Config: agent.Config{NTPServers: addrs, ServerNames: names, PollInterval: f.poll, HoldoverMax: 30 * time.Minute,
 			MaxFalsetickers: 1, Limits: ntp.Limits{MaxDelay: ntp.DefaultMaxDelay, MaxDistance: ntp.DefaultMaxDistance}, Peers: agent.DefaultPeers()},
-		ShmPath: f.shmPath,
-		Serve:   f.web.serve(c.Logger),
-		Logger:  c.Logger,
+		ShmPath:        f.shmPath,
+		ClockBoundPath: f.clockBoundPath,
+		Serve:          f.web.serve(c.Logger),
+		Logger:         c.Logger,
 	})
 	if err != nil {
 		return err
 	}
+	cb, err := openClockBoundCheck(f.clockBoundPath)
+	if err != nil {
+		return err
+	}
+	defer cb.close()
 	fmt.Fprintf(c.Stdout, "clockwatch demo: this host's clock is %v ahead of true time and gains %.0f ppm; servers on loopback (echo is %v off, a falseticker): %s\n\n",
 		w.offset, w.drift*1e6, demoServers[len(demoServers)-1].err, strings.Join(listed, ", "))
-	score := printDemo(ctx, c.Stdout, a, w)
+	score := printDemo(ctx, c.Stdout, a, w, cb)
 	cancel()
 	if err := a.Wait(); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "\n%s\n", score)
-	if score.missed > 0 {
+	if cb != nil {
+		fmt.Fprintf(c.Stdout, "%s\n", cb)
+	}
+	switch {
+	case score.missed > 0:
 		return fmt.Errorf("the error bound missed the true offset in %d of %d seconds", score.missed, score.rows)
+	case cb != nil && cb.missed > 0:
+		return fmt.Errorf("ClockBound clients' interval missed true time in %d of %d seconds", cb.missed, cb.rows)
 	}
 	return nil
 }
@@ -168,8 +183,9 @@ func (s demoScore) String() string {
 }
 
 // printDemo prints a row a second until ctx ends and returns the score of
-// the rows with an estimate.
-func printDemo(ctx context.Context, out io.Writer, a *agent.Running, w *demoWorld) demoScore {
+// the rows with an estimate; each second cb, if any, scores the ClockBound
+// clients' interval.
+func printDemo(ctx context.Context, out io.Writer, a *agent.Running, w *demoWorld, cb *clockBoundCheck) demoScore {
 	var score demoScore
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -183,6 +199,7 @@ func printDemo(ctx context.Context, out io.Writer, a *agent.Running, w *demoWorl
 		now := localclock.System()
 		e := a.Current().At(now)
 		truth := w.trueOffset(now)
+		cb.check(now, w.trueTime(now))
 		row := fmt.Sprintf("%4.0fs  %11s", now.Sub(w.start).Seconds(), signed(truth))
 		if !e.HasOffset() {
 			fmt.Fprintf(out, "%s  %11s  %9s  %9s  %-7s  %s\n", row, "-", "-", "-", "-", demoSources(e))

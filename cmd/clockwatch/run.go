@@ -14,12 +14,14 @@ import (
 
 // runFlags are the flags of `clockwatch run`.
 type runFlags struct {
-	sources    *sourceFlags
-	web        *webFlags
-	stateDir   string
-	shmPath    string
-	responder  *responderFlags
-	discipline *disciplineFlags
+	sources  *sourceFlags
+	web      *webFlags
+	stateDir string
+	shmPath  string
+	// clockBoundPath is where to publish in ClockBound's protocol too.
+	clockBoundPath string
+	responder      *responderFlags
+	discipline     *disciplineFlags
 }
 
 // runCommand is `clockwatch run` on the local clock (nil: the system
@@ -36,6 +38,7 @@ func registerRun(app *kingpin.Application, commands map[string]cli.Runner, clock
 	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd), responder: addResponderFlags(cmd)}
 	cmd.Flag("state.dir", "Directory for the state file (drift and last estimate), written atomically at most once a minute and on stop; the next start warm-starts from it. Empty: keep no state.").Default("/var/lib/clockwatch").StringVar(&f.stateDir)
 	cmd.Flag("shm.path", "Shared-memory file where the estimate is published at least 10 times a second for local services (logicaltime.OpenBounded). Empty: do not publish.").Default(logicaltime.DefaultPath).StringVar(&f.shmPath)
+	addClockBoundFlag(cmd, &f.clockBoundPath)
 	f.discipline = addDisciplineFlags(cmd)
 	commands["run"] = func(ctx context.Context, c *cli.Env) error { return runAgent(ctx, c, f, clock) }
 }
@@ -50,14 +53,15 @@ func runAgent(ctx context.Context, c *cli.Env, f *runFlags, clock agent.Clock) e
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	running, err := agent.Start(ctx, agent.Options{
-		Config:     cfg,
-		Clock:      clock,
-		StateDir:   f.stateDir,
-		ShmPath:    f.shmPath,
-		Discipline: f.discipline.config(),
-		Responder:  f.responder.config(),
-		Serve:      f.web.serve(c.Logger),
-		Logger:     c.Logger,
+		Config:         cfg,
+		Clock:          clock,
+		StateDir:       f.stateDir,
+		ShmPath:        f.shmPath,
+		ClockBoundPath: f.clockBoundPath,
+		Discipline:     f.discipline.config(),
+		Responder:      f.responder.config(),
+		Serve:          f.web.serve(c.Logger),
+		Logger:         c.Logger,
 	})
 	if err != nil {
 		return err

@@ -43,26 +43,49 @@ func (h *historySink) Publish(e estimator.Estimate) {
 // Close does nothing: the history lives in memory.
 func (h *historySink) Close(estimator.Estimate) {}
 
-// shmSink publishes every estimate to the shared memory clock file that
-// local services read (logicaltime.OpenBounded).
+// shmWriter publishes estimates to a shared memory file: the clock file's
+// (exporters.ShmWriter) or ClockBound's (exporters.ClockBoundWriter).
+type shmWriter interface {
+	Publish(estimator.Estimate) error
+	Close() error
+}
+
+// shmSink publishes every estimate to a shared memory file that local
+// programs read.
 type shmSink struct {
-	w       *exporters.ShmWriter
+	w       shmWriter
+	what    string // names the file in the log
 	path    string
 	logger  *slog.Logger
 	failing bool
 }
 
-// openShm opens the shared memory file at path. A file that cannot be
-// opened is a warning, not an error: the agent still measures, and the
-// sink is nil.
+// openShm opens the shared memory clock file at path, which local services
+// read with logicaltime.OpenBounded. A file that cannot be opened is a
+// warning, not an error: the agent still measures, and the sink is nil.
 func openShm(path string, logger *slog.Logger) *shmSink {
-	w, err := exporters.NewShmWriter(path)
+	open := func(path string) (shmWriter, error) { return exporters.NewShmWriter(path) }
+	return openShmSink(path, open, "shared memory", "local services cannot read bounded time", logger)
+}
+
+// openClockBound opens the segment of AWS ClockBound's shared-memory
+// protocol at path, which ClockBound's clients read; nil, with a
+// warning, when it cannot be opened.
+func openClockBound(path string, logger *slog.Logger) *shmSink {
+	open := func(path string) (shmWriter, error) { return exporters.NewClockBoundWriter(path) }
+	return openShmSink(path, open, "ClockBound shared memory", "ClockBound clients cannot read the bound", logger)
+}
+
+// openShmSink opens the writer open makes for path; what names the file
+// and lost says what a failure to open costs.
+func openShmSink(path string, open func(string) (shmWriter, error), what, lost string, logger *slog.Logger) *shmSink {
+	w, err := open(path)
 	if err != nil {
-		logger.Warn("not publishing to shared memory; local services cannot read bounded time", "path", path, "err", err)
+		logger.Warn("not publishing to "+what+"; "+lost, "path", path, "err", err)
 		return nil
 	}
-	logger.Info("publishing the estimate to shared memory", "path", path)
-	return &shmSink{w: w, path: path, logger: logger}
+	logger.Info("publishing the estimate to "+what, "path", path)
+	return &shmSink{w: w, what: what, path: path, logger: logger}
 }
 
 // Publish writes e, logging the first of a run of failures and the
@@ -71,9 +94,9 @@ func (s *shmSink) Publish(e estimator.Estimate) {
 	err := s.w.Publish(e)
 	switch {
 	case err != nil && !s.failing:
-		s.logger.Warn("publishing to shared memory failed", "path", s.path, "err", err)
+		s.logger.Warn("publishing to "+s.what+" failed", "path", s.path, "err", err)
 	case err == nil && s.failing:
-		s.logger.Info("publishing to shared memory again", "path", s.path)
+		s.logger.Info("publishing to "+s.what+" again", "path", s.path)
 	}
 	s.failing = err != nil
 }
@@ -81,7 +104,7 @@ func (s *shmSink) Publish(e estimator.Estimate) {
 // Close unmaps the file; readers see the estimate age and go stale.
 func (s *shmSink) Close(estimator.Estimate) {
 	if err := s.w.Close(); err != nil {
-		s.logger.Warn("closing shared memory", "path", s.path, "err", err)
+		s.logger.Warn("closing "+s.what, "path", s.path, "err", err)
 	}
 }
 

@@ -25,9 +25,13 @@ type Options struct {
 	StateDir string
 	// ShmPath is the shared memory file local services read bounded time
 	// from; empty: none.
-	ShmPath    string
-	Discipline DisciplineConfig
-	Responder  ResponderConfig
+	ShmPath string
+	// ClockBoundPath is where the agent also publishes in AWS
+	// ClockBound's shared-memory protocol, for ClockBound's clients;
+	// empty: nowhere.
+	ClockBoundPath string
+	Discipline     DisciplineConfig
+	Responder      ResponderConfig
 	// Serve serves the metrics and the API.
 	Serve  Serve
 	Logger *slog.Logger
@@ -128,7 +132,7 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 }
 
 // openSinks opens where the estimates go: the history for the API, the
-// state file, the shared memory file.
+// state file, the shared memory file, ClockBound's segment.
 func openSinks(opts Options, est *estimator.Estimator, now time.Time, logger *slog.Logger) ([]Sink, *exporters.History) {
 	history := newHistorySink()
 	sinks := []Sink{history}
@@ -142,6 +146,11 @@ func openSinks(opts Options, est *estimator.Estimator, now time.Time, logger *sl
 	}
 	if opts.ShmPath != "" {
 		if s := openShm(opts.ShmPath, logger); s != nil {
+			sinks = append(sinks, s)
+		}
+	}
+	if opts.ClockBoundPath != "" {
+		if s := openClockBound(opts.ClockBoundPath, logger); s != nil {
 			sinks = append(sinks, s)
 		}
 	}

@@ -2,6 +2,7 @@ package clockbound
 
 import (
 	"fmt"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -28,4 +29,15 @@ func CoarseMonotonic() (int64, error) {
 		return 0, fmt.Errorf("clockbound: read CLOCK_MONOTONIC_COARSE: %w", err)
 	}
 	return mono.Nano(), nil
+}
+
+// CoarseResolution returns the resolution of CLOCK_MONOTONIC_COARSE, the
+// kernel's tick (1 to 10 ms): a coarse reading lags the fine clock by up
+// to that much.
+func CoarseResolution() (time.Duration, error) {
+	var res unix.Timespec
+	if err := unix.ClockGetres(unix.CLOCK_MONOTONIC_COARSE, &res); err != nil {
+		return 0, fmt.Errorf("clockbound: resolution of CLOCK_MONOTONIC_COARSE: %w", err)
+	}
+	return time.Duration(res.Nano()), nil
 }

@@ -2,7 +2,10 @@
 
 package clockbound
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // errNotLinux: ClockBound's clocks are Linux's.
 var errNotLinux = errors.New("clockbound: CLOCK_MONOTONIC_COARSE is Linux's; ClockBound runs on Linux only")
@@ -12,3 +15,6 @@ func Clocks() (realtime, monotonic int64, err error) { return 0, 0, errNotLinux 
 
 // CoarseMonotonic fails: ClockBound runs on Linux only.
 func CoarseMonotonic() (int64, error) { return 0, errNotLinux }
+
+// CoarseResolution fails: ClockBound runs on Linux only.
+func CoarseResolution() (time.Duration, error) { return 0, errNotLinux }

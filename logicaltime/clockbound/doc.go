@@ -47,8 +47,11 @@
 //
 // The writer must therefore publish a bound on the system clock itself —
 // the clockwatch agent, which measures the clock without steering it,
-// publishes |offset| + error bound — and an as-of no later than any
-// coarse monotonic reading a client can take after the update.
+// publishes |offset| + error bound — and an as-of ahead of the bound's
+// instant by a margin of ticks of the coarse clock (CoarseResolution): a
+// client's coarse reading lags the fine clock by up to a tick, more when
+// the kernel runs its tick late, so it measures the age that much short,
+// and it must never find as-of in its future.
 //
 // # Sharing the words
 //

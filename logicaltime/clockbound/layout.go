@@ -128,6 +128,22 @@ const maxReadTries = 1000
 // mapping.
 type Segment struct {
 	words []uint64
+	// unmap releases the mapping Open made; nil otherwise.
+	unmap func() error
+}
+
+// Close unmaps a segment Open mapped, and does nothing to others. The
+// segment must not be used afterwards.
+func (s *Segment) Close() error {
+	if s.unmap == nil {
+		return nil
+	}
+	unmap := s.unmap
+	s.unmap = nil
+	if err := unmap(); err != nil {
+		return fmt.Errorf("clockbound: unmap: %w", err)
+	}
+	return nil
 }
 
 // NewSegment views b, which must be at least Size bytes long and 8-byte
