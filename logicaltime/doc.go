@@ -90,7 +90,10 @@
 // WithStaleLimit. A truncated file makes Now fail with ErrAgentNotRunning,
 // never crash, until the agent has re-sized it and published again. After, Before and WaitUntilAfter answer "has t certainly
 // passed" and wait until it has, for commit wait (ExampleBoundedClock_WaitUntilAfter).
-// The file format lives in the clockshm package.
+// The file format lives in the clockshm package; C programs read the same
+// file with the header logicaltime/c/clockwatch_shm.h. Programs written for
+// AWS ClockBound read the agent's bound from the ClockBound segment it
+// writes with --clockbound.shm-path (package clockbound).
 //
 // # Clocks in tests
 //
