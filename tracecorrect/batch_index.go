@@ -1,118 +1,105 @@
 package tracecorrect
 
 import (
+	"slices"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// batchIndex lists the spans of a set of batches grouped by trace, with the
-// host each span was recorded on.
-type batchIndex struct {
-	spans     []ptrace.Span
-	hostOf    []int32 // per span: index into hostNames
-	hostNames []string
-	order     []int32 // span indices grouped by trace
-	traceEnd  []int32 // trace k is order[traceEnd[k-1]:traceEnd[k]]
+// spanRef is one span and the number of its host in a hostTable.
+type spanRef struct {
+	span ptrace.Span
+	host int32
 }
 
-// newBatchIndex indexes every span of batches; hostAttribute names the
-// resource attribute that identifies the host.
-func newBatchIndex(hostAttribute string, batches []ptrace.Traces) *batchIndex {
-	n := 0
-	for _, td := range batches {
-		n += td.SpanCount()
+// batchIndex lists the spans of a set of batches grouped by trace, with the
+// host each span was recorded on. Its buffers are reused from one set of
+// batches to the next.
+type batchIndex struct {
+	refs     []spanRef // grouped by trace
+	traceIDs []pcommon.TraceID
+	traceEnd []int32 // trace k is refs[traceEnd[k-1]:traceEnd[k]]
+	// work buffers
+	unsorted []spanRef
+	traceOf  []int32
+	next     []int32
+	groups   map[pcommon.TraceID]int32
+}
+
+// index fills ix with every span of batches, naming hosts in hosts.
+func (ix *batchIndex) index(hosts *hostTable, batches []ptrace.Traces) {
+	if ix.groups == nil {
+		ix.groups = map[pcommon.TraceID]int32{}
 	}
-	ix := &batchIndex{spans: make([]ptrace.Span, 0, n), hostOf: make([]int32, 0, n)}
-	hostIDs := map[string]int32{}
-	traceIDs := map[pcommon.TraceID]int32{}
-	traceOf := make([]int32, 0, n)
-	var sizes []int32
+	clear(ix.groups)
+	ix.unsorted, ix.traceOf = ix.unsorted[:0], ix.traceOf[:0]
+	ix.traceIDs, ix.traceEnd = ix.traceIDs[:0], ix.traceEnd[:0]
 	for _, td := range batches {
 		rss := td.ResourceSpans()
 		for i := range rss.Len() {
 			rs := rss.At(i)
-			host := ix.hostID(hostIDs, hostName(rs.Resource(), hostAttribute))
+			host := hosts.resourceHost(rs.Resource())
 			sss := rs.ScopeSpans()
 			for j := range sss.Len() {
 				spans := sss.At(j).Spans()
 				for k := range spans.Len() {
-					span := spans.At(k)
-					t, ok := traceIDs[span.TraceID()]
-					if !ok {
-						t = int32(len(sizes))
-						traceIDs[span.TraceID()] = t
-						sizes = append(sizes, 0)
-					}
-					sizes[t]++
-					ix.spans = append(ix.spans, span)
-					ix.hostOf = append(ix.hostOf, host)
-					traceOf = append(traceOf, t)
+					ix.add(spans.At(k), host)
 				}
 			}
 		}
 	}
-	ix.groupByTrace(traceOf, sizes)
-	return ix
+	ix.groupByTrace()
 }
 
-// hostID returns the index of host in hostNames, adding it if new.
-func (ix *batchIndex) hostID(ids map[string]int32, host string) int32 {
-	id, ok := ids[host]
+// add puts one span in the index, counting it in its trace.
+func (ix *batchIndex) add(span ptrace.Span, host int32) {
+	id := span.TraceID()
+	t, ok := ix.groups[id]
 	if !ok {
-		id = int32(len(ix.hostNames))
-		ids[host] = id
-		ix.hostNames = append(ix.hostNames, host)
+		t = int32(len(ix.traceIDs))
+		ix.groups[id] = t
+		ix.traceIDs = append(ix.traceIDs, id)
+		ix.traceEnd = append(ix.traceEnd, 0)
 	}
-	return id
+	ix.traceEnd[t]++
+	ix.unsorted = append(ix.unsorted, spanRef{span: span, host: host})
+	ix.traceOf = append(ix.traceOf, t)
 }
 
-// groupByTrace fills order and traceEnd with a counting sort of the spans
-// by trace.
-func (ix *batchIndex) groupByTrace(traceOf, sizes []int32) {
-	ix.traceEnd = make([]int32, len(sizes))
-	next := make([]int32, len(sizes))
+// groupByTrace sorts unsorted into refs by trace (a counting sort) and
+// turns the per-trace counts in traceEnd into ends.
+func (ix *batchIndex) groupByTrace() {
+	n := len(ix.traceEnd)
+	ix.next = slices.Grow(ix.next[:0], n)[:n]
 	var end int32
-	for t, size := range sizes {
-		next[t] = end
+	for t, size := range ix.traceEnd {
+		ix.next[t] = end
 		end += size
 		ix.traceEnd[t] = end
 	}
-	ix.order = make([]int32, len(traceOf))
-	for s, t := range traceOf {
-		ix.order[next[t]] = int32(s)
-		next[t]++
+	ix.refs = slices.Grow(ix.refs[:0], len(ix.unsorted))[:len(ix.unsorted)]
+	for s, t := range ix.traceOf {
+		ix.refs[ix.next[t]] = ix.unsorted[s]
+		ix.next[t]++
 	}
-}
-
-// largestTrace is the number of spans of the largest trace.
-func (ix *batchIndex) largestTrace() int {
-	largest, from := int32(0), int32(0)
-	for _, end := range ix.traceEnd {
-		largest, from = max(largest, end-from), end
-	}
-	return int(largest)
 }
 
 // traceCount is the number of traces.
 func (ix *batchIndex) traceCount() int { return len(ix.traceEnd) }
 
-// trace returns the span indices of trace k.
-func (ix *batchIndex) trace(k int) []int32 {
+// trace returns the spans of trace k.
+func (ix *batchIndex) trace(k int) []spanRef {
 	var from int32
 	if k > 0 {
 		from = ix.traceEnd[k-1]
 	}
-	return ix.order[from:ix.traceEnd[k]]
+	return ix.refs[from:ix.traceEnd[k]]
 }
 
-// hostName is the value of the resource's host attribute, "" when absent.
-func hostName(res pcommon.Resource, attribute string) string {
-	v, ok := res.Attributes().Get(attribute)
-	if !ok {
-		return ""
-	}
-	if v.Type() == pcommon.ValueTypeStr {
-		return v.Str()
-	}
-	return v.AsString()
+// release drops the index's references to spans, so that pooled buffers
+// keep no batch alive.
+func (ix *batchIndex) release() {
+	clear(ix.refs)
+	clear(ix.unsorted)
 }

@@ -38,11 +38,13 @@ func (v *traceView) countViolations(recorded bool) int {
 // causality: a child that starts before its parent, or a SERVER span that
 // ends after its CLIENT parent.
 func Violations(batches ...ptrace.Traces) int {
-	ix := newBatchIndex("", batches)
-	v := newTraceView(ix)
+	hosts := newHostTable(nil, nil)
+	var ix batchIndex
+	ix.index(hosts, batches)
+	v := newTraceView()
 	n := 0
 	for k := range ix.traceCount() {
-		v.load(ix, ix.trace(k))
+		v.load(ix.trace(k), len(hosts.names))
 		n += v.countViolations(true)
 	}
 	return n

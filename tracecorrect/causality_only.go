@@ -21,12 +21,14 @@ func AdjustCausalityOnly(hostAttribute string, batches ...ptrace.Traces) int {
 	if hostAttribute == "" {
 		hostAttribute = DefaultHostAttribute
 	}
-	ix := newBatchIndex(hostAttribute, batches)
-	v := newTraceView(ix)
+	hosts := newHostTable([]string{hostAttribute}, nil)
+	var ix batchIndex
+	ix.index(hosts, batches)
+	v := newTraceView()
 	moved := 0
 	for k := range ix.traceCount() {
-		v.load(ix, ix.trace(k))
-		moved += v.adjustCausalityOnly(ix.hostNames)
+		v.load(ix.trace(k), len(hosts.names))
+		moved += v.adjustCausalityOnly(hosts.names)
 	}
 	return moved
 }

@@ -3,6 +3,8 @@ package tracecorrect
 import (
 	"fmt"
 	"math"
+	"slices"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -54,10 +56,21 @@ const (
 	DefaultMaxAge = 15 * time.Minute
 )
 
+// DefaultHostAttributes are the resource attributes that name a span's
+// host, in the order they are tried: Jaeger's (host.id, host.ip,
+// host.name), then Kubernetes' node name.
+var DefaultHostAttributes = []string{"host.id", "host.ip", DefaultHostAttribute, "k8s.node.name"}
+
 // Options tune a Corrector; zero fields take the defaults.
 type Options struct {
-	// HostAttribute is the resource attribute whose value names the host
-	// in Offsets.
+	// HostAttributes are the resource attributes whose value names the
+	// host in Offsets, tried in turn: a span's host is the value of the
+	// first of them that names a host with offsets or, when none does,
+	// the value of the first present. Default: DefaultHostAttributes, or
+	// HostAttribute alone when that is set.
+	HostAttributes []string
+	// HostAttribute, when HostAttributes is empty, is the only resource
+	// attribute that names the host.
 	HostAttribute string
 	// DriftAllowance is the rate (a ratio) at which an error bound grows
 	// with the distance to the first or last measurement, outside them.
@@ -80,8 +93,13 @@ type Options struct {
 
 // withDefaults fills the zero fields of o.
 func (o Options) withDefaults() Options {
-	if o.HostAttribute == "" {
-		o.HostAttribute = DefaultHostAttribute
+	switch {
+	case len(o.HostAttributes) > 0:
+		o.HostAttributes = slices.Clone(o.HostAttributes)
+	case o.HostAttribute != "":
+		o.HostAttributes = []string{o.HostAttribute}
+	default:
+		o.HostAttributes = slices.Clone(DefaultHostAttributes)
 	}
 	if o.DriftAllowance == 0 {
 		o.DriftAllowance = DefaultDriftAllowance
@@ -101,6 +119,15 @@ type Corrector struct {
 	opts      Options
 	growth    boundGrowth
 	timelines map[string]*timeline
+	work      sync.Pool // of *correctionWork
+}
+
+// correctionWork is the state of one Correct call, pooled so that a
+// stream of batches reuses its buffers.
+type correctionWork struct {
+	hosts *hostTable
+	index batchIndex
+	tc    *traceCorrection
 }
 
 // NewCorrector prepares offsets for correction.
@@ -127,18 +154,37 @@ func NewCorrector(offsets Offsets, opts Options) (*Corrector, error) {
 			c.timelines[host] = newTimeline(ms)
 		}
 	}
+	for _, attr := range opts.HostAttributes {
+		if attr == "" {
+			return nil, fmt.Errorf("host attributes %q: an empty name; want resource attribute names such as %q", opts.HostAttributes, DefaultHostAttribute)
+		}
+	}
 	return c, nil
+}
+
+// newWork makes the state of a correction with c's offsets.
+func (c *Corrector) newWork() *correctionWork {
+	hosts := newHostTable(c.opts.HostAttributes, c.timelines)
+	return &correctionWork{hosts: hosts, tc: newTraceCorrection(c, hosts)}
 }
 
 // Correct corrects every span of batches in place, trace by trace; spans of
 // one trace may be spread over several batches. It returns what changed.
-// Besides the attributes it adds, it needs about 30 bytes per span of
-// batches for its index and work buffers sized to the largest trace.
+// Besides the attributes it adds, it needs about 60 bytes per span of
+// batches for its index and work buffers sized to the largest trace, kept
+// from call to call.
 func (c *Corrector) Correct(batches ...ptrace.Traces) Summary {
-	ix := newBatchIndex(c.opts.HostAttribute, batches)
-	tc := newTraceCorrection(c, ix)
-	for k := range ix.traceCount() {
-		tc.correct(ix.trace(k))
+	w, _ := c.work.Get().(*correctionWork)
+	if w == nil {
+		w = c.newWork()
 	}
-	return tc.summary()
+	defer c.work.Put(w)
+	defer w.index.release()
+	w.hosts.reset()
+	w.tc.reset()
+	w.index.index(w.hosts, batches)
+	for k := range w.index.traceCount() {
+		w.tc.correct(w.index.trace(k))
+	}
+	return w.tc.summary()
 }

@@ -13,48 +13,43 @@ type hostState struct {
 	from, to int64     // earliest start and latest end of its spans
 }
 
-// traceCorrection corrects the traces of one batch index, one at a time,
-// reusing its buffers.
+// traceCorrection corrects traces one at a time, reusing its buffers.
 type traceCorrection struct {
-	opts       Options
-	growth     boundGrowth
-	ix         *batchIndex
-	timelines  []*timeline // per batch host; nil without offsets
-	unmeasured []bool      // per batch host: unmeasured in some trace
-	view       *traceView
-	hosts      []hostState
-	bounds     []int64 // per trace host: hosts[h].bound, as the solver takes it
-	prefer     []int64 // per trace host: shift before causality resolution
-	shift      []int64 // per trace host: final causality shift
-	placed     []bool
-	lo, hi     []int64
-	cons       []shiftConstraint
-	consAt     map[uint64]int32
-	terms      []rpcTerm
-	sum        Summary
+	opts   Options
+	growth boundGrowth
+	table  *hostTable
+	view   *traceView
+	hosts  []hostState
+	bounds []int64 // per trace host: hosts[h].bound, as the solver takes it
+	prefer []int64 // per trace host: shift before causality resolution
+	shift  []int64 // per trace host: final causality shift
+	placed []bool
+	lo, hi []int64
+	cons   []shiftConstraint
+	consAt map[uint64]int32
+	terms  []rpcTerm
+	sum    Summary
 }
 
-// newTraceCorrection prepares the correction of ix with c's offsets.
-func newTraceCorrection(c *Corrector, ix *batchIndex) *traceCorrection {
-	tc := &traceCorrection{
-		opts:       c.opts,
-		growth:     c.growth,
-		ix:         ix,
-		timelines:  make([]*timeline, len(ix.hostNames)),
-		unmeasured: make([]bool, len(ix.hostNames)),
-		view:       newTraceView(ix),
-		consAt:     map[uint64]int32{},
+// newTraceCorrection prepares the correction of traces whose hosts table
+// names, with c's options.
+func newTraceCorrection(c *Corrector, table *hostTable) *traceCorrection {
+	return &traceCorrection{
+		opts:   c.opts,
+		growth: c.growth,
+		table:  table,
+		view:   newTraceView(),
+		consAt: map[uint64]int32{},
 	}
-	for i, name := range ix.hostNames {
-		tc.timelines[i] = c.timelines[name]
-	}
-	return tc
 }
 
-// correct corrects the trace made of the spans members.
-func (tc *traceCorrection) correct(members []int32) {
+// reset starts a new summary.
+func (tc *traceCorrection) reset() { tc.sum = Summary{} }
+
+// correct corrects the trace made of the spans refs.
+func (tc *traceCorrection) correct(refs []spanRef) {
 	v := tc.view
-	v.load(tc.ix, members)
+	v.load(refs, len(tc.table.names))
 	tc.sum.Traces++
 	tc.sum.Spans += len(v.spans)
 	tc.sum.ViolationsBefore += v.countViolations(true)
@@ -85,10 +80,10 @@ func (tc *traceCorrection) measureHosts() {
 	maxAge := int64(tc.opts.MaxAge)
 	for h := range tc.hosts {
 		hs := &tc.hosts[h]
-		tl := tc.timelines[v.hosts[h]]
+		tl := tc.table.timelines[v.hosts[h]]
 		if tl == nil || min(tl.age(hs.from), tl.age(max(hs.to, hs.from))) > maxAge {
 			hs.bound = unbounded
-			tc.unmeasured[v.hosts[h]] = true
+			tc.table.unmeasured[v.hosts[h]] = true
 			continue
 		}
 		hs.tl = tl
@@ -118,13 +113,7 @@ func (tc *traceCorrection) correctTime(tl *timeline, t int64) int64 {
 // summary returns what the correction did so far.
 func (tc *traceCorrection) summary() Summary {
 	s := tc.sum
-	s.UnmeasuredHosts = nil
-	for h, unmeasured := range tc.unmeasured {
-		if unmeasured {
-			s.UnmeasuredHosts = append(s.UnmeasuredHosts, tc.ix.hostNames[h])
-		}
-	}
-	slices.Sort(s.UnmeasuredHosts)
+	s.UnmeasuredHosts = tc.table.unmeasuredNames()
 	return s
 }
 

@@ -24,37 +24,30 @@ type traceSpan struct {
 // trace to trace, so its memory follows the largest trace.
 type traceView struct {
 	spans []traceSpan
-	hosts []int32 // trace-local host → batch host index
-	slot  []int32 // batch host index → trace-local host, −1 when absent
+	hosts []int32 // trace-local host → hostTable number
+	slot  []int32 // hostTable number → trace-local host, −1 when absent
 	ids   map[pcommon.SpanID]int32
 }
 
-// newTraceView makes a view for the traces of ix, sized once for the
-// largest.
-func newTraceView(ix *batchIndex) *traceView {
-	largest := ix.largestTrace()
-	v := &traceView{
-		spans: make([]traceSpan, 0, largest),
-		slot:  make([]int32, len(ix.hostNames)),
-		ids:   make(map[pcommon.SpanID]int32, largest),
-	}
-	for i := range v.slot {
-		v.slot[i] = -1
-	}
-	return v
+// newTraceView makes an empty view.
+func newTraceView() *traceView {
+	return &traceView{ids: map[pcommon.SpanID]int32{}}
 }
 
-// load fills the view with the spans members of ix and links each span to
-// its parent.
-func (v *traceView) load(ix *batchIndex, members []int32) {
+// load fills the view with the spans of one trace and links each span to
+// its parent; hostCount is the number of hosts of the hostTable.
+func (v *traceView) load(refs []spanRef, hostCount int) {
 	for _, h := range v.hosts {
 		v.slot[h] = -1
+	}
+	for len(v.slot) < hostCount {
+		v.slot = append(v.slot, -1)
 	}
 	v.hosts = v.hosts[:0]
 	v.spans = v.spans[:0]
 	clear(v.ids)
-	for _, m := range members {
-		span := ix.spans[m]
+	for _, ref := range refs {
+		span := ref.span
 		start, end := nanos(span.StartTimestamp()), nanos(span.EndTimestamp())
 		id := span.SpanID()
 		if _, dup := v.ids[id]; !dup {
@@ -62,7 +55,7 @@ func (v *traceView) load(ix *batchIndex, members []int32) {
 		}
 		v.spans = append(v.spans, traceSpan{
 			span: span, parentID: span.ParentSpanID(), parent: -1,
-			host: v.localHost(ix.hostOf[m]), kind: span.Kind(),
+			host: v.localHost(ref.host), kind: span.Kind(),
 			start: start, end: end, cstart: start, cend: end,
 		})
 	}
@@ -74,13 +67,13 @@ func (v *traceView) load(ix *batchIndex, members []int32) {
 	}
 }
 
-// localHost maps a batch host index to the trace-local one, adding it.
-func (v *traceView) localHost(batchHost int32) int32 {
-	if v.slot[batchHost] < 0 {
-		v.slot[batchHost] = int32(len(v.hosts))
-		v.hosts = append(v.hosts, batchHost)
+// localHost maps a hostTable number to the trace-local one, adding it.
+func (v *traceView) localHost(host int32) int32 {
+	if v.slot[host] < 0 {
+		v.slot[host] = int32(len(v.hosts))
+		v.hosts = append(v.hosts, host)
 	}
-	return v.slot[batchHost]
+	return v.slot[host]
 }
 
 // nanos converts a timestamp to int64 nanoseconds, saturating.
