@@ -52,8 +52,20 @@
 //
 // # Inputs
 //
-// ReadTraces and WriteTraces handle OTLP JSON as the OpenTelemetry
-// Collector's file exporter and OTLP/HTTP carry it. Offsets come from an
-// offsets file (DecodeOffsetsFile), a clockwatch agent's history endpoint
-// (FetchAgentHistory) or a Prometheus server (QueryPrometheus).
+// TraceReader reads OTLP traces in every form the OpenTelemetry Collector
+// writes or sends them (JSON, JSON lines, protobuf, the file exporter's
+// length-prefixed messages, zstd), one resource's spans at a time;
+// ReadTraces reads them all and WriteTraces and TraceWriter write OTLP
+// JSON lines. ScanTraces and Corrector.CorrectStream correct an input of
+// any size in two readings, holding only the traces in flight. Offsets come
+// from an offsets file (DecodeOffsetsFile), a clockwatch agent's history
+// endpoint (FetchAgentHistory) or a Prometheus server (QueryPrometheus).
+//
+// # In a collector
+//
+// Correct works on any batch: each span is moved by its host's offset, and
+// causality is restored within each trace as far as the batch holds it.
+// The clockwatch processor of the OpenTelemetry Collector (module otelcol/
+// of this repository) calls it on every batch, after groupbytrace has
+// gathered whole traces.
 package tracecorrect

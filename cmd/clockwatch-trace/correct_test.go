@@ -224,7 +224,7 @@ func TestTraceCorrectErrors(t *testing.T) {
 		wantErr string
 	}{
 		{"missing input", []string{"--in", filepath.Join(f.dir, "none.json")}, "--in: open"},
-		{"malformed OTLP", []string{"--in", badJSON}, "--in " + badJSON + ": read OTLP JSON document 1:"},
+		{"malformed OTLP", []string{"--in", badJSON}, "--in " + badJSON + ": OTLP JSON document 1, resourceSpans[0]:"},
 		{"traces as offsets", []string{"--in", f.in, "--offsets", f.in}, `no "hosts" object`},
 		{"agent not running", []string{"--in", f.in, "--agent.url", closed.URL}, "is the agent running"},
 		{"bad Prometheus label", []string{"--in", f.in, "--prometheus.url", closed.URL, "--prometheus.host-label", "host.name"}, "not a label name"},
