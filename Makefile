@@ -1,6 +1,6 @@
 # clockwatch: `make test` runs every test, as CI does (see hack/test.sh).
 
-.PHONY: all build test demo bench bench-compare mixin dist
+.PHONY: all build test demo bench bench-compare mixin dist otelcol
 
 all: build
 
@@ -37,3 +37,15 @@ bench-compare:
 # time (two static builds), seconds after.
 dist:
 	cd hack/dist && go run . -out "$(CURDIR)/dist" $(if $(VERSION),-version "$(VERSION)")
+
+# The OpenTelemetry Collector distribution with the clockwatch processor,
+# built by the OpenTelemetry Collector Builder from otelcol/builder-config.yaml
+# into bin/otelcol-clockwatch. A heavy build (minutes): not part of `make test`,
+# which assembles the same pipeline in-process instead.
+OTELCOL_BUILDER_VERSION := v0.161.0
+
+otelcol:
+	mkdir -p build
+	go run go.opentelemetry.io/collector/cmd/builder@$(OTELCOL_BUILDER_VERSION) --config=otelcol/builder-config.yaml
+	mkdir -p bin
+	cp build/otelcol-clockwatch/otelcol-clockwatch bin/otelcol-clockwatch
