@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -26,7 +28,7 @@ type traceCorrectFlags struct {
 	prometheusURL       string
 	prometheusHostLabel string
 	prometheusStep      time.Duration
-	hostAttribute       string
+	hostAttributes      []string
 	maxAge              time.Duration
 	minimalShifts       bool
 	dryRun              bool
@@ -34,24 +36,26 @@ type traceCorrectFlags struct {
 }
 
 // traceCorrectHelp introduces `clockwatch-trace correct`.
-const traceCorrectHelp = `Correct the span timestamps of OTLP JSON traces recorded on hosts whose clocks were off.
+const traceCorrectHelp = `Correct the span timestamps of OTLP traces recorded on hosts whose clocks were off.
 
 Each span is first moved by its host's offset as clockwatch measured it (offset = host clock − true time, interpolated between measurements); remaining causality violations (a child starting before its parent, a SERVER span outside its CLIENT span) are then removed with the smallest per-host shift that stays within each host's error bound, and, unless --minimal-shifts, each host's shift moves within its bound toward what the timing of its CLIENT–SERVER calls says. Hosts without offsets are moved by causality alone. Every moved span gets the attributes clockwatch.correction_ns and clockwatch.correction_source.
 
-Offsets come from --offsets files, clockwatch agents (--agent.url) and Prometheus (--prometheus.url), all of them merged; a span's host is the value of its resource attribute --host-attribute.`
+Offsets come from --offsets files, clockwatch agents (--agent.url) and Prometheus (--prometheus.url), all of them merged; a span's host is the value of the first --host-attribute that names a host with offsets.
+
+The input is read twice (standard input is copied to a temporary file for that): once to check it and find where each trace ends, once to correct each trace as soon as its last span is read, so memory follows the traces in flight, not the input.`
 
 // registerCorrect adds `clockwatch-trace correct`.
 func registerCorrect(app *kingpin.Application, commands map[string]cli.Runner) {
 	cmd := app.Command("correct", traceCorrectHelp)
 	f := &traceCorrectFlags{}
-	cmd.Flag("in", "OTLP JSON traces to read: ExportTraceServiceRequest objects, one per line as the OpenTelemetry Collector's file exporter writes them, or one after the other; - reads standard input.").Default("-").StringVar(&f.in)
-	cmd.Flag("out", "Where to write the corrected traces, one OTLP JSON object per line for each one read; - writes standard output.").Default("-").StringVar(&f.out)
+	cmd.Flag("in", "OTLP traces to read, in any form the OpenTelemetry Collector writes them: OTLP JSON objects (one per line as the file exporter writes them, or one after the other), an OTLP protobuf message, the file exporter's length-prefixed proto or compressed messages, or any of these zstd-compressed; - reads standard input.").Default("-").StringVar(&f.in)
+	cmd.Flag("out", "Where to write the corrected traces as OTLP JSON lines, one object per resource's spans read, each written as soon as its traces are corrected (so their order may change); - writes standard output.").Default("-").StringVar(&f.out)
 	cmd.Flag("offsets", `Offsets file (repeatable): {"hosts": {"HOST": [{"time": RFC3339Nano, "offset_seconds": f, "error_bound_seconds": f}, ...]}}, time on the host's clock, offset = host clock − true time.`).PlaceHolder("FILE").StringsVar(&f.offsetsFiles)
 	cmd.Flag("agent.url", "Base URL of a clockwatch agent (repeatable, one per host): its offset history is read from GET /api/v1/history and matched by the host name the agent reports.").PlaceHolder("URL").StringsVar(&f.agentURLs)
 	cmd.Flag("prometheus.url", "Base URL of a Prometheus server that scrapes clockwatch agents: clockwatch_offset_seconds and clockwatch_error_bound_seconds are read with range queries covering the traces.").PlaceHolder("URL").StringVar(&f.prometheusURL)
 	cmd.Flag("prometheus.host-label", "The Prometheus label that names the host; a trailing :PORT of its value is dropped, so the default instance=\"web-1:9896\" matches host web-1.").Default(tracecorrect.DefaultPrometheusHostLabel).StringVar(&f.prometheusHostLabel)
 	cmd.Flag("prometheus.step", "Resolution of the Prometheus range queries; use the scrape interval.").Default("15s").DurationVar(&f.prometheusStep)
-	cmd.Flag("host-attribute", "Resource attribute whose value names a span's host, as the offsets name it.").Default(tracecorrect.DefaultHostAttribute).StringVar(&f.hostAttribute)
+	cmd.Flag("host-attribute", "Resource attribute whose value names a span's host, as the offsets name it (repeatable, tried in turn: the first that names a host with offsets wins); default "+strings.Join(tracecorrect.DefaultHostAttributes, ", ")+".").PlaceHolder("ATTRIBUTE").Default(tracecorrect.DefaultHostAttributes...).StringsVar(&f.hostAttributes)
 	cmd.Flag("max-age", "A host's offsets are used for a trace only if a measurement lies within this of its spans; otherwise the host is corrected by causality alone.").Default(tracecorrect.DefaultMaxAge.String()).DurationVar(&f.maxAge)
 	cmd.Flag("minimal-shifts", "Only remove causality violations. Without it, each host's shift also moves, within its bound, toward what its CLIENT–SERVER calls' timing says, which helps when bounds are wider than network delays.").BoolVar(&f.minimalShifts)
 	cmd.Flag("dry-run", "Write no traces; print a summary instead: spans moved, causality violations before and after, the largest shift, and the hosts without offsets.").BoolVar(&f.dryRun)
@@ -61,70 +65,150 @@ func registerCorrect(app *kingpin.Application, commands map[string]cli.Runner) {
 
 // runTraceCorrect is `clockwatch-trace correct`.
 func runTraceCorrect(ctx context.Context, c *cli.Env, f *traceCorrectFlags) error {
-	batches, err := readTraceFile(f.in)
+	in, err := openTraceInput(f.in)
 	if err != nil {
 		return err
 	}
-	offsets, err := gatherOffsets(ctx, c.Logger, f, batches)
+	defer in.close()
+	scan, err := tracecorrect.ScanTraces(in.first)
+	if err != nil {
+		return fmt.Errorf("--in %s: %w", f.in, err)
+	}
+	offsets, err := gatherOffsets(ctx, c.Logger, f, scan)
 	if err != nil {
 		return err
 	}
 	corrector, err := tracecorrect.NewCorrector(offsets, tracecorrect.Options{
-		HostAttribute: f.hostAttribute,
-		MaxAge:        f.maxAge,
-		MinimalShifts: f.minimalShifts,
+		HostAttributes: f.hostAttributes,
+		MaxAge:         f.maxAge,
+		MinimalShifts:  f.minimalShifts,
 	})
 	if err != nil {
 		return err
 	}
-	sum := corrector.Correct(batches...)
+	out, err := createTraceOutput(f.out, c.Stdout, f.dryRun)
+	if err != nil {
+		return err
+	}
+	second, err := in.again()
+	if err != nil {
+		return err
+	}
+	sum, err := corrector.CorrectStream(second, scan, out.write)
+	if err != nil {
+		out.close()
+		return fmt.Errorf("--in %s: %w", f.in, err)
+	}
 	logSummary(c.Logger, sum)
+	if err := out.close(); err != nil {
+		return err
+	}
 	if f.dryRun {
 		return sum.WriteText(c.Stdout)
 	}
-	return writeTraceFile(f.out, c.Stdout, batches)
+	return nil
 }
 
-// readTraceFile reads OTLP JSON from path, or standard input for "-".
-func readTraceFile(path string) ([]ptrace.Traces, error) {
-	var r io.Reader = os.Stdin
+// traceInput is --in, read twice: a file is opened again; standard input
+// is copied to a temporary file as the first reading goes.
+type traceInput struct {
+	path  string
+	first io.Reader
+	file  *os.File // the input file, or the copy of standard input
+	spool bool
+}
+
+// openTraceInput opens path, or standard input for "-", for its first
+// reading.
+func openTraceInput(path string) (*traceInput, error) {
 	if path != "-" {
 		file, err := os.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("--in: %w", err)
 		}
-		defer file.Close()
-		r = file
+		return &traceInput{path: path, first: file, file: file}, nil
 	}
-	batches, err := tracecorrect.ReadTraces(r)
+	spool, err := os.CreateTemp("", "clockwatch-trace-stdin-*")
 	if err != nil {
-		return nil, fmt.Errorf("--in %s: %w", path, err)
+		return nil, fmt.Errorf("--in -: a temporary file to keep standard input in: %w (set TMPDIR)", err)
 	}
-	return batches, nil
+	return &traceInput{path: path, first: io.TeeReader(os.Stdin, spool), file: spool, spool: true}, nil
 }
 
-// writeTraceFile writes the batches to path, or to stdout for "-".
-func writeTraceFile(path string, stdout io.Writer, batches []ptrace.Traces) error {
-	if path == "-" {
-		return tracecorrect.WriteTraces(stdout, batches)
+// again returns the input from its start for the second reading.
+func (in *traceInput) again() (io.Reader, error) {
+	if _, err := in.file.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("--in %s: read it again: %w", in.path, err)
 	}
-	file, err := os.Create(path)
+	return in.file, nil
+}
+
+// close closes the input and removes the copy of standard input.
+func (in *traceInput) close() {
+	in.file.Close()
+	if in.spool {
+		os.Remove(in.file.Name())
+	}
+}
+
+// traceOutput is where corrected batches go: --out, or nowhere on a dry
+// run.
+type traceOutput struct {
+	path   string
+	w      *tracecorrect.TraceWriter
+	file   *os.File // nil for standard output
+	closed bool
+}
+
+// createTraceOutput creates path, or writes to stdout for "-"; a dry run
+// writes nothing.
+func createTraceOutput(path string, stdout io.Writer, dryRun bool) (*traceOutput, error) {
+	out := &traceOutput{path: path}
+	switch {
+	case dryRun:
+		return out, nil
+	case path == "-":
+		out.w = tracecorrect.NewTraceWriter(stdout)
+	default:
+		file, err := os.Create(path)
+		if err != nil {
+			return nil, fmt.Errorf("--out: %w", err)
+		}
+		out.file, out.w = file, tracecorrect.NewTraceWriter(file)
+	}
+	return out, nil
+}
+
+// write writes one corrected batch.
+func (out *traceOutput) write(td ptrace.Traces) error {
+	if out.w == nil {
+		return nil
+	}
+	if err := out.w.Write(td); err != nil {
+		return fmt.Errorf("--out %s: %w", out.path, err)
+	}
+	return nil
+}
+
+// close flushes the output and closes its file.
+func (out *traceOutput) close() error {
+	if out.closed || out.w == nil {
+		return nil
+	}
+	out.closed = true
+	err := out.w.Flush()
+	if out.file != nil {
+		err = errors.Join(err, out.file.Close())
+	}
 	if err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	if err := tracecorrect.WriteTraces(file, batches); err != nil {
-		file.Close()
-		return fmt.Errorf("--out %s: %w", path, err)
-	}
-	if err := file.Close(); err != nil {
-		return fmt.Errorf("--out %s: %w", path, err)
+		return fmt.Errorf("--out %s: %w", out.path, err)
 	}
 	return nil
 }
 
 // gatherOffsets merges the offsets of every source given, covering the
-// spans of batches and MaxAge around them.
-func gatherOffsets(ctx context.Context, logger *slog.Logger, f *traceCorrectFlags, batches []ptrace.Traces) (tracecorrect.Offsets, error) {
+// spans scanned and MaxAge around them.
+func gatherOffsets(ctx context.Context, logger *slog.Logger, f *traceCorrectFlags, scan *tracecorrect.TraceScan) (tracecorrect.Offsets, error) {
 	offsets := tracecorrect.Offsets{}
 	if len(f.offsetsFiles) == 0 && len(f.agentURLs) == 0 && f.prometheusURL == "" {
 		logger.Warn("no offsets given (--offsets, --agent.url or --prometheus.url): spans are corrected by causality alone")
@@ -138,7 +222,7 @@ func gatherOffsets(ctx context.Context, logger *slog.Logger, f *traceCorrectFlag
 		logOffsets(logger, "offsets file", path, o)
 		offsets.Merge(o)
 	}
-	from, to, ok := tracecorrect.TimeRange(batches...)
+	from, to, ok := scan.TimeRange()
 	if !ok {
 		return offsets, nil
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -210,10 +212,66 @@ func TestClockwatchTraceRunsIt(t *testing.T) {
 	f.checkCorrected(t, stdout.Bytes())
 }
 
+// TestTraceCorrectReadsEveryForm corrects the same traces written in each
+// form the collector writes them: the output is the same for all.
+func TestTraceCorrectReadsEveryForm(t *testing.T) {
+	f := newTraceFixture(t)
+	jsonLines, err := os.ReadFile(f.in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(f.res.Traces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	forms := map[string][]byte{
+		"protobuf":                      body,
+		"file exporter proto":           binary.BigEndian.AppendUint32(nil, uint32(len(body))),
+		"zstd JSON lines":               enc.EncodeAll(jsonLines, nil),
+		"file exporter JSON with zstd":  nil,
+		"file exporter proto with zstd": nil,
+	}
+	forms["file exporter proto"] = append(forms["file exporter proto"], body...)
+	for name, plain := range map[string][]byte{"file exporter JSON with zstd": jsonLines, "file exporter proto with zstd": body} {
+		compressed := enc.EncodeAll(plain, nil)
+		forms[name] = append(binary.BigEndian.AppendUint32(nil, uint32(len(compressed))), compressed...)
+	}
+	_, want, stderr := runCLI("correct", "--in", f.in, "--offsets", f.offsets)
+	for name, data := range forms {
+		t.Run(name, func(t *testing.T) {
+			in := filepath.Join(t.TempDir(), "in")
+			if err := os.WriteFile(in, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, got, stderr2 := runCLI("correct", "--in", in, "--offsets", f.offsets)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr2)
+			}
+			f.checkCorrected(t, []byte(got))
+			if got != want {
+				t.Errorf("output differs from the one of OTLP JSON (%s)", stderr)
+			}
+		})
+	}
+}
+
 func TestTraceCorrectErrors(t *testing.T) {
 	f := newTraceFixture(t)
 	badJSON := filepath.Join(f.dir, "bad.json")
 	if err := os.WriteFile(badJSON, []byte(`{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": 7}]}]}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jaeger := filepath.Join(f.dir, "jaeger.json")
+	if err := os.WriteFile(jaeger, []byte(`{"data": [{"traceID": "5b8efff798038103", "spans": [], "processes": {}}], "total": 0, "limit": 0, "offset": 0, "errors": null}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(f.dir, "empty.json")
+	if err := os.WriteFile(empty, []byte("{}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	closed := httptest.NewServer(http.NotFoundHandler())
@@ -225,6 +283,8 @@ func TestTraceCorrectErrors(t *testing.T) {
 	}{
 		{"missing input", []string{"--in", filepath.Join(f.dir, "none.json")}, "--in: open"},
 		{"malformed OTLP", []string{"--in", badJSON}, "--in " + badJSON + ": OTLP JSON document 1, resourceSpans[0]:"},
+		{"Jaeger's JSON", []string{"--in", jaeger}, `--in ` + jaeger + `: OTLP JSON document 1: got key "data": this looks like Jaeger's JSON`},
+		{"an empty object", []string{"--in", empty}, `OTLP JSON document 1: got an empty object {}; want {"resourceSpans": [...]}`},
 		{"traces as offsets", []string{"--in", f.in, "--offsets", f.in}, `no "hosts" object`},
 		{"agent not running", []string{"--in", f.in, "--agent.url", closed.URL}, "is the agent running"},
 		{"bad Prometheus label", []string{"--in", f.in, "--prometheus.url", closed.URL, "--prometheus.host-label", "host.name"}, "not a label name"},
@@ -244,7 +304,7 @@ func TestTraceCorrectHelp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, flag := range []string{"--in", "--out", "--offsets", "--agent.url", "--prometheus.url", "--prometheus.host-label=\"instance\"", "--host-attribute=\"host.name\"", "dry-run", "minimal-shifts", "--max-age"} {
+	for _, flag := range []string{"--in", "--out", "--offsets", "--agent.url", "--prometheus.url", "--prometheus.host-label=\"instance\"", "--host-attribute=ATTRIBUTE", "host.id, host.ip, host.name, k8s.node.name", "dry-run", "minimal-shifts", "--max-age"} {
 		if !strings.Contains(stdout, flag) {
 			t.Errorf("help lacks %s", flag)
 		}

@@ -1,0 +1,191 @@
+// Command tracemem measures the peak resident memory of `clockwatch-trace
+// correct` on large inputs (issue 22: the CLI must hold the traces in
+// flight, not the input). It writes, in a temporary folder,
+//
+//   - big.jsonl: about -size MB of OTLP JSON lines as the collector's file
+//     exporter writes them, generated traces cut into batches of -batch
+//     spans in the order their spans end, so traces straddle batches;
+//   - nested.json: a 28 MB document whose one attribute nests kvlistValues
+//     half a million deep;
+//
+// then runs the given binary on each (offsets file included, output to a
+// file) and prints the input's size, the peak RSS, the time and the result.
+//
+//	go build -o /tmp/clockwatch-trace ./cmd/clockwatch-trace
+//	go run ./hack/bench/tracemem -bin /tmp/clockwatch-trace
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/clockwatch/clockwatch/tracecorrect"
+	"github.com/clockwatch/clockwatch/tracecorrect/tracegen"
+)
+
+func main() {
+	bin := flag.String("bin", "", "the clockwatch-trace binary to measure")
+	sizeMB := flag.Int("size", 200, "size of the large input in MB")
+	batch := flag.Int("batch", 8192, "spans per batch of the large input (the batch processor's default)")
+	flag.Parse()
+	if *bin == "" {
+		fmt.Fprintln(os.Stderr, "tracemem: -bin is required: build cmd/clockwatch-trace first")
+		os.Exit(2)
+	}
+	dir, err := os.MkdirTemp("", "tracemem-")
+	check(err)
+	defer os.RemoveAll(dir)
+	offsets := filepath.Join(dir, "offsets.json")
+	big := filepath.Join(dir, "big.jsonl")
+	check(writeLarge(big, offsets, *sizeMB<<20, *batch))
+	nested := filepath.Join(dir, "nested.json")
+	check(os.WriteFile(nested, deeplyNested(500_000), 0o644))
+	fmt.Printf("%-12s %10s %12s %9s  %s\n", "input", "size", "peak RSS", "time", "result")
+	for _, in := range []string{big, nested} {
+		measure(*bin, in, offsets, filepath.Join(dir, "out.jsonl"))
+	}
+}
+
+// writeLarge writes generated traces of about size bytes as the file
+// exporter would, and their offsets.
+func writeLarge(path, offsetsPath string, size, batch int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := tracecorrect.NewTraceWriter(f)
+	all := tracecorrect.Offsets{}
+	written := int64(0)
+	for seed := uint64(1); written < int64(size); seed++ {
+		sc := tracegen.Scenarios(5000)[seed%6]
+		sc.Seed, sc.Start = seed, sc.Start.Add(time.Duration(seed)*time.Hour)
+		res, err := tracegen.Generate(sc)
+		if err != nil {
+			return err
+		}
+		for host, ms := range res.Offsets {
+			all[host] = append(all[host], ms...)
+		}
+		for _, td := range inArrivalOrder(res.Traces, batch) {
+			if err := w.Write(td); err != nil {
+				return err
+			}
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if info, err := f.Stat(); err == nil {
+			written = info.Size()
+		}
+	}
+	var buf bytes.Buffer
+	if err := tracecorrect.EncodeOffsetsFile(&buf, all); err != nil {
+		return err
+	}
+	return os.WriteFile(offsetsPath, buf.Bytes(), 0o644)
+}
+
+// inArrivalOrder cuts td's spans, ordered by end time as a collector
+// receives them, into batches of n, one resource per host.
+func inArrivalOrder(td ptrace.Traces, n int) []ptrace.Traces {
+	type placed struct {
+		span ptrace.Span
+		rs   int
+	}
+	var spans []placed
+	rss := td.ResourceSpans()
+	for i := range rss.Len() {
+		for s := range tracecorrect.Spans(rssBatch(rss.At(i))) {
+			spans = append(spans, placed{s, i})
+		}
+	}
+	slices.SortFunc(spans, func(a, b placed) int { return int(a.span.EndTimestamp()) - int(b.span.EndTimestamp()) })
+	var batches []ptrace.Traces
+	for start := 0; start < len(spans); start += n {
+		out := ptrace.NewTraces()
+		byResource := map[int]ptrace.SpanSlice{}
+		for _, p := range spans[start:min(start+n, len(spans))] {
+			slice, ok := byResource[p.rs]
+			if !ok {
+				rs := out.ResourceSpans().AppendEmpty()
+				rss.At(p.rs).Resource().CopyTo(rs.Resource())
+				slice = rs.ScopeSpans().AppendEmpty().Spans()
+				byResource[p.rs] = slice
+			}
+			p.span.CopyTo(slice.AppendEmpty())
+		}
+		batches = append(batches, out)
+	}
+	return batches
+}
+
+// rssBatch copies one ResourceSpans into Traces of its own.
+func rssBatch(rs ptrace.ResourceSpans) ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs.CopyTo(td.ResourceSpans().AppendEmpty())
+	return td
+}
+
+// deeplyNested is a document whose one attribute value nests depth
+// kvlistValues.
+func deeplyNested(depth int) []byte {
+	const open, close = `{"kvlistValue":{"values":[{"key":"k","value":`, `}]}}`
+	var b bytes.Buffer
+	b.WriteString(`{"resourceSpans":[{"resource":{"attributes":[{"key":"deep","value":`)
+	b.WriteString(strings.Repeat(open, depth))
+	b.WriteString(`{"intValue":"1"}`)
+	b.WriteString(strings.Repeat(close, depth))
+	b.WriteString(`}]}}]}` + "\n")
+	return b.Bytes()
+}
+
+// measure runs bin on in and prints its peak RSS.
+func measure(bin, in, offsets, out string) {
+	info, err := os.Stat(in)
+	check(err)
+	cmd := exec.Command(bin, "correct", "--in", in, "--offsets", offsets, "--out", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	elapsed := time.Since(start)
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+	result := "ok"
+	if runErr != nil {
+		result = lastLine(stderr.String())
+	}
+	fmt.Printf("%-12s %8.1fMB %10.1fMB %8.1fs  %.160s\n", filepath.Base(in), float64(info.Size())/(1<<20), float64(rss)/(1<<20), elapsed.Seconds(), result)
+}
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	var last string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) != "" {
+			last = sc.Text()
+		}
+	}
+	return last
+}
+
+// check exits on err.
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tracemem:", err)
+		os.Exit(1)
+	}
+}
