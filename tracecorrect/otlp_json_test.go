@@ -41,7 +41,7 @@ func TestReadTraces(t *testing.T) {
 		{name: "brace inside a string", in: strings.Replace(oneSpan, `"GET /"`, `"GET /{\"}"`, 1), wantSpans: []int{1}},
 		{name: "garbage inside the object", in: `{"resourceSpans": [}`, wantErr: "OTLP JSON document 1"},
 		{name: "bad trace ID", in: strings.Replace(oneSpan, "5b8efff798038103d269b633813fc60c", "xyz", 1), wantErr: "OTLP JSON document 1, resourceSpans[0]:"},
-		{name: "nested past encoding/json's depth", in: deeplyNested(20000), wantErr: "exceeded max depth"},
+		{name: "nested past encoding/json's depth", in: deeplyNested(20000), wantErr: "JSON nested more than 10000 levels deep"},
 		{name: "protobuf message", in: string(protoBody(t, twoResources)), wantSpans: []int{2}},
 		{name: "protobuf cut short", in: string(protoBody(t, twoResources)[:40]), wantErr: "OTLP protobuf, resource_spans[0]: the input ends inside a field"},
 		{name: "file exporter, proto", in: string(framed(protoBody(t, oneSpan), protoBody(t, twoResources))), wantSpans: []int{1, 2}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -127,6 +128,9 @@ func (s *jsonSource) resourceSpans() (ptrace.Traces, error) {
 func (s *jsonSource) syntaxError(err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		return fmt.Errorf("the input ends inside the object (byte %d): cut short?", s.dec.InputOffset())
+	}
+	if strings.Contains(err.Error(), "exceeded max depth") {
+		return fmt.Errorf("JSON nested more than 10000 levels deep (near byte %d), where OTLP needs a few dozen: not OTLP traces?", s.dec.InputOffset())
 	}
 	return fmt.Errorf("%w (near byte %d)", err, s.dec.InputOffset())
 }

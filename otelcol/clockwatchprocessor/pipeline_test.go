@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/fileexporter"
@@ -90,7 +92,13 @@ func TestManifestMatchesThePipelineTested(t *testing.T) {
 	}
 }
 
-// TestPipelineCorrectsAsTheCLI runs config.example.yaml in-process: spans
+// builtCollector names an otelcol-clockwatch binary (`make otelcol` writes
+// bin/otelcol-clockwatch) for TestPipelineCorrectsAsTheCLI to run instead of
+// the in-process collector.
+const builtCollector = "OTELCOL_CLOCKWATCH_BIN"
+
+// TestPipelineCorrectsAsTheCLI runs config.example.yaml in-process (or in
+// the built distribution named by $OTELCOL_CLOCKWATCH_BIN): spans
 // of generated traces with known skew are posted to the OTLP/HTTP receiver
 // on loopback, one request per host so that groupbytrace has to gather
 // each trace, and the file exporter's output must have no causality
@@ -112,7 +120,13 @@ func TestPipelineCorrectsAsTheCLI(t *testing.T) {
 	t.Setenv("TRACES_FILE", out)
 	t.Setenv("TELEMETRY_HOST", telemetryHost)
 	t.Setenv("TELEMETRY_PORT", telemetryPort)
-	stop := runCollector(t, filepath.Join("..", "config.example.yaml"))
+	config := filepath.Join("..", "config.example.yaml")
+	var stop func()
+	if bin := os.Getenv(builtCollector); bin != "" {
+		stop = execCollector(t, bin, config, httpAddr)
+	} else {
+		stop = runCollector(t, config)
+	}
 
 	for _, batch := range splitByResource(res.Traces) {
 		postTraces(t, "http://"+httpAddr+"/v1/traces", batch)
@@ -210,6 +224,46 @@ func runCollector(t *testing.T, path string) (stop func()) {
 		col.Shutdown()
 		if err := <-done; err != nil {
 			t.Errorf("collector: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// execCollector starts the collector binary bin with the configuration
+// file at path, waits until its OTLP/HTTP receiver at httpAddr accepts
+// connections, and returns a function that stops it with SIGTERM.
+func execCollector(t *testing.T, bin, path, httpAddr string) (stop func()) {
+	t.Helper()
+	cmd := exec.Command(bin, "--config", "file:"+path)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", bin, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	eventually(t, "accepting OTLP/HTTP", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("%s stopped: %v\n%s", bin, err, logs.String())
+		default:
+		}
+		conn, err := net.Dial("tcp", httpAddr)
+		if err == nil {
+			conn.Close()
+		}
+		return err == nil
+	})
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := <-done; err != nil {
+			t.Errorf("%s: %v\n%s", bin, err, logs.String())
 		}
 	}
 	t.Cleanup(stop)

@@ -6,7 +6,7 @@
 //     exporter writes them, generated traces cut into batches of -batch
 //     spans in the order their spans end, so traces straddle batches;
 //   - nested.json: a 28 MB document whose one attribute nests kvlistValues
-//     half a million deep;
+//     600,000 deep;
 //
 // then runs the given binary on each (offsets file included, output to a
 // file) and prints the input's size, the peak RSS, the time and the result.
@@ -34,6 +34,9 @@ import (
 	"github.com/clockwatch/clockwatch/tracecorrect/tracegen"
 )
 
+// epoch is when the generated traces begin, one hour later per scenario.
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func main() {
 	bin := flag.String("bin", "", "the clockwatch-trace binary to measure")
 	sizeMB := flag.Int("size", 200, "size of the large input in MB")
@@ -50,7 +53,7 @@ func main() {
 	big := filepath.Join(dir, "big.jsonl")
 	check(writeLarge(big, offsets, *sizeMB<<20, *batch))
 	nested := filepath.Join(dir, "nested.json")
-	check(os.WriteFile(nested, deeplyNested(500_000), 0o644))
+	check(os.WriteFile(nested, deeplyNested(600_000), 0o644))
 	fmt.Printf("%-12s %10s %12s %9s  %s\n", "input", "size", "peak RSS", "time", "result")
 	for _, in := range []string{big, nested} {
 		measure(*bin, in, offsets, filepath.Join(dir, "out.jsonl"))
@@ -70,7 +73,7 @@ func writeLarge(path, offsetsPath string, size, batch int) error {
 	written := int64(0)
 	for seed := uint64(1); written < int64(size); seed++ {
 		sc := tracegen.Scenarios(5000)[seed%6]
-		sc.Seed, sc.Start = seed, sc.Start.Add(time.Duration(seed)*time.Hour)
+		sc.Seed, sc.Start = seed, epoch.Add(time.Duration(seed)*time.Hour)
 		res, err := tracegen.Generate(sc)
 		if err != nil {
 			return err
