@@ -41,14 +41,19 @@ func main() {
 	bin := flag.String("bin", "", "the clockwatch-trace binary to measure")
 	sizeMB := flag.Int("size", 200, "size of the large input in MB")
 	batch := flag.Int("batch", 8192, "spans per batch of the large input (the batch processor's default)")
+	keep := flag.String("keep", "", "write the inputs to this folder and keep them, to measure them again (with /usr/bin/time -v, say)")
 	flag.Parse()
 	if *bin == "" {
 		fmt.Fprintln(os.Stderr, "tracemem: -bin is required: build cmd/clockwatch-trace first")
 		os.Exit(2)
 	}
-	dir, err := os.MkdirTemp("", "tracemem-")
-	check(err)
-	defer os.RemoveAll(dir)
+	dir := *keep
+	if dir == "" {
+		var err error
+		dir, err = os.MkdirTemp("", "tracemem-")
+		check(err)
+		defer os.RemoveAll(dir)
+	}
 	offsets := filepath.Join(dir, "offsets.json")
 	big := filepath.Join(dir, "big.jsonl")
 	check(writeLarge(big, offsets, *sizeMB<<20, *batch))
