@@ -8,8 +8,9 @@
 //   - nested.json: a 28 MB document whose one attribute nests kvlistValues
 //     600,000 deep;
 //
-// then runs the given binary on each (offsets file included, output to a
-// file) and prints the input's size, the peak RSS, the time and the result.
+// then runs the given binary on each under GNU time (Debian: time), offsets
+// file included and output to a file, and prints the input's size, the
+// peak RSS, the time and the result.
 //
 //	go build -o /tmp/clockwatch-trace ./cmd/clockwatch-trace
 //	go run ./hack/bench/tracemem -bin /tmp/clockwatch-trace
@@ -25,7 +26,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -159,31 +159,43 @@ func deeplyNested(depth int) []byte {
 	return b.Bytes()
 }
 
-// measure runs bin on in and prints its peak RSS.
+// measure runs bin on in under GNU time, which reads the peak RSS of its
+// own small child (the rusage of a child forked from this process would
+// count this process's memory too), and prints it.
 func measure(bin, in, offsets, out string) {
 	info, err := os.Stat(in)
 	check(err)
-	cmd := exec.Command(bin, "correct", "--in", in, "--offsets", offsets, "--out", out)
+	cmd := exec.Command(gnuTime, "-f", timeFormat, bin, "correct", "--in", in, "--offsets", offsets, "--out", out)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	start := time.Now()
 	runErr := cmd.Run()
-	elapsed := time.Since(start)
-	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+	var rssKB int64
+	var seconds float64
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if _, err := fmt.Sscanf(lines[len(lines)-1], "tracemem: %d KB %f s", &rssKB, &seconds); err != nil {
+		check(fmt.Errorf("%s did not report: %s", gnuTime, stderr.String()))
+	}
 	result := "ok"
 	if runErr != nil {
-		result = lastLine(stderr.String())
+		result = lastLine(strings.Join(lines[:len(lines)-1], "\n"))
 	}
-	fmt.Printf("%-12s %8.1fMB %10.1fMB %8.1fs  %.160s\n", filepath.Base(in), float64(info.Size())/(1<<20), float64(rss)/(1<<20), elapsed.Seconds(), result)
+	fmt.Printf("%-12s %8.1fMB %10.1fMB %8.1fs  %.160s\n", filepath.Base(in), float64(info.Size())/(1<<20), float64(rssKB)/1024, seconds, result)
 }
 
-// lastLine is the last non-empty line of s.
+// gnuTime and timeFormat measure a command's peak RSS (KB) and time (s);
+// measure parses the line back.
+const (
+	gnuTime    = "/usr/bin/time" // Debian: time
+	timeFormat = "tracemem: %M KB %e s"
+)
+
+// lastLine is the last non-empty line of s that is not GNU time's own.
 func lastLine(s string) string {
 	var last string
 	sc := bufio.NewScanner(strings.NewReader(s))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) != "" {
+		if strings.TrimSpace(sc.Text()) != "" && !strings.HasPrefix(sc.Text(), "Command exited with non-zero status") {
 			last = sc.Text()
 		}
 	}
