@@ -2,9 +2,16 @@ package tracecorrect_test
 
 import (
 	"bytes"
+	"cmp"
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -146,4 +153,128 @@ func TestCorrectStreamWritesBatchesWhenTheirTracesEnd(t *testing.T) {
 	if _, err := c.CorrectStream(strings.NewReader(in+batch(3, "d")), scan, nil); err == nil || !strings.Contains(err.Error(), "the input changed") {
 		t.Errorf("another input than scanned: %v, want an error saying the input changed", err)
 	}
+}
+
+// TestTraceCorrectMemoryFollowsTracesNotInput is issue 22's `trace
+// correct` on a 200 MB file peaking at 1 GB: a stream of about 30 MB of
+// OTLP JSON lines, its spans in the order they end as a collector writes
+// them, must be corrected with a live heap of a few batches, checked after
+// a garbage collection at every 50th batch written.
+func TestTraceCorrectMemoryFollowsTracesNotInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and streams about 20 MB")
+	}
+	path := filepath.Join(t.TempDir(), "traces.jsonl")
+	file, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := tracecorrect.NewTraceWriter(file)
+	offsets := tracecorrect.Offsets{}
+	for seed := range uint64(2) {
+		sc := tracegen.Scenarios(3000)[3]
+		sc.Seed, sc.Start = seed+1, t0.Add(time.Duration(seed)*time.Hour)
+		res, err := tracegen.Generate(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offsets.Merge(res.Offsets)
+		for _, td := range inEndOrder(res.Traces, 256) {
+			if err := w.Write(td); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := errors.Join(w.Flush(), file.Close()); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tracecorrect.NewCorrector(offsets, tracecorrect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan := scanFile(t, path)
+	in, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base, peak, written := ms.HeapAlloc, uint64(0), 0
+	_, err = c.CorrectStream(in, scan, func(ptrace.Traces) error {
+		if written++; written%50 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc-min(base, ms.HeapAlloc))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("input %.1f MB in %d batches, live heap at most %.1f MB above the start", float64(info.Size())/1e6, written, float64(peak)/1e6)
+	if peak > uint64(info.Size())/4 {
+		t.Errorf("live heap grew by %d bytes streaming %d: it follows the input, not the traces in flight", peak, info.Size())
+	}
+}
+
+// scanFile scans the traces in the file at path.
+func scanFile(t *testing.T, path string) *tracecorrect.TraceScan {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	scan, err := tracecorrect.ScanTraces(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scan
+}
+
+// inEndOrder cuts td's spans, ordered by end time as a collector receives
+// them, into batches of n spans, one resource per host.
+func inEndOrder(td ptrace.Traces, n int) []ptrace.Traces {
+	type placed struct {
+		span ptrace.Span
+		res  int
+	}
+	var spans []placed
+	rss := td.ResourceSpans()
+	for i := range rss.Len() {
+		for s := range tracecorrect.Spans(oneResource(rss.At(i))) {
+			spans = append(spans, placed{s, i})
+		}
+	}
+	slices.SortFunc(spans, func(a, b placed) int { return cmp.Compare(a.span.EndTimestamp(), b.span.EndTimestamp()) })
+	var batches []ptrace.Traces
+	for start := 0; start < len(spans); start += n {
+		out := ptrace.NewTraces()
+		byResource := map[int]ptrace.SpanSlice{}
+		for _, p := range spans[start:min(start+n, len(spans))] {
+			slice, ok := byResource[p.res]
+			if !ok {
+				rs := out.ResourceSpans().AppendEmpty()
+				rss.At(p.res).Resource().CopyTo(rs.Resource())
+				slice = rs.ScopeSpans().AppendEmpty().Spans()
+				byResource[p.res] = slice
+			}
+			p.span.CopyTo(slice.AppendEmpty())
+		}
+		batches = append(batches, out)
+	}
+	return batches
+}
+
+// oneResource is Traces holding a copy of rs alone.
+func oneResource(rs ptrace.ResourceSpans) ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs.CopyTo(td.ResourceSpans().AppendEmpty())
+	return td
 }
