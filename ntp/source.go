@@ -234,7 +234,7 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 			} else if !addr.IsValid() {
 				failures++
 				s.noteFailure(failures, err)
-				report(estimator.Observation{Source: s.info.Name, Result: ResultNetworkError, Err: err, Poll: s.interval(failures, rate.of())})
+				report(estimator.Observation{Source: s.info.Name, Result: ResultNetworkError, Err: err, Poll: s.cfg.slowed(failures, rate.of())})
 			}
 		}
 		if addr.IsValid() {
@@ -265,7 +265,7 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 				failures++
 				s.noteFailure(failures, obs.Err)
 			}
-			obs.Poll = s.interval(failures, rate.of())
+			obs.Poll = s.cfg.slowed(failures, rate.of())
 			report(obs)
 		}
 		if err := s.sleep(ctx, s.nextWait(&burst, failures, rate.of())); err != nil {
@@ -319,26 +319,40 @@ func (s *Source) noteFailure(failures int, err error) {
 	s.logger.Debug("poll failed", "err", err)
 }
 
-// nextWait is the time until the next poll: the start-up burst first, then
-// the interval, slowed by back-off and kiss-o'-death RATE, randomized.
+// nextWait is the time until the next poll (PollConfig.Wait); it counts
+// down the start-up burst.
 func (s *Source) nextWait(burst *int, failures, rate int) time.Duration {
+	wait := s.cfg.Wait(*burst, failures, rate, s.rng)
 	if *burst > 1 {
 		*burst--
-		return s.cfg.Spacing
 	}
-	jitter := 1 + s.cfg.Spread*(2*s.rng.Float64()-1)
-	return time.Duration(float64(s.interval(failures, rate)) * jitter)
+	return wait
 }
 
-// interval is the poll interval after the start-up burst, before
+// Wait is the time from one poll to the next, as a Source waits it: while
+// burst, the start-up queries left counting the one just sent, is above 1,
+// the burst's spacing; then the poll interval, slowed by back-off after
+// failures polls in a row gave no usable reply and by the kiss-o'-death
+// RATE factor rate (1: none), randomized by ±Spread with rng. A
+// simulation schedules its polls with it.
+func (c PollConfig) Wait(burst, failures, rate int, rng *rand.Rand) time.Duration {
+	c = c.withDefaults()
+	if burst > 1 {
+		return c.Spacing
+	}
+	jitter := 1 + c.Spread*(2*rng.Float64()-1)
+	return time.Duration(float64(c.slowed(failures, rate)) * jitter)
+}
+
+// slowed is the poll interval after the start-up burst, before
 // randomization: the configured one, slowed by back-off and kiss-o'-death
 // RATE.
-func (s *Source) interval(failures, rate int) time.Duration {
-	wait := s.cfg.Interval * time.Duration(rate)
+func (c PollConfig) slowed(failures, rate int) time.Duration {
+	wait := c.Interval * time.Duration(max(rate, 1))
 	if failures >= unreachableAfter {
 		wait <<= min(failures-unreachableAfter+1, 10)
 	}
-	return min(wait, s.cfg.MaxBackoff)
+	return min(wait, c.MaxBackoff)
 }
 
 // resolveHost looks host up, preferring IPv4 when it has both.

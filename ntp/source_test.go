@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"testing"
@@ -73,6 +74,35 @@ func TestSourceBurstThenSpreadInterval(t *testing.T) {
 		if o.Result != estimator.ResultOK || o.Sample.Source != "192.0.2.1:123" || o.Poll != 16*time.Second {
 			t.Fatalf("bad observation %+v", o)
 		}
+	}
+}
+
+// TestPollConfigWait: the schedule a Source keeps, as a pure function a
+// simulation calls.
+func TestPollConfigWait(t *testing.T) {
+	cfg := PollConfig{Interval: 16 * time.Second}
+	tests := []struct {
+		name                  string
+		burst, failures, rate int
+		atLeast, atMost       time.Duration
+	}{
+		{"in the burst", 3, 0, 1, 250 * time.Millisecond, 250 * time.Millisecond},
+		{"last of the burst", 1, 0, 1, 14400 * time.Millisecond, 17600 * time.Millisecond},
+		{"steady", 0, 0, 1, 14400 * time.Millisecond, 17600 * time.Millisecond},
+		{"rate 0 counts as 1", 0, 0, 0, 14400 * time.Millisecond, 17600 * time.Millisecond},
+		{"kiss-o'-death RATE x4", 0, 0, 4, 4 * 14400 * time.Millisecond, 4 * 17600 * time.Millisecond},
+		{"just unreachable", 0, 8, 1, 2 * 14400 * time.Millisecond, 2 * 17600 * time.Millisecond},
+		{"back-off capped", 0, 30, 1, 32 * 14400 * time.Millisecond, 32 * 17600 * time.Millisecond},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 100 {
+				if w := cfg.Wait(tc.burst, tc.failures, tc.rate, rng); w < tc.atLeast || w > tc.atMost {
+					t.Fatalf("Wait = %v, want %v..%v", w, tc.atLeast, tc.atMost)
+				}
+			}
+		})
 	}
 }
 
