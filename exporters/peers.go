@@ -16,7 +16,7 @@ type PeerCollector struct {
 	current   func() estimator.Estimate
 	maxOffset time.Duration
 
-	offset, beyond, maxAbs, reachable, outlier *prometheus.Desc
+	offset, offsetError, beyond, maxAbs, reachable, outlier *prometheus.Desc
 }
 
 // NewPeerCollector returns a collector of the peers in the estimates
@@ -26,9 +26,11 @@ func NewPeerCollector(current func() estimator.Estimate, maxOffset time.Duration
 		current:   current,
 		maxOffset: maxOffset,
 		offset: prometheus.NewDesc(namespace+"_peer_offset_seconds",
-			"This host's clock minus a peer agent's clock (positive: this host is ahead), for the peers of the current sample.", []string{"peer"}, nil),
+			"This host's clock minus a peer agent's clock (positive: this host is ahead), from the newest measurement, for the peers of the current sample.", []string{"peer"}, nil),
+		offsetError: prometheus.NewDesc(namespace+"_peer_offset_error_seconds",
+			"How far clockwatch_peer_offset_seconds may be from the true difference of the two clocks: half the measurement's round trip, plus how far the clocks may have moved apart since (this host's drift uncertainty, 1 ppm for the peer's). What mesh inference (clockwatch-mesh) weighs each measurement by.", []string{"peer"}, nil),
 		beyond: prometheus.NewDesc(namespace+"_peer_beyond_max_offset",
-			"1 when a reachable peer's clock is off this host's by more than --peers.max-offset (plus half the round trip); the host most peers flag is the outlier.", []string{"peer"}, nil),
+			"1 when a reachable peer's clock is off this host's by more than --peers.max-offset (plus clockwatch_peer_offset_error_seconds); the host most peers flag is the outlier.", []string{"peer"}, nil),
 		maxAbs: prometheus.NewDesc(namespace+"_peer_offset_max_abs_seconds",
 			"Largest |clockwatch_peer_offset_seconds| among the reachable peers.", nil, nil),
 		reachable: prometheus.NewDesc(namespace+"_peers_reachable",
@@ -40,7 +42,7 @@ func NewPeerCollector(current func() estimator.Estimate, maxOffset time.Duration
 
 // Describe sends every metric description.
 func (c *PeerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.offset, c.beyond, c.maxAbs, c.reachable, c.outlier} {
+	for _, d := range []*prometheus.Desc{c.offset, c.offsetError, c.beyond, c.maxAbs, c.reachable, c.outlier} {
 		ch <- d
 	}
 }
@@ -49,7 +51,8 @@ func (c *PeerCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *PeerCollector) Collect(ch chan<- prometheus.Metric) {
 	v := ntp.ViewPeers(c.current(), c.maxOffset)
 	for _, p := range v.Peers {
-		ch <- prometheus.MustNewConstMetric(c.offset, prometheus.GaugeValue, p.Offset.Seconds(), p.Name)
+		ch <- prometheus.MustNewConstMetric(c.offset, prometheus.GaugeValue, p.Pairwise.Seconds(), p.Name)
+		ch <- prometheus.MustNewConstMetric(c.offsetError, prometheus.GaugeValue, p.Error.Seconds(), p.Name)
 		ch <- prometheus.MustNewConstMetric(c.beyond, prometheus.GaugeValue, boolValue(p.Beyond), p.Name)
 	}
 	ch <- prometheus.MustNewConstMetric(c.maxAbs, prometheus.GaugeValue, v.MaxAbs.Seconds())

@@ -16,27 +16,33 @@ func peerSource(name string, offset time.Duration) estimator.SourceEstimate {
 	return estimator.SourceEstimate{
 		SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindPeer, Address: name},
 		Status:     estimator.SourceCandidate, Reachable: true,
-		Offset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond,
+		Offset: offset, LastOffset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond,
 		LastSample: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 	}
 }
 
 func TestPeerCollectorMetrics(t *testing.T) {
 	ms := time.Millisecond
+	slow := peerSource("198.18.0.3:9123", ms)
+	slow.Delay = 300 * time.Microsecond
 	est := estimator.Estimate{Sources: []estimator.SourceEstimate{
-		peerSource("198.18.0.2:9123", 40*ms), peerSource("198.18.0.3:9123", ms),
+		peerSource("198.18.0.2:9123", 40*ms), slow,
 		{SourceInfo: estimator.SourceInfo{Name: "time.example:123", Kind: estimator.KindNTP}, Reachable: true, ErrorBound: ms},
 	}}
 	c := NewPeerCollector(func() estimator.Estimate { return est }, 20*ms)
 	want := `
-# HELP clockwatch_peer_beyond_max_offset 1 when a reachable peer's clock is off this host's by more than --peers.max-offset (plus half the round trip); the host most peers flag is the outlier.
+# HELP clockwatch_peer_beyond_max_offset 1 when a reachable peer's clock is off this host's by more than --peers.max-offset (plus clockwatch_peer_offset_error_seconds); the host most peers flag is the outlier.
 # TYPE clockwatch_peer_beyond_max_offset gauge
 clockwatch_peer_beyond_max_offset{peer="198.18.0.2:9123"} 1
 clockwatch_peer_beyond_max_offset{peer="198.18.0.3:9123"} 0
-# HELP clockwatch_peer_offset_seconds This host's clock minus a peer agent's clock (positive: this host is ahead), for the peers of the current sample.
+# HELP clockwatch_peer_offset_seconds This host's clock minus a peer agent's clock (positive: this host is ahead), from the newest measurement, for the peers of the current sample.
 # TYPE clockwatch_peer_offset_seconds gauge
 clockwatch_peer_offset_seconds{peer="198.18.0.2:9123"} 0.04
 clockwatch_peer_offset_seconds{peer="198.18.0.3:9123"} 0.001
+# HELP clockwatch_peer_offset_error_seconds How far clockwatch_peer_offset_seconds may be from the true difference of the two clocks: half the measurement's round trip, plus how far the clocks may have moved apart since (this host's drift uncertainty, 1 ppm for the peer's). What mesh inference (clockwatch-mesh) weighs each measurement by.
+# TYPE clockwatch_peer_offset_error_seconds gauge
+clockwatch_peer_offset_error_seconds{peer="198.18.0.2:9123"} 0.0001
+clockwatch_peer_offset_error_seconds{peer="198.18.0.3:9123"} 0.00015
 # HELP clockwatch_peer_offset_max_abs_seconds Largest |clockwatch_peer_offset_seconds| among the reachable peers.
 # TYPE clockwatch_peer_offset_max_abs_seconds gauge
 clockwatch_peer_offset_max_abs_seconds 0.04

@@ -2,6 +2,7 @@ package ntp
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
@@ -10,9 +11,9 @@ import (
 // PeerView is the peer mesh's verdict on this host at one instant: what
 // the peers of the current sample see, and whether this host is the
 // fleet's outlier. A peer sees this host beyond the maximum offset when the
-// offset exceeds it by more than the pairwise measurement error (half the
-// round trip): a clock-to-clock judgement that does not depend on how well
-// either clock knows true time.
+// newest measurement of the two clocks (PeerOffset.Pairwise) exceeds it by
+// more than that measurement's error: a clock-to-clock judgement that does
+// not depend on how well either clock knows true time.
 type PeerView struct {
 	// MaxOffset is the judgement's threshold (--peers.max-offset).
 	MaxOffset time.Duration
@@ -21,15 +22,31 @@ type PeerView struct {
 	// Reachable counts the reachable peers with an offset; Beyond those of
 	// them that see this host beyond MaxOffset.
 	Reachable, Beyond int
-	// MaxAbs is the largest |offset| among the reachable peers.
+	// MaxAbs is the largest |Pairwise| among the reachable peers.
 	MaxAbs time.Duration
 }
+
+// peerWander is the allowance for a peer's clock moving, against true
+// time, since its newest measurement: chrony's maxclockerror, 1 ppm.
+const peerWander = 1e-6
 
 // PeerOffset is one peer as the mesh sees it.
 type PeerOffset struct {
 	estimator.SourceEstimate
+	// Pairwise is this host's clock minus the peer's at the estimate's
+	// time, from the newest measurement carried forward on this host's
+	// drift. The filtered SourceEstimate.Offset is not used: it blends
+	// the measurements before and after a step of either clock while the
+	// peer advertises a wide root distance, as a peer that just stepped
+	// does.
+	Pairwise time.Duration
+	// Error bounds how far Pairwise may be from the truth: half the
+	// measurement's round trip, whatever the path's asymmetry, plus how
+	// far the two clocks may have moved apart since (this host's drift
+	// uncertainty, large just after a start, and peerWander).
+	Error time.Duration
 	// Beyond is set when the peer is reachable and its clock is beyond the
-	// maximum offset from this host's.
+	// maximum offset from this host's by more than Error.
 	Beyond bool
 }
 
@@ -40,18 +57,48 @@ func ViewPeers(e estimator.Estimate, maxOffset time.Duration) PeerView {
 		if s.Kind != estimator.KindPeer || s.ErrorBound == estimator.UnknownBound {
 			continue
 		}
-		p := PeerOffset{SourceEstimate: s, Beyond: s.Reachable && s.Offset.Abs()-s.Delay/2 > maxOffset}
+		p := pairwise(s, e, maxOffset)
 		v.Peers = append(v.Peers, p)
 		if !s.Reachable {
 			continue
 		}
 		v.Reachable++
-		v.MaxAbs = max(v.MaxAbs, s.Offset.Abs())
+		v.MaxAbs = max(v.MaxAbs, p.Pairwise.Abs())
 		if p.Beyond {
 			v.Beyond++
 		}
 	}
 	return v
+}
+
+// pairwise carries the newest measurement of peer s to the time of e and
+// judges it against e's maximum offset.
+func pairwise(s estimator.SourceEstimate, e estimator.Estimate, maxOffset time.Duration) PeerOffset {
+	age := max(e.Time.Sub(s.LastSample), 0).Seconds()
+	if e.Time.IsZero() {
+		age = 0
+	}
+	p := PeerOffset{
+		SourceEstimate: s,
+		Pairwise:       s.LastOffset + saturated(math.Round(e.Drift*age*1e9)),
+		Error:          s.Delay/2 + saturated(math.Ceil((e.DriftBound+peerWander)*age*1e9)),
+	}
+	p.Beyond = s.Reachable && p.Pairwise.Abs()-p.Error > maxOffset
+	return p
+}
+
+// saturated converts nanoseconds to a Duration, a day at most either way
+// (and for NaN): a carry that large already makes a peer's offset
+// meaningless.
+func saturated(ns float64) time.Duration {
+	const most = float64(24 * time.Hour)
+	if !(ns > -most) || !(ns < most) {
+		if ns < 0 {
+			return -24 * time.Hour
+		}
+		return 24 * time.Hour
+	}
+	return time.Duration(ns)
 }
 
 // Outlier reports whether more than half of the reachable peers see this

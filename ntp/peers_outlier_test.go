@@ -13,7 +13,7 @@ func peerSource(name string, offset time.Duration) estimator.SourceEstimate {
 	return estimator.SourceEstimate{
 		SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindPeer, Address: name},
 		Status:     estimator.SourceCandidate, Reachable: true,
-		Offset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond,
+		Offset: offset, LastOffset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond,
 		LastSample: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 	}
 }
@@ -24,6 +24,13 @@ func TestViewPeers(t *testing.T) {
 	unreachable.Reachable = false
 	noData := peerSource("198.18.0.8:9123", 0)
 	noData.ErrorBound = estimator.UnknownBound
+	// stepped is a peer whose filtered offset still blends the samples
+	// before a step with those after; its newest measurement is the truth.
+	stepped := func(name string) estimator.SourceEstimate {
+		s := peerSource(name, 40*ms)
+		s.Offset = 18 * ms
+		return s
+	}
 	upstream := peerSource("time.example:123", 40*ms)
 	upstream.Kind = estimator.KindNTP
 	tests := []struct {
@@ -43,6 +50,8 @@ func TestViewPeers(t *testing.T) {
 			peerSource("a", 40*ms), peerSource("b", 40*ms), peerSource("c", 0), peerSource("d", 0)}, false, 4, 40 * ms},
 		{"within the round-trip error is not beyond", []estimator.SourceEstimate{
 			peerSource("a", 20*ms+50*time.Microsecond), peerSource("b", 20*ms+90*time.Microsecond)}, false, 2, 20*ms + 90*time.Microsecond},
+		{"the newest measurement counts, not a filter blending a step", []estimator.SourceEstimate{
+			stepped("a"), stepped("b"), stepped("c")}, true, 3, 40 * ms},
 		{"unreachable peers and NTP servers do not vote", []estimator.SourceEstimate{
 			peerSource("a", 0), unreachable, noData, upstream}, false, 1, 0},
 	}
@@ -54,6 +63,35 @@ func TestViewPeers(t *testing.T) {
 			}
 			if err := v.Err(); (err != nil) != tc.outlier {
 				t.Errorf("Err() = %v, want failing %v", err, tc.outlier)
+			}
+		})
+	}
+}
+
+// TestViewPeersCarriesTheNewestMeasurement: a measurement taken a while
+// ago is carried forward on this host's drift, and its error grows with
+// the drift's uncertainty, so a host that has barely measured its drift
+// (just started) does not call itself the outlier.
+func TestViewPeersCarriesTheNewestMeasurement(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name              string
+		drift, driftBound float64
+		age               time.Duration
+		pairwise, error   time.Duration
+		beyond            bool
+	}{
+		{"fresh", 0, 0, 0, 21 * ms, 100 * time.Microsecond, true},
+		{"carried on the drift", 100e-6, 1e-9, 10 * time.Second, 22 * ms, 100*time.Microsecond + 10010*time.Nanosecond, true},
+		{"drift barely measured", 60e-6, 360e-6, 13 * time.Second, 21*ms + 780*time.Microsecond, 100*time.Microsecond + 4693*time.Microsecond, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := peerSource("198.18.0.2:9123", 21*ms)
+			e := estimator.Estimate{Time: s.LastSample.Add(tc.age), Drift: tc.drift, DriftBound: tc.driftBound, Sources: []estimator.SourceEstimate{s}}
+			p := ViewPeers(e, 20*ms).Peers[0]
+			if p.Pairwise != tc.pairwise || (p.Error-tc.error).Abs() > time.Nanosecond || p.Beyond != tc.beyond {
+				t.Errorf("pairwise %v ± %v beyond %v, want %v ± %v beyond %v", p.Pairwise, p.Error, p.Beyond, tc.pairwise, tc.error, tc.beyond)
 			}
 		})
 	}

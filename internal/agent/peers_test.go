@@ -35,7 +35,7 @@ func TestResponderAddress(t *testing.T) {
 func TestHealthFailsForThePeerOutlier(t *testing.T) {
 	peer := func(name string, offset time.Duration) estimator.SourceEstimate {
 		return estimator.SourceEstimate{SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindPeer}, Reachable: true,
-			Offset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond}
+			Offset: offset, LastOffset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond}
 	}
 	ahead := estimator.Estimate{Sources: []estimator.SourceEstimate{peer("a", 40*time.Millisecond), peer("b", 41*time.Millisecond)}}
 	agreed := estimator.Estimate{Sources: []estimator.SourceEstimate{peer("a", 0), peer("b", time.Millisecond)}}
