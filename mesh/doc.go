@@ -1,0 +1,39 @@
+// Package mesh finds, from the pairwise offsets that clockwatch agents
+// measure of their peers, which hosts of a fleet are off and which network
+// paths are asymmetric.
+//
+// Each agent measures a few peers (ntp.PeerSample), so no agent sees the
+// fleet. What it exports is bounded by its sample: per peer, the offset of
+// its clock from the peer's and that offset's error, half the round trip
+// of the measurement and what carrying it forward may have added
+// (clockwatch_peer_offset_seconds, clockwatch_peer_offset_error_seconds).
+// Infer runs where those measurements meet (clockwatch-mesh reading
+// Prometheus, the fleet simulator), never in the agent.
+//
+// # How
+//
+// A measurement of peer j by host i says x_i − x_j, the difference of
+// their clocks, to within its error: whatever the asymmetry of the path,
+// the truth lies within half the round trip of what an NTP exchange
+// computes. Every host's offset x from the fleet's consensus (the median
+// host) is solved for by sweeps of weighted medians over the measurements
+// of and by the host, each corrected by the other host's own estimate, so
+// a host whose peers are off is not mistaken for the one that is.
+// Measurements with a small error weigh more, as Huygens (Geng et al.,
+// NSDI 2018) prefers its purest probes.
+//
+// A host is named when most of its measurements, corrected the same way,
+// put it beyond Config.Threshold by more than their error and the
+// uncertainty of the host at the other end. This is the agent's own
+// outlier rule (ntp.PeerView) made two-sided and corrected: it needs no
+// assumption about the paths, so an asymmetric route, which moves a
+// measurement by at most half its round trip, cannot name a healthy host.
+//
+// What is left of a measurement after the solution is its residual. Around
+// any loop of hosts the true offsets sum to zero, so the residuals are
+// what the paths added: the loop sums of Huygens. A residual far beyond
+// the noise marks an asymmetric path or a stale measurement (Result.Paths).
+// Asymmetry that every path of a host shares (its uplink) cannot be told
+// from an offset by any method; it is caught only as far as its round
+// trip allows: such a host shows as Host.Suspect, off but not provably.
+package mesh

@@ -1,0 +1,221 @@
+package mesh
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+)
+
+// floor is the least radius a measurement is weighed with: an error of
+// nothing would weigh infinitely.
+const floor = 10e3 // 10 µs, in nanoseconds
+
+// link is a measurement as one of its two hosts sees it: x_host lies in
+// x_other + offset ± radius.
+type link struct {
+	other          int
+	offset, radius float64
+}
+
+// graph holds the hosts, their links and the solution, in nanoseconds.
+type graph struct {
+	names  []string
+	index  map[string]int
+	links  [][]link
+	x, dev []float64
+}
+
+// newGraph indexes the hosts by name, sorted, and each host's links by the
+// other host, so the result does not depend on the order of the edges.
+func newGraph(edges []Edge) *graph {
+	names := make([]string, 0, len(edges))
+	for _, e := range edges {
+		names = append(names, e.From, e.To)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	g := &graph{names: names, index: make(map[string]int, len(names)), links: make([][]link, len(names)),
+		x: make([]float64, len(names)), dev: make([]float64, len(names))}
+	for i, n := range names {
+		g.index[n] = i
+	}
+	for _, e := range edges {
+		if !usable(e) {
+			continue
+		}
+		i, j, o, r := g.index[e.From], g.index[e.To], float64(e.Offset), float64(e.Error)
+		g.links[i] = append(g.links[i], link{other: j, offset: o, radius: r})
+		g.links[j] = append(g.links[j], link{other: i, offset: -o, radius: r})
+	}
+	for _, ls := range g.links {
+		slices.SortFunc(ls, func(a, b link) int {
+			return cmp.Or(cmp.Compare(a.other, b.other), cmp.Compare(a.offset, b.offset), cmp.Compare(a.radius, b.radius))
+		})
+	}
+	return g
+}
+
+// compareEdges orders edges by their hosts, then their values.
+func compareEdges(a, b Edge) int {
+	return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.Offset, b.Offset), cmp.Compare(a.Error, b.Error))
+}
+
+// usable reports whether an edge says anything: it joins two hosts and
+// its error is not negative.
+func usable(e Edge) bool { return e.From != e.To && e.Error >= 0 }
+
+// converged is the largest change of an offset, in nanoseconds, at which
+// the solution stops iterating.
+const converged = 1
+
+// weighSweeps is how many sweeps update the hosts' deviations, which
+// weigh their links; later sweeps keep them, so the sum the sweeps lower
+// stays the same and they settle.
+const weighSweeps = 3
+
+// solve sweeps the hosts, at most iterations times, until no offset moves
+// by more than converged. A sweep sets each host's offset, in turn, to the
+// weighted median of its links corrected by the other hosts' offsets as
+// they are then (Gauss-Seidel: each step can only lower the weighted sum
+// of the links' absolute errors, so the sweeps settle, where updating all
+// hosts at once can oscillate); then every host's deviation is measured
+// and the whole is shifted so that the median host is at zero. At the end
+// the deviations are measured around the solution.
+func (g *graph) solve(iterations int) {
+	var scratch []weighted
+	dev := make([]float64, len(g.x))
+	for sweep := range iterations {
+		moved := 0.0
+		for i := range g.links {
+			var x float64
+			x, _, scratch = g.estimate(i, scratch)
+			moved = max(moved, math.Abs(x-g.x[i]))
+			g.x[i] = x
+		}
+		if sweep < weighSweeps {
+			for i := range g.links {
+				_, dev[i], scratch = g.estimate(i, scratch)
+			}
+			g.dev, dev = dev, g.dev
+		}
+		shift := median(slices.Clone(g.x))
+		for i := range g.x {
+			g.x[i] -= shift
+		}
+		if moved <= converged {
+			break
+		}
+	}
+	for i := range g.links {
+		_, dev[i], scratch = g.estimate(i, scratch)
+	}
+	g.dev = dev
+}
+
+// weighted is a value with a weight.
+type weighted struct{ value, weight float64 }
+
+// estimate returns host i's offset as its links see it and their robust
+// deviation from it.
+func (g *graph) estimate(i int, scratch []weighted) (x, dev float64, _ []weighted) {
+	scratch = scratch[:0]
+	for _, l := range g.links[i] {
+		r := l.radius + g.dev[l.other] + floor
+		scratch = append(scratch, weighted{g.x[l.other] + l.offset, 1 / (r * r)})
+	}
+	if len(scratch) == 0 {
+		return 0, 0, scratch
+	}
+	x = weightedMedian(scratch)
+	for k := range scratch {
+		scratch[k].value = math.Abs(scratch[k].value - x)
+	}
+	return x, weightedMedian(scratch), scratch
+}
+
+// verdicts judges every host against the solution.
+func (g *graph) verdicts(cfg Config) []Host {
+	threshold := float64(cfg.Threshold)
+	out := make([]Host, len(g.names))
+	for i, name := range g.names {
+		h := Host{Name: name, Offset: toDuration(g.x[i]), Spread: toDuration(g.dev[i]), Edges: len(g.links[i])}
+		for _, l := range g.links[i] {
+			centre, r := g.x[l.other]+l.offset, l.radius+g.dev[l.other]
+			switch {
+			case centre-r > threshold:
+				h.Ahead++
+			case centre+r < -threshold:
+				h.Behind++
+			}
+		}
+		judged := h.Edges >= cfg.MinEdges
+		h.Named = judged && (2*h.Ahead > h.Edges && g.x[i] > threshold || 2*h.Behind > h.Edges && g.x[i] < -threshold)
+		h.Suspect = !h.Named && math.Abs(g.x[i]) > threshold
+		out[i] = h
+	}
+	return out
+}
+
+// paths lists the edges whose residual is beyond threshold.
+func (g *graph) paths(edges []Edge, threshold time.Duration) []Path {
+	var out []Path
+	for _, e := range edges {
+		if !usable(e) {
+			continue
+		}
+		residual := toDuration(float64(e.Offset) - (g.x[g.index[e.From]] - g.x[g.index[e.To]]))
+		if residual.Abs() > threshold {
+			out = append(out, Path{Edge: e, Residual: residual})
+		}
+	}
+	slices.SortFunc(out, func(a, b Path) int {
+		return cmp.Or(cmp.Compare(b.Residual.Abs(), a.Residual.Abs()), compareEdges(a.Edge, b.Edge))
+	})
+	return out
+}
+
+// weightedMedian returns the value at which half the weight lies on each
+// side; it reorders values.
+func weightedMedian(values []weighted) float64 {
+	slices.SortFunc(values, func(a, b weighted) int {
+		switch {
+		case a.value < b.value:
+			return -1
+		case a.value > b.value:
+			return 1
+		}
+		return 0
+	})
+	var total float64
+	for _, v := range values {
+		total += v.weight
+	}
+	var sum float64
+	for k, v := range values {
+		sum += v.weight
+		if sum*2 == total && k+1 < len(values) {
+			return (v.value + values[k+1].value) / 2
+		}
+		if sum*2 >= total {
+			return v.value
+		}
+	}
+	return values[len(values)-1].value
+}
+
+// median returns the median of values, reordering them; zero when empty.
+func median(values []float64) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	slices.Sort(values)
+	n := len(values)
+	if n%2 == 1 {
+		return values[n/2]
+	}
+	return (values[n/2-1] + values[n/2]) / 2
+}
+
+// toDuration rounds nanoseconds to a Duration.
+func toDuration(ns float64) time.Duration { return time.Duration(math.Round(ns)) }

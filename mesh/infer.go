@@ -1,0 +1,117 @@
+package mesh
+
+import "time"
+
+// Edge is one pairwise measurement: what From's agent measured of To.
+type Edge struct {
+	// From and To name the hosts.
+	From, To string
+	// Offset is From's clock minus To's (positive: From is ahead).
+	Offset time.Duration
+	// Error bounds how far Offset may be from the truth: half the
+	// measurement's round trip, whatever the path's asymmetry, plus what
+	// carrying it forward may have added (ntp.PeerOffset.Error, exported
+	// as clockwatch_peer_offset_error_seconds).
+	Error time.Duration
+}
+
+// Defaults of Config.
+const (
+	DefaultThreshold  = 500 * time.Microsecond
+	DefaultIterations = 32
+	DefaultMinEdges   = 3
+	// DefaultPathThreshold is the residual beyond which a path is listed.
+	DefaultPathThreshold = 250 * time.Microsecond
+)
+
+// Config tunes Infer. Zero fields take the defaults.
+type Config struct {
+	// Threshold is how far from the fleet's consensus a host must
+	// provably be to be named (default DefaultThreshold).
+	Threshold time.Duration
+	// Iterations is the most the solution iterates; it stops earlier once
+	// no offset moves by more than a nanosecond (default
+	// DefaultIterations).
+	Iterations int
+	// MinEdges is how many measurements of or by a host it takes to judge
+	// it (default DefaultMinEdges).
+	MinEdges int
+	// PathThreshold is the residual beyond which a measurement's path is
+	// listed in Result.Paths (default DefaultPathThreshold).
+	PathThreshold time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Threshold <= 0 {
+		c.Threshold = DefaultThreshold
+	}
+	if c.Iterations <= 0 {
+		c.Iterations = DefaultIterations
+	}
+	if c.MinEdges <= 0 {
+		c.MinEdges = DefaultMinEdges
+	}
+	if c.PathThreshold <= 0 {
+		c.PathThreshold = DefaultPathThreshold
+	}
+	return c
+}
+
+// Host is the verdict on one host.
+type Host struct {
+	Name string
+	// Offset is the host's clock minus the fleet's consensus, the median
+	// host; Spread is how far its measurements scatter around it (a
+	// robust deviation).
+	Offset, Spread time.Duration
+	// Edges counts the measurements of and by the host; Ahead and Behind
+	// those that put it provably beyond Threshold, ahead or behind.
+	Edges, Ahead, Behind int
+	// Named is set when most of its measurements put it beyond Threshold
+	// on the same side: the host is off.
+	Named bool
+	// Suspect is set when Offset is beyond Threshold but the host is not
+	// named: its measurements are too slow or too few to prove it.
+	Suspect bool
+}
+
+// Path is a measurement whose residual, what is left of it after the
+// solution, is beyond Config.PathThreshold: an asymmetric path, or a
+// measurement that is stale.
+type Path struct {
+	Edge
+	// Residual is Offset minus the solved difference of the two hosts'
+	// offsets.
+	Residual time.Duration
+}
+
+// Result is what Infer finds.
+type Result struct {
+	// Hosts are every host measured or measuring, by name.
+	Hosts []Host
+	// Paths are the measurements beyond Config.PathThreshold, largest
+	// residual first.
+	Paths []Path
+}
+
+// Named returns the names of the named hosts.
+func (r Result) Named() []string {
+	var out []string
+	for _, h := range r.Hosts {
+		if h.Named {
+			out = append(out, h.Name)
+		}
+	}
+	return out
+}
+
+// Infer solves for every host's offset from the fleet's consensus and
+// names the hosts that are provably off. It is deterministic: the same
+// edges in any order give the same result. Edges with a negative error or
+// from a host to itself are ignored.
+func Infer(edges []Edge, cfg Config) Result {
+	cfg = cfg.withDefaults()
+	g := newGraph(edges)
+	g.solve(cfg.Iterations)
+	return Result{Hosts: g.verdicts(cfg), Paths: g.paths(edges, cfg.PathThreshold)}
+}
