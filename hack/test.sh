@@ -54,14 +54,15 @@ fi
 echo "== go vet"
 go vet ./...
 
-# Pure, single-goroutine packages (the estimator and the simulators) run
-# without the race detector, which slows their long simulations twentyfold
-# and has nothing to find there; everything else runs with it.
-pure=(./estimator/... ./internal/sim/... ./hack/discipline-sim/...)
+# Pure, single-goroutine packages (the estimator, mesh inference and the
+# simulators) run without the race detector, which slows their long
+# simulations twentyfold and has nothing to find there; everything else
+# runs with it.
+pure=(./estimator/... ./mesh/... ./internal/sim/... ./internal/fleetsim/... ./hack/discipline-sim/...)
 echo "== go test, pure packages: ${pure[*]}"
 go test -count=1 -timeout 5m "${pure[@]}"
 echo "== go test -race, everything else (unit and integration tests)"
-go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e /internal/sim -e /hack/discipline-sim)
+go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e '/mesh$' -e /internal/sim -e /internal/fleetsim -e /hack/discipline-sim)
 
 # Every other Go module of the repository, nested ones included (logicaltime/
 # keeps its importers' module graph lean; deploy/ and the like keep their

@@ -149,8 +149,9 @@ func (c Config) validateChrony() error {
 	return nil
 }
 
-// estimator derives the estimator's settings.
-func (c Config) estimator() estimator.Config {
+// EstimatorConfig is the estimator's configuration the agent derives
+// from c; the fleet simulator builds its agents' estimators with it.
+func (c Config) EstimatorConfig() estimator.Config {
 	return estimator.Config{
 		HoldoverMax:     c.HoldoverMax,
 		StaleAfter:      max(8*c.PollInterval, 30*time.Second),

@@ -68,7 +68,7 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 	if systemClock {
 		clock = localclock.System
 	}
-	est := estimator.New(cfg.estimator())
+	est := estimator.New(cfg.EstimatorConfig())
 	steer, err := newSteering(opts.Discipline, clock, systemClock, discipline.SystemClock{}, est, cfg.PollInterval, logger)
 	if err != nil {
 		return nil, err

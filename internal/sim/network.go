@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Path is the network between the local host and one server.
+// Path is the network between two hosts: the local host and a server, or
+// two agents of a fleet.
 type Path struct {
 	// Delay is the round-trip delay without jitter.
 	Delay time.Duration
@@ -27,9 +28,9 @@ func (p Path) OutboundShare() float64 {
 	return p.Outbound
 }
 
-// transit draws the one-way delays of one exchange; lost reports that the
+// Transit draws the one-way delays of one exchange; lost reports that the
 // request or the reply was dropped.
-func (p Path) transit(rng *rand.Rand) (out, back time.Duration, lost bool) {
+func (p Path) Transit(rng *rand.Rand) (out, back time.Duration, lost bool) {
 	lost = rng.Float64() < p.Loss
 	out = time.Duration(float64(p.Delay)*p.OutboundShare()) + p.Jitter.Draw(rng)
 	back = time.Duration(float64(p.Delay)*(1-p.OutboundShare())) + p.Jitter.Draw(rng)

@@ -100,7 +100,7 @@ func (w *world) poll(s *Server, t1 time.Duration, rng *rand.Rand) exchange {
 // t1r, and draws its fate: the path's delays and loss, the server's
 // outages, the client's timeout.
 func (w *world) launch(s *Server, t1, t1r time.Duration, rng *rand.Rand) flight {
-	out, back, lost := s.Path.transit(rng)
+	out, back, lost := s.Path.Transit(rng)
 	f := flight{server: s, sent: t1, t1: t1r, arrives: t1 + w.timeout, lost: true}
 	if lost || silent(s.Outages, t1) || silent(w.outages, t1) || out+s.Processing+back > w.timeout {
 		return f

@@ -1,0 +1,56 @@
+// Command fleetsim simulates a fleet of clockwatch agents, thousands of
+// hosts in virtual time, on the agent's own code, and scores how the mesh
+// of peers names the hosts that are off.
+//
+//	go run ./internal/fleetsim --hosts N --seed S --faulty-hosts F --fault-offset DURATION --rounds R
+//
+// ends with one JSON line, issue 19's contract (more fields follow):
+//
+//	{"hosts":N,"faulty":F,"detected":D,"max_detection_rounds":R,"false_positives":P,"peers_per_host":K,...}
+//
+// # The world
+//
+// Hosts sit in racks of 40 behind a top-of-rack switch; racks are joined
+// by 4 spines, each flow and direction hashed onto one (ECMP). Every host
+// link and rack uplink has its own one-way delay per direction, so paths
+// are asymmetric; queueing is exponential within a rack and heavy-tailed
+// (Pareto) across the fabric, and 0.1% of exchanges are lost. Each host's
+// clock is kept near true time by its time daemon: a constant error of
+// about 15 µs and a slow wave of up to 10 µs; the daemon follows one of 4
+// upstream NTP servers. The paths and jitter are package sim's, and the
+// events run from its Queue, the one the estimator's and the discipline's
+// simulations run from.
+//
+// # The agents
+//
+// Every host runs an agent made of the agent's parts: an estimator
+// configured as the agent configures it (internal/agent.Config), 2
+// upstream servers and a peer sample (ntp.PeerSample, 8 peers drawn from
+// the whole fleet, a quarter swapped every 5 minutes) polled on the
+// agent's schedule (ntp.PollConfig.Wait: a start-up burst, 16 s ± 10%,
+// back-off while a peer is silent); every poll is a real exchange: the
+// client's request, the real responder's reply stamped by the answering
+// host's clock (ntp.Responder.Reply), and the client's own validation and
+// maths (ntp.Exchange.Sample). Discovery always returns the whole fleet, so
+// its refreshes, which change nothing then, are not run.
+//
+// After every poll interval (a round) each agent is scraped, as
+// Prometheus scrapes it: its estimate, its own outlier rule (ntp.PeerView)
+// and the pairwise offsets and errors it exports; mesh.Infer names the
+// hosts that are off from those alone.
+//
+// # Faults
+//
+// From the middle of --fault-round: single hosts step (--faulty-hosts,
+// --fault-offset) or drift (--drifting-hosts, --fault-drift); whole racks
+// step (--bad-racks: a bad PTP grandmaster); one upstream server lies and
+// the hosts that follow it step with it (--bad-upstream); racks' uplinks
+// detour one way (--route-change-racks, --detour); agents stop
+// (--peers-down). A host is faulty from its fault on; a detection counts
+// the rounds from when the host was 1 ms off to the first scrape that
+// named it, and a host named while healthy is a false positive. The
+// agents' own rule is scored the same way, for comparison.
+//
+// The same seed always gives the same run. 1,000 hosts for 12 rounds take
+// a few seconds; TestFaults runs every fault so on a fixed seed.
+package main

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFaults runs a fleet of 1,000 agents through each fault of issue 19
+// on a fixed seed: every faulty host is named within 5 poll rounds of
+// being 1 ms off, and no healthy host is named.
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		name   string
+		faults func(f *Faults)
+	}{
+		{"hosts 1ms off", func(f *Faults) { f.Hosts, f.Offset = 10, time.Millisecond }},
+		{"hosts 2ms off", func(f *Faults) { f.Hosts, f.Offset = 10, 2*time.Millisecond }},
+		{"hosts 10ms off", func(f *Faults) { f.Hosts, f.Offset = 10, 10*time.Millisecond }},
+		{"hosts drifting 50ppm", func(f *Faults) { f.DriftingHosts, f.Drift = 10, 50e-6 }},
+		{"a rack behind a bad PTP grandmaster", func(f *Faults) { f.Racks, f.RackOffset = 1, 2*time.Millisecond }},
+		{"a quarter of the fleet behind a bad upstream NTP server", func(f *Faults) { f.Upstream = 2 * time.Millisecond }},
+		{"two racks rerouted 2ms one way, hosts 1ms off", func(f *Faults) {
+			f.RouteRacks, f.Detour, f.Hosts, f.Offset = 2, 2*time.Millisecond, 5, time.Millisecond
+		}},
+		{"10% of the agents down, hosts 1ms off", func(f *Faults) { f.PeersDown, f.Hosts, f.Offset = 0.1, 5, time.Millisecond }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc := DefaultScenario()
+			sc.Hosts, sc.Seed, sc.Rounds = 1000, 19, 12
+			sc.Faults = Faults{Round: 6}
+			tc.faults(&sc.Faults)
+			if err := sc.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			r := newWorld(sc).run()
+			if r.Faulty == 0 || r.Detected != r.Faulty || r.MaxDetectionRounds > 5 || r.FalsePositives != 0 || r.PeersPerHost != sc.Peers {
+				t.Errorf("%+v: want every faulty host named within 5 rounds, none healthy, %d peers per host", r, sc.Peers)
+			}
+			t.Logf("named %d of %d within %d rounds; the agents' own rule flagged %d of them and %d healthy hosts",
+				r.Detected, r.Faulty, r.MaxDetectionRounds, r.OutlierRuleDetected, r.OutlierRuleFalsePositives)
+		})
+	}
+}
+
+// TestDeterministic: the same seed gives the same run.
+func TestDeterministic(t *testing.T) {
+	sc := DefaultScenario()
+	sc.Hosts, sc.Rounds, sc.Faults = 200, 6, Faults{Round: 3, Hosts: 2, Offset: time.Millisecond, PeersDown: 0.1}
+	if a, b := newWorld(sc).run(), newWorld(sc).run(); a != b {
+		t.Errorf("two runs of seed %d differ: %+v and %+v", sc.Seed, a, b)
+	}
+}
+
+// TestCommandLine: the contract's flags run, and the output ends with one
+// JSON line whose first fields are the contract's, in order.
+func TestCommandLine(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"--hosts", "60", "--seed", "3", "--faulty-hosts", "1", "--fault-offset", "2ms", "--rounds", "4", "--fault-round", "1"}
+	if code := execute(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := lines[len(lines)-1]
+	want := `{"hosts":60,"faulty":1,"detected":`
+	if !strings.HasPrefix(last, want) {
+		t.Fatalf("last line %s, want it to start %s", last, want)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal([]byte(last), &fields); err != nil {
+		t.Fatal(err)
+	}
+	order := []string{`"hosts"`, `"faulty"`, `"detected"`, `"max_detection_rounds"`, `"false_positives"`, `"peers_per_host"`}
+	at := 0
+	for _, key := range order {
+		i := strings.Index(last, key)
+		if i < at {
+			t.Errorf("%s missing or out of order in %s", key, last)
+		}
+		at = i
+	}
+}
+
+func TestCommandLineRefusesBadInput(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--hosts", "1"}, "--hosts 1 is outside"},
+		{[]string{"--rounds", "10", "--fault-round", "11"}, "--fault-round 11"},
+		{[]string{"--peers-down", "0.7"}, "--peers-down 0.7"},
+		{[]string{"--hosts", "100", "--bad-racks", "9"}, "the fleet has 3"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--hosts", "many"}, "invalid value"},
+	}
+	for _, tc := range tests {
+		var stdout, stderr bytes.Buffer
+		if code := execute(tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}

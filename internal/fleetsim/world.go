@@ -1,0 +1,210 @@
+package main
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/clockwatch/clockwatch/estimator"
+	cwagent "github.com/clockwatch/clockwatch/internal/agent"
+	"github.com/clockwatch/clockwatch/internal/sim"
+	"github.com/clockwatch/clockwatch/mesh"
+	"github.com/clockwatch/clockwatch/ntp"
+)
+
+// holdoverMax is the agent's --holdover.max default.
+const holdoverMax = 30 * time.Minute
+
+// eventKind says what an event does.
+type eventKind uint8
+
+const (
+	// start starts an agent; rotate rotates its peer sample.
+	start eventKind = iota
+	rotate
+	// poll launches an exchange of a source; deliver hands its
+	// observation to the estimator.
+	poll
+	deliver
+	// round scrapes every agent and infers the mesh.
+	round
+)
+
+// event is something that happens at a true instant of a run.
+type event struct {
+	kind  eventKind
+	agent int
+	src   *source
+	obs   *estimator.Observation
+}
+
+// world is one run: the fleet, its network and upstream servers, and the
+// events to come, in the simulator's one event queue (sim.Queue).
+type world struct {
+	sc     Scenario
+	net    *network
+	agents []agent
+	faults []hostFault
+	// names are the hosts' responder addresses, as their peers name them.
+	names []string
+	// ring lists every host twice, so that host h's known peers,
+	// everyone but itself, are ring[h+1 : h+Hosts], shared, not copied.
+	ring []netip.AddrPort
+	// follows is the upstream server each host's time daemon follows.
+	follows           []int
+	upstreams         []upstream
+	upstreamResponder *ntp.Responder
+	pollConfig        ntp.PollConfig
+	rotateEvery       time.Duration
+	events            sim.Queue[event]
+	score             *scorer
+}
+
+// newWorld builds the fleet of sc, every part drawn from its seed.
+func newWorld(sc Scenario) *world {
+	rng := rand.New(rand.NewPCG(sc.Seed, 0))
+	n := sc.Hosts
+	peers := cwagent.DefaultPeers()
+	w := &world{
+		sc: sc, net: newNetwork(sc.Topology, n, rng),
+		agents: make([]agent, n), faults: make([]hostFault, n), names: make([]string, n),
+		ring: make([]netip.AddrPort, 2*n), follows: make([]int, n), upstreams: make([]upstream, sc.Topology.Upstreams),
+		upstreamResponder: &ntp.Responder{Stratum: 1},
+		pollConfig:        ntp.PollConfig{Interval: sc.Poll},
+		rotateEvery:       peers.Rotate,
+	}
+	estimatorConfig := cwagent.Config{PollInterval: sc.Poll, HoldoverMax: holdoverMax, Peers: peers}.EstimatorConfig()
+	for h := range n {
+		w.names[h] = hostAddress(h).String()
+		w.ring[h], w.ring[h+n] = hostAddress(h), hostAddress(h)
+		w.follows[h] = rng.IntN(sc.Topology.Upstreams)
+		w.agents[h] = w.newAgent(h, newHostClock(rng), estimator.New(estimatorConfig))
+	}
+	w.injectFaults(rng)
+	for h := range n {
+		w.events.Push(time.Duration(rng.Float64()*float64(sc.Poll)), event{kind: start, agent: h})
+	}
+	for k := 1; k <= sc.Rounds; k++ {
+		w.events.Push(time.Duration(k)*sc.Poll, event{kind: round})
+	}
+	w.score = newScorer(w)
+	return w
+}
+
+// newAgent returns host h's agent, polling the servers after the one its
+// time daemon follows.
+func (w *world) newAgent(h int, clock hostClock, est *estimator.Estimator) agent {
+	a := agent{
+		id: h, clock: clock, est: est, downFrom: never,
+		sample: ntp.NewPeerSample(w.sc.Peers, rand.New(rand.NewPCG(w.sc.Seed, uint64(2*h+1)))),
+		rng:    rand.New(rand.NewPCG(w.sc.Seed, uint64(2*h+2))),
+	}
+	a.responder = &ntp.Responder{Quality: func() ntp.Quality { return w.agents[h].quality }}
+	for k := range w.sc.Topology.Servers {
+		u := (w.follows[h] + k) % w.sc.Topology.Upstreams
+		a.servers = append(a.servers, u)
+		a.sources = append(a.sources, newSource(upstreamAddress(u).String(), -1, u))
+	}
+	return a
+}
+
+// run handles the events until the last round and returns the score.
+func (w *world) run() Result {
+	end := time.Duration(w.sc.Rounds) * w.sc.Poll
+	for {
+		at, e, ok := w.events.Pop()
+		if !ok || at > end {
+			return w.score.result()
+		}
+		w.handle(at, e)
+	}
+}
+
+func (w *world) handle(at time.Duration, e event) {
+	a := &w.agents[e.agent]
+	switch e.kind {
+	case start:
+		w.start(at, a)
+	case rotate:
+		if !a.downAt(at) {
+			if a.sample.Rotate() {
+				w.launch(at, a, a.setPeers(a.sample.Members()))
+			}
+			w.events.Push(at+w.rotateEvery, event{kind: rotate, agent: a.id})
+		}
+	case poll:
+		w.poll(at, a, e.src)
+	case deliver:
+		if !e.src.stopped && !a.downAt(at) {
+			_ = a.est.Observe(*e.obs) // the agent logs a refused observation and goes on
+		}
+	case round:
+		w.round(at)
+	}
+}
+
+// start starts agent a as the agent starts: its sources and the first
+// peer sample, drawn from every other host.
+func (w *world) start(at time.Duration, a *agent) {
+	a.est.SetSources(a.infos())
+	a.sample.Update(w.ring[a.id+1 : a.id+w.sc.Hosts])
+	w.launch(at, a, a.sources[:len(a.servers)])
+	w.launch(at, a, a.setPeers(a.sample.Members()))
+	w.events.Push(at+w.rotateEvery, event{kind: rotate, agent: a.id})
+}
+
+// launch schedules the first poll of each source at true time at.
+func (w *world) launch(at time.Duration, a *agent, sources []*source) {
+	for _, s := range sources {
+		w.events.Push(at, event{kind: poll, agent: a.id, src: s})
+	}
+}
+
+// poll runs one exchange of s and schedules its delivery and the next
+// poll, as ntp.Source does: the next poll waits from the reply, or from
+// the timeout.
+func (w *world) poll(at time.Duration, a *agent, s *source) {
+	if s.stopped || a.downAt(at) {
+		return
+	}
+	obs, ready := w.exchange(a, s, at)
+	if obs.Result == estimator.ResultOK {
+		s.failures = 0
+	} else {
+		s.failures++
+	}
+	wait := w.pollConfig.Wait(s.burst, s.failures, 1, a.rng)
+	if s.burst > 1 {
+		s.burst--
+	}
+	w.events.Push(ready, event{kind: deliver, agent: a.id, src: s, obs: &obs})
+	w.events.Push(ready+wait, event{kind: poll, agent: a.id, src: s})
+}
+
+// round scrapes every running agent at true time at, as Prometheus
+// would, judges each by its own outlier rule, and infers the mesh from the
+// pairwise offsets they export.
+func (w *world) round(at time.Duration) {
+	var edges []mesh.Edge
+	for h := range w.agents {
+		a := &w.agents[h]
+		if a.downAt(at) || a.sample.Members() == nil {
+			continue
+		}
+		view := a.scrape(at, w.sc.Threshold)
+		w.score.peers = max(w.score.peers, len(a.sources)-len(a.servers))
+		if view.Outlier() {
+			w.score.rule.judge(h, at)
+		}
+		for _, p := range view.Peers {
+			if p.Reachable {
+				edges = append(edges, mesh.Edge{From: w.names[h], To: p.Name, Offset: p.Pairwise, Error: p.Error})
+			}
+		}
+	}
+	result := mesh.Infer(edges, mesh.Config{Threshold: w.sc.Threshold})
+	for _, name := range result.Named() {
+		w.score.mesh.judge(hostOf(netip.MustParseAddrPort(name)), at)
+	}
+	w.score.rounds++
+}
