@@ -11,9 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// publishInterval is how often the estimate is recomputed for sinks that
-// read it continuously (shared memory): at least 10 times a second.
-const publishInterval = 100 * time.Millisecond
+// idlePublish is how often the estimate is published between the
+// sources' reports when neither the steering nor any sink asks for more.
+const idlePublish = time.Minute
 
 // Agent is the pipeline: sources feed observations into the estimator;
 // each estimate goes to the steering first and then to the sinks; the
@@ -71,7 +71,7 @@ func (a *Agent) Healthy() error { return a.health.Check(a.Current()) }
 // out the sources stop and the sinks get the last estimate.
 func (a *Agent) Run(ctx context.Context) {
 	a.setSources(ctx, SourceSet{Sources: a.sources.Initial})
-	tick := time.NewTicker(publishInterval)
+	tick := time.NewTicker(a.publishInterval())
 	defer tick.Stop()
 	for {
 		select {
@@ -90,6 +90,23 @@ func (a *Agent) Run(ctx context.Context) {
 			a.publish()
 		}
 	}
+}
+
+// publishInterval is how often the estimate is published between the
+// sources' reports: as often as the steering or the most demanding sink
+// needs (ten times a second for shared memory and a discipline), so that an
+// agent that only measures wakes up no more than its sources do.
+func (a *Agent) publishInterval() time.Duration {
+	every := a.steering.MaxAge()
+	for _, s := range a.sinks {
+		if d := s.MaxAge(); d > 0 && (every <= 0 || d < every) {
+			every = d
+		}
+	}
+	if every <= 0 {
+		return idlePublish
+	}
+	return every
 }
 
 // observe feeds one observation and publishes the new estimate.

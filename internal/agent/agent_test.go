@@ -36,6 +36,7 @@ type recordingSink struct {
 }
 
 func (s *recordingSink) Publish(e estimator.Estimate)  { s.published = append(s.published, e) }
+func (s *recordingSink) MaxAge() time.Duration         { return time.Second }
 func (s *recordingSink) Close(last estimator.Estimate) { s.closed = &last }
 
 // newTestAgent is an agent on clock with no sources, no steering and no
@@ -109,5 +110,39 @@ func TestRunStopsAndClosesSinks(t *testing.T) {
 	<-done
 	if src.running.Load() || sink.closed == nil || len(sink.published) == 0 {
 		t.Errorf("after stop: source running %v, sink closed %v after %d estimates", src.running.Load(), sink.closed != nil, len(sink.published))
+	}
+}
+
+// agedSink is a sink that wants an estimate at least every maxAge.
+type agedSink struct {
+	recordingSink
+	maxAge time.Duration
+}
+
+func (s *agedSink) MaxAge() time.Duration { return s.maxAge }
+
+// TestPublishIntervalFollowsTheNeediestPart: between the sources' reports
+// the agent publishes as often as its most demanding sink or its steering
+// asks, and rarely when nothing asks: a measure-only agent wakes up no more
+// than its sources do.
+func TestPublishIntervalFollowsTheNeediestPart(t *testing.T) {
+	tests := []struct {
+		name     string
+		steering Steering
+		sinks    []Sink
+		want     time.Duration
+	}{
+		{name: "nothing asks", steering: MeasureOnly{}, want: idlePublish},
+		{name: "history and state", steering: MeasureOnly{}, sinks: []Sink{&agedSink{maxAge: time.Second}, &agedSink{maxAge: time.Minute}}, want: time.Second},
+		{name: "shared memory", steering: MeasureOnly{}, sinks: []Sink{&agedSink{maxAge: time.Second}, &agedSink{maxAge: 100 * time.Millisecond}}, want: 100 * time.Millisecond},
+		{name: "a discipline", steering: &disciplineSteering{}, sinks: []Sink{&agedSink{maxAge: time.Second}}, want: disciplineRefresh},
+		{name: "a sink that asks nothing", steering: MeasureOnly{}, sinks: []Sink{&agedSink{}}, want: idlePublish},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := newTestAgent(time.Now, tc.steering, tc.sinks...).publishInterval(); got != tc.want {
+				t.Errorf("publish every %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -42,6 +42,9 @@ type Steering interface {
 	// Steer acts on e and reports whether it changed the clock; the agent
 	// then estimates again on the changed clock before publishing.
 	Steer(e estimator.Estimate) (changed bool)
+	// MaxAge is the longest the steering may go without an estimate; 0:
+	// only when a source reports.
+	MaxAge() time.Duration
 }
 
 // MeasureOnly is the Steering of an agent that never touches the clock.
@@ -50,11 +53,18 @@ type MeasureOnly struct{}
 // Steer does nothing.
 func (MeasureOnly) Steer(estimator.Estimate) bool { return false }
 
-// Sink receives every estimate the agent publishes, after Steering.
+// MaxAge is 0: measuring needs no estimate between the sources' reports.
+func (MeasureOnly) MaxAge() time.Duration { return 0 }
+
+// Sink receives the estimates the agent publishes, after Steering: one
+// after every report of a source, and between reports at least every
+// MaxAge.
 type Sink interface {
-	// Publish takes the newest estimate; it is called at least ten times
-	// a second and must not block.
+	// Publish takes the newest estimate; it must not block.
 	Publish(e estimator.Estimate)
+	// MaxAge is the longest the sink may go without an estimate; 0: only
+	// when a source reports.
+	MaxAge() time.Duration
 	// Close is called once when the agent stops, with its last estimate.
 	Close(last estimator.Estimate)
 }

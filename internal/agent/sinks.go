@@ -40,6 +40,9 @@ func (h *historySink) Publish(e estimator.Estimate) {
 	}
 }
 
+// MaxAge is the spacing of the history's points.
+func (h *historySink) MaxAge() time.Duration { return historyInterval }
+
 // Close does nothing: the history lives in memory.
 func (h *historySink) Close(estimator.Estimate) {}
 
@@ -101,6 +104,14 @@ func (s *shmSink) Publish(e estimator.Estimate) {
 	s.failing = err != nil
 }
 
+// shmRefresh is how often the shared memory gets the estimate: readers
+// take a writer silent for a second (logicaltime.DefaultStaleAfter) for
+// gone, so ten times a second leaves a wide margin.
+const shmRefresh = 100 * time.Millisecond
+
+// MaxAge is shmRefresh.
+func (s *shmSink) MaxAge() time.Duration { return shmRefresh }
+
 // Close unmaps the file; readers see the estimate age and go stale.
 func (s *shmSink) Close(estimator.Estimate) {
 	if err := s.w.Close(); err != nil {
@@ -121,6 +132,9 @@ func (s *stateSink) Publish(e estimator.Estimate) {
 		s.logger.Warn("saving state failed; the state file keeps the last state saved", "err", err)
 	}
 }
+
+// MaxAge is the state file's spacing.
+func (s *stateSink) MaxAge() time.Duration { return stateInterval }
 
 // Close saves the last estimate.
 func (s *stateSink) Close(last estimator.Estimate) {

@@ -97,6 +97,13 @@ func (s *disciplineSteering) Steer(e estimator.Estimate) bool {
 	return act.Changed()
 }
 
+// disciplineRefresh is how often the discipline gets the estimate: it
+// catches the end of a slew within 100 ms.
+const disciplineRefresh = 100 * time.Millisecond
+
+// MaxAge is disciplineRefresh.
+func (s *disciplineSteering) MaxAge() time.Duration { return disciplineRefresh }
+
 // refuseIfSteered returns an error naming every other program found
 // steering the clock, unless force, when it only warns.
 func refuseIfSteered(clock discipline.Clock, force bool, logger *slog.Logger) error {

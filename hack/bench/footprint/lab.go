@@ -18,7 +18,8 @@ type lab struct {
 	procs      []*exec.Cmd
 }
 
-// newLab makes the work directory and, unless given, builds clockwatch.
+// newLab makes the work directory and, unless given, builds clockwatch as a
+// release does (hack/dist): static, stripped, without local paths.
 func newLab(ctx context.Context, clockwatch string) (*lab, error) {
 	if _, err := exec.LookPath("chronyd"); err != nil {
 		return nil, fmt.Errorf("chronyd not found (Debian: apt-get install chrony)")
@@ -33,7 +34,9 @@ func newLab(ctx context.Context, clockwatch string) (*lab, error) {
 	l := &lab{dir: dir, clockwatch: clockwatch}
 	if l.clockwatch == "" {
 		l.clockwatch = filepath.Join(dir, "clockwatch")
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", l.clockwatch, "./cmd/clockwatch").CombinedOutput(); err != nil {
+		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", l.clockwatch, "./cmd/clockwatch")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
 			os.RemoveAll(dir)
 			return nil, fmt.Errorf("build clockwatch (run from the repository root): %w\n%s", err, out)
 		}

@@ -10,6 +10,9 @@
 //	go run ./hack/bench/footprint -duration 2m           # shorter
 //	go run ./hack/bench/footprint -clockwatch ./old-bin  # measure another build
 //
+// Without -clockwatch it builds clockwatch as a release does: static
+// (CGO_ENABLED=0), stripped, -trimpath.
+//
 // It needs chronyd (Debian: chrony) and root (chronyd -u root).
 package main
 
@@ -40,7 +43,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Minute, "how long both clients run")
 	flag.DurationVar(&o.every, "every", 10*time.Second, "time between samples")
 	flag.IntVar(&o.servers, "servers", 3, "chronyd servers on loopback that both clients poll every second")
-	flag.StringVar(&o.clockwatch, "clockwatch", "", "clockwatch binary to measure (default: build ./cmd/clockwatch)")
+	flag.StringVar(&o.clockwatch, "clockwatch", "", "clockwatch binary to measure (default: build ./cmd/clockwatch as a release does)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
