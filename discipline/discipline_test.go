@@ -14,7 +14,7 @@ type update struct {
 	after         time.Duration
 	offset, bound time.Duration
 	drift         float64
-	status        string
+	status        estimator.Status
 	samples       uint64
 }
 

@@ -75,11 +75,11 @@ func (f *fakeEstimator) Adjust(at time.Time, phase time.Duration, freq float64) 
 
 // set makes the fake estimator report a synchronized-or-not estimate built
 // on samples usable samples.
-func (f *fakeEstimator) set(offset, bound time.Duration, drift float64, status string, samples uint64) {
+func (f *fakeEstimator) set(offset, bound time.Duration, drift float64, status estimator.Status, samples uint64) {
 	f.estimate = estimator.Estimate{
 		Status: status, Synchronized: status != estimator.StatusUnsynchronized,
 		Offset: offset, ErrorBound: bound, Drift: drift,
-		Sources: []estimator.SourceEstimate{{Results: map[string]uint64{estimator.ResultOK: samples}}},
+		Sources: []estimator.SourceEstimate{{Results: map[estimator.Result]uint64{estimator.ResultOK: samples}}},
 	}
 }
 

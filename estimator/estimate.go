@@ -9,30 +9,38 @@ import (
 // offset: no source has ever answered.
 const UnknownBound = time.Duration(math.MaxInt64)
 
+// Status is the state of the estimate as a whole; its value is the state
+// of the API and the clock file.
+type Status string
+
 // Status of the estimate as a whole.
 const (
 	// StatusSynchronized: a majority of sources agrees and has answered
 	// recently.
-	StatusSynchronized = "synchronized"
+	StatusSynchronized Status = "synchronized"
 	// StatusHoldover: every source went quiet; the estimate is carried
 	// forward with the drift and a growing bound.
-	StatusHoldover = "holdover"
+	StatusHoldover Status = "holdover"
 	// StatusUnsynchronized: no majority of sources agrees, nothing has been
 	// measured yet, or holdover lasted longer than Config.HoldoverMax.
-	StatusUnsynchronized = "unsynchronized"
+	StatusUnsynchronized Status = "unsynchronized"
 )
+
+// SourceStatus is the state of one source; its value is the status label
+// of the metrics and the API.
+type SourceStatus string
 
 // Status of one source.
 const (
-	SourceSelected    = "selected"    // agrees with the majority and is combined
-	SourceCandidate   = "candidate"   // usable, but not combined (no majority, or a peer)
-	SourceFalseticker = "falseticker" // disagrees with the majority
-	SourceUnreachable = "unreachable" // no answer to its last 8 polls
-	SourceKoD         = "kod"         // the server told us to stop (kiss-o'-death)
-	SourceInit        = "init"        // not polled yet
+	SourceSelected    SourceStatus = "selected"    // agrees with the majority and is combined
+	SourceCandidate   SourceStatus = "candidate"   // usable, but not combined (no majority, or a peer)
+	SourceFalseticker SourceStatus = "falseticker" // disagrees with the majority
+	SourceUnreachable SourceStatus = "unreachable" // no answer to its last 8 polls
+	SourceKoD         SourceStatus = "kod"         // the server told us to stop (kiss-o'-death)
+	SourceInit        SourceStatus = "init"        // not polled yet
 	// SourceUnauthenticated is a source left out because authentication
 	// is required (Config.RequireAuthentication) and it has none.
-	SourceUnauthenticated = "unauthenticated"
+	SourceUnauthenticated SourceStatus = "unauthenticated"
 )
 
 // Estimate is the estimator's view of the local clock at one instant. Every
@@ -42,7 +50,7 @@ type Estimate struct {
 	Time time.Time
 	// Status is one of StatusSynchronized, StatusHoldover and
 	// StatusUnsynchronized.
-	Status string
+	Status Status
 	// Synchronized is true while Status is synchronized or holdover.
 	Synchronized bool
 	// Offset is local clock minus true time at Time.
@@ -80,7 +88,7 @@ type Estimate struct {
 type SourceEstimate struct {
 	SourceInfo
 	// Status is one of the Source* constants.
-	Status    string
+	Status    SourceStatus
 	Selected  bool
 	Reachable bool
 	// Offset and ErrorBound are this source's filtered view of the local
@@ -100,7 +108,7 @@ type SourceEstimate struct {
 	Timestamping string
 	// Results counts polls by outcome ("ok", "timeout", "kod", ...). The
 	// map is shared between estimates: read it, never change it.
-	Results map[string]uint64
+	Results map[Result]uint64
 	// Reason explains a kod or unreachable status in words.
 	Reason string
 	// Reach is NTP's reachability register: one bit per poll, the newest

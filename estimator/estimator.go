@@ -256,7 +256,7 @@ func (e *Estimator) endTransition(now time.Time) {
 
 // Fail records a poll of source that produced no usable sample; result names
 // why ("timeout", "bad_origin", "kod", ...).
-func (e *Estimator) Fail(source, result string) {
+func (e *Estimator) Fail(source string, result Result) {
 	if src, ok := e.sources[source]; ok {
 		src.record(result)
 	}

@@ -154,7 +154,7 @@ func TestHoldoverGrowsBoundThenUnsynchronizes(t *testing.T) {
 	last := epoch.Add(119 * time.Second)
 	tests := []struct {
 		after  time.Duration
-		status string
+		status Status
 	}{
 		{10 * time.Second, StatusSynchronized},
 		{2 * time.Minute, StatusHoldover},
@@ -214,14 +214,14 @@ func TestSourceStatus(t *testing.T) {
 	e.Stop("denied", "kiss-o'-death DENY")
 	// Live: ok, ok2, liar and new (not polled yet); two of four agreeing
 	// is not a majority until new answers or fails.
-	want := map[string]string{"ok": SourceCandidate, "ok2": SourceCandidate, "liar": SourceCandidate, "down": SourceUnreachable, "denied": SourceKoD, "new": SourceInit}
+	want := map[string]SourceStatus{"ok": SourceCandidate, "ok2": SourceCandidate, "liar": SourceCandidate, "down": SourceUnreachable, "denied": SourceKoD, "new": SourceInit}
 	for _, se := range e.Estimate(epoch).Sources {
 		if se.Status != want[se.Name] {
 			t.Errorf("%s: status %s, want %s", se.Name, se.Status, want[se.Name])
 		}
 	}
 	e.Fail("new", "timeout")
-	want = map[string]string{"ok": SourceSelected, "ok2": SourceSelected, "liar": SourceFalseticker, "down": SourceUnreachable, "denied": SourceKoD, "new": SourceUnreachable}
+	want = map[string]SourceStatus{"ok": SourceSelected, "ok2": SourceSelected, "liar": SourceFalseticker, "down": SourceUnreachable, "denied": SourceKoD, "new": SourceUnreachable}
 	for _, se := range e.Estimate(epoch).Sources {
 		if se.Status != want[se.Name] {
 			t.Errorf("%s: status %s, want %s", se.Name, se.Status, want[se.Name])

@@ -13,7 +13,7 @@ type Observation struct {
 	Source string
 	// Result is ResultOK, or a short failure class used as a metric label
 	// ("timeout", "bad_origin", "kod", "malformed", ...).
-	Result string
+	Result Result
 	// Sample is the measurement; valid when Result is ResultOK.
 	Sample Sample
 	// Err says what went wrong, for the log.
@@ -49,7 +49,7 @@ func (e *Estimator) Observe(o Observation) error {
 	}
 	e.Fail(o.Source, o.Result)
 	if o.Stop {
-		reason := o.Result
+		reason := string(o.Result)
 		if o.Err != nil {
 			reason = o.Err.Error()
 		}

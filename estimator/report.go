@@ -94,7 +94,7 @@ func (e *Estimator) newestSelected(selected []bool) time.Time {
 }
 
 // statusAt classifies an estimate whose newest selected sample is at last.
-func (e *Estimator) statusAt(now, last time.Time) string {
+func (e *Estimator) statusAt(now, last time.Time) Status {
 	age := now.Sub(last)
 	switch {
 	case age > e.cfg.HoldoverMax:
@@ -125,7 +125,7 @@ func (s *sourceState) estimate(v view, ok, selected, majority bool) SourceEstima
 }
 
 // status classifies the source for humans.
-func (s *sourceState) status(selected, majority bool) string {
+func (s *sourceState) status(selected, majority bool) SourceStatus {
 	_, _, hasData := s.newest()
 	switch {
 	case s.unauthenticated:

@@ -5,22 +5,31 @@ import (
 	"time"
 )
 
+// Kind says what a source is; its value is the kind label of the metrics
+// and the API.
+type Kind string
+
 // Kinds of sources.
 const (
-	KindNTP    = "ntp"    // an upstream NTP server
-	KindPeer   = "peer"   // another clockwatch agent
-	KindChrony = "chrony" // the local chronyd's own estimate
-	KindPTP4L  = "ptp4l"  // the local ptp4l's offset from its master
-	KindPHC    = "phc"    // a PTP hardware clock on this host
-	KindPTP    = "ptp"    // a PTP grandmaster measured directly
+	KindNTP    Kind = "ntp"    // an upstream NTP server
+	KindPeer   Kind = "peer"   // another clockwatch agent
+	KindChrony Kind = "chrony" // the local chronyd's own estimate
+	KindPTP4L  Kind = "ptp4l"  // the local ptp4l's offset from its master
+	KindPHC    Kind = "phc"    // a PTP hardware clock on this host
+	KindPTP    Kind = "ptp"    // a PTP grandmaster measured directly
 )
 
+// Result is the outcome of one poll of a source: ResultOK, or a short
+// failure class that each kind of source defines ("timeout", "kod", ...).
+// Its value is the result label of the metrics and the API.
+type Result string
+
 // ResultOK is the poll result of a usable sample.
-const ResultOK = "ok"
+const ResultOK Result = "ok"
 
 // ResultUnauthenticated is the poll result of a sample refused because
 // Config.RequireAuthentication is set and the source is not authenticated.
-const ResultUnauthenticated = "unauthenticated"
+const ResultUnauthenticated Result = "unauthenticated"
 
 // How a source's measurements are authenticated (SourceInfo.Authentication).
 const (
@@ -62,7 +71,7 @@ type SourceInfo struct {
 	// Name is unique among the sources, e.g. "ntp1.example.com:123".
 	Name string
 	// Kind is one of the Kind* constants.
-	Kind string
+	Kind Kind
 	// Address is where the source is reached, e.g. "192.0.2.1:123".
 	Address string
 	// Authentication is how its measurements are authenticated: "nts",
@@ -72,7 +81,7 @@ type SourceInfo struct {
 
 // definesTime reports whether sources of a kind define true time. Peers do
 // not: they measure skew between agents.
-func definesTime(kind string) bool { return kind != KindPeer }
+func definesTime(kind Kind) bool { return kind != KindPeer }
 
 // record is a sample as a source keeps it: only the numbers every estimate
 // needs, worked out once, in nanoseconds. Records are small so that a
@@ -129,7 +138,7 @@ type sourceState struct {
 	auth AuthCounters
 	// results counts polls by outcome. It is replaced, never changed, so
 	// estimates can share it.
-	results map[string]uint64
+	results map[Result]uint64
 	// stopped is set when the source gave up for good (kiss-o'-death DENY).
 	stopped bool
 	reason  string
@@ -148,13 +157,13 @@ type sourceState struct {
 }
 
 func newSourceState(info SourceInfo) *sourceState {
-	return &sourceState{info: info, drift: driftFit{feasible: unknownDrift}, results: map[string]uint64{}}
+	return &sourceState{info: info, drift: driftFit{feasible: unknownDrift}, results: map[Result]uint64{}}
 }
 
 // record notes the outcome of one poll.
-func (s *sourceState) record(result string) {
+func (s *sourceState) record(result Result) {
 	s.polls++
-	results := make(map[string]uint64, len(s.results)+1)
+	results := make(map[Result]uint64, len(s.results)+1)
 	for k, n := range s.results {
 		results[k] = n
 	}

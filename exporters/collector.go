@@ -117,11 +117,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 // collectSource sends the metrics of one source.
 func (c *Collector) collectSource(ch chan<- prometheus.Metric, s estimator.SourceEstimate) {
+	kind := string(s.Kind)
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{s.Name, s.Kind}, labels...)...)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, append([]string{s.Name, kind}, labels...)...)
 	}
-	ch <- prometheus.MustNewConstMetric(c.srcInfo, prometheus.GaugeValue, 1, s.Name, s.Kind, s.Address)
-	gauge(c.srcStatus, 1, s.Status)
+	ch <- prometheus.MustNewConstMetric(c.srcInfo, prometheus.GaugeValue, 1, s.Name, kind, s.Address)
+	gauge(c.srcStatus, 1, string(s.Status))
 	gauge(c.srcReachable, boolValue(s.Reachable))
 	gauge(c.srcSelected, boolValue(s.Selected))
 	if s.ErrorBound != estimator.UnknownBound {
@@ -135,7 +136,7 @@ func (c *Collector) collectSource(ch chan<- prometheus.Metric, s estimator.Sourc
 		gauge(c.srcStratum, float64(s.Stratum))
 		gauge(c.srcLast, unixSeconds(s.LastSample))
 	}
-	results := []string{estimator.ResultOK}
+	results := []estimator.Result{estimator.ResultOK}
 	for r := range s.Results {
 		if r == estimator.ResultOK {
 			continue
@@ -144,7 +145,7 @@ func (c *Collector) collectSource(ch chan<- prometheus.Metric, s estimator.Sourc
 	}
 	slices.Sort(results)
 	for _, r := range results {
-		ch <- prometheus.MustNewConstMetric(c.srcSamples, prometheus.CounterValue, float64(s.Results[r]), s.Name, s.Kind, r)
+		ch <- prometheus.MustNewConstMetric(c.srcSamples, prometheus.CounterValue, float64(s.Results[r]), s.Name, kind, string(r))
 	}
 	c.collectAuth(ch, s)
 }
@@ -152,13 +153,13 @@ func (c *Collector) collectSource(ch chan<- prometheus.Metric, s estimator.Sourc
 // collectAuth sends how a source is authenticated and, if it is, its
 // authentication counters.
 func (c *Collector) collectAuth(ch chan<- prometheus.Metric, s estimator.SourceEstimate) {
-	mode := AuthenticationOf(s.SourceInfo)
-	ch <- prometheus.MustNewConstMetric(c.srcAuthenticated, prometheus.GaugeValue, boolValue(mode != estimator.AuthNone), s.Name, s.Kind, mode)
+	mode, kind := AuthenticationOf(s.SourceInfo), string(s.Kind)
+	ch <- prometheus.MustNewConstMetric(c.srcAuthenticated, prometheus.GaugeValue, boolValue(mode != estimator.AuthNone), s.Name, kind, mode)
 	if mode == estimator.AuthNone {
 		return
 	}
 	counter := func(d *prometheus.Desc, v uint64) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), s.Name, s.Kind)
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), s.Name, kind)
 	}
 	counter(c.srcBadMACs, s.Auth.BadMACs)
 	counter(c.srcNAKs, s.Auth.NAKs)
@@ -168,7 +169,7 @@ func (c *Collector) collectAuth(ch chan<- prometheus.Metric, s estimator.SourceE
 	counter(c.srcKeyExchanges, s.Auth.KeyExchanges)
 	counter(c.srcKEFailures, s.Auth.KEFailures)
 	counter(c.srcCookieRefreshes, s.Auth.CookieRefreshes)
-	ch <- prometheus.MustNewConstMetric(c.srcCookies, prometheus.GaugeValue, float64(s.Auth.Cookies), s.Name, s.Kind)
+	ch <- prometheus.MustNewConstMetric(c.srcCookies, prometheus.GaugeValue, float64(s.Auth.Cookies), s.Name, kind)
 }
 
 // collectBoundParts sends the parts of the error bound.

@@ -35,13 +35,13 @@ func testEstimate() estimator.Estimate {
 				SourceInfo: estimator.SourceInfo{Name: "a:123", Kind: estimator.KindNTP, Address: "192.0.2.1:123"},
 				Status:     estimator.SourceSelected, Selected: true, Reachable: true,
 				Offset: 1400 * time.Microsecond, ErrorBound: 400 * time.Microsecond, Delay: 500 * time.Microsecond,
-				Stratum: 2, LastSample: now.Add(-time.Second), Results: map[string]uint64{"ok": 10, "timeout": 1},
+				Stratum: 2, LastSample: now.Add(-time.Second), Results: map[estimator.Result]uint64{"ok": 10, "timeout": 1},
 				Reach: 0o377, Poll: 64 * time.Second, Leap: estimator.LeapInsert, ReferenceID: 0xc0000201,
 			},
 			{
 				SourceInfo: estimator.SourceInfo{Name: "b:123", Kind: estimator.KindNTP, Address: "192.0.2.2:123"},
 				Status:     estimator.SourceUnreachable, ErrorBound: estimator.UnknownBound,
-				Results: map[string]uint64{"timeout": 8},
+				Results: map[estimator.Result]uint64{"timeout": 8},
 			},
 		},
 	}

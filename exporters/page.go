@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"github.com/clockwatch/clockwatch/estimator"
 	"html/template"
 	"io/fs"
 	"math"
@@ -124,15 +125,16 @@ type sourceRow struct {
 }
 
 // stateDescriptions explain each state of the estimate.
-var stateDescriptions = map[string]string{
-	"synchronized":   "A majority of sources agrees and has answered recently.",
-	"holdover":       "Every source went quiet: the estimate is carried forward with the drift, and the bound grows.",
-	"unsynchronized": "No majority of sources agrees, nothing has been measured yet, or holdover lasted too long.",
+var stateDescriptions = map[estimator.Status]string{
+	estimator.StatusSynchronized:   "A majority of sources agrees and has answered recently.",
+	estimator.StatusHoldover:       "Every source went quiet: the estimate is carried forward with the drift, and the bound grows.",
+	estimator.StatusUnsynchronized: "No majority of sources agrees, nothing has been measured yet, or holdover lasted too long.",
 }
 
 // sourceMarkers are chronyc's marks for each source status.
-var sourceMarkers = map[string]string{
-	"selected": "*", "candidate": "-", "falseticker": "x", "unreachable": "?", "kod": "!", "init": "?",
+var sourceMarkers = map[estimator.SourceStatus]string{
+	estimator.SourceSelected: "*", estimator.SourceCandidate: "-", estimator.SourceFalseticker: "x",
+	estimator.SourceUnreachable: "?", estimator.SourceKoD: "!", estimator.SourceInit: "?",
 }
 
 // page serves the live page.

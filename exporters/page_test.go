@@ -153,7 +153,7 @@ func TestPageEscapesSources(t *testing.T) {
 	e := testEstimate()
 	for _, name := range hostile {
 		src := e.Sources[0]
-		src.Name, src.Address, src.Reason, src.Timestamping, src.Status = name, name, name, name, name
+		src.Name, src.Address, src.Reason, src.Timestamping, src.Status = name, name, name, name, estimator.SourceStatus(name)
 		e.Sources = append(e.Sources, src)
 	}
 	doc, err := html.Parse(getPage(t, e, nil).Body)

@@ -20,9 +20,9 @@ type Status struct {
 	Sources           []Source  `json:"sources"`
 
 	// State is "synchronized", "holdover" or "unsynchronized".
-	State         string     `json:"state"`
-	DriftBoundPPM float64    `json:"drift_bound_ppm"`
-	BoundParts    BoundParts `json:"bound_parts"`
+	State         estimator.Status `json:"state"`
+	DriftBoundPPM float64          `json:"drift_bound_ppm"`
+	BoundParts    BoundParts       `json:"bound_parts"`
 	// OffsetInterval is where the sources agree the true offset lies;
 	// absent while nothing is known.
 	OffsetInterval *OffsetInterval `json:"offset_interval,omitempty"`
@@ -54,23 +54,23 @@ type Step struct {
 
 // Source is one source in Status.
 type Source struct {
-	Name              string     `json:"name"`
-	Kind              string     `json:"kind"`
-	Address           string     `json:"address"`
-	Reachable         bool       `json:"reachable"`
-	Selected          bool       `json:"selected"`
-	OffsetSeconds     float64    `json:"offset_seconds"`
-	DelaySeconds      float64    `json:"delay_seconds"`
-	ErrorBoundSeconds float64    `json:"error_bound_seconds"`
-	Stratum           uint8      `json:"stratum"`
-	LastSample        *time.Time `json:"last_sample"`
-	Status            string     `json:"status"`
+	Name              string                 `json:"name"`
+	Kind              estimator.Kind         `json:"kind"`
+	Address           string                 `json:"address"`
+	Reachable         bool                   `json:"reachable"`
+	Selected          bool                   `json:"selected"`
+	OffsetSeconds     float64                `json:"offset_seconds"`
+	DelaySeconds      float64                `json:"delay_seconds"`
+	ErrorBoundSeconds float64                `json:"error_bound_seconds"`
+	Stratum           uint8                  `json:"stratum"`
+	LastSample        *time.Time             `json:"last_sample"`
+	Status            estimator.SourceStatus `json:"status"`
 
-	LastOffsetSeconds float64           `json:"last_offset_seconds"`
-	BoundParts        BoundParts        `json:"bound_parts"`
-	Timestamping      string            `json:"timestamping,omitempty"`
-	Results           map[string]uint64 `json:"results"`
-	Reason            string            `json:"reason,omitempty"`
+	LastOffsetSeconds float64                     `json:"last_offset_seconds"`
+	BoundParts        BoundParts                  `json:"bound_parts"`
+	Timestamping      string                      `json:"timestamping,omitempty"`
+	Results           map[estimator.Result]uint64 `json:"results"`
+	Reason            string                      `json:"reason,omitempty"`
 
 	// PollSeconds is the time between polls of the source (chronyc
 	// sources' Poll, in seconds rather than its log2); 0 before it said.

@@ -22,10 +22,10 @@ const (
 // Results of an authenticated query that produced no sample. They label
 // clockwatch_source_samples_total{result} like the others.
 const (
-	ResultBadMAC    = "bad_mac"       // a reply echoed our request but failed authentication: tampered, forged or keyed differently
-	ResultNTSNAK    = "nts_nak"       // the NTS server refused our cookie (kiss code NTSN): the next poll re-keys
-	ResultKEFailed  = "nts_ke_failed" // the NTS key exchange failed (TLS, certificate, refused)
-	ResultCryptoNAK = "crypto_nak"    // the server does not know our symmetric key
+	ResultBadMAC    estimator.Result = "bad_mac"       // a reply echoed our request but failed authentication: tampered, forged or keyed differently
+	ResultNTSNAK    estimator.Result = "nts_nak"       // the NTS server refused our cookie (kiss code NTSN): the next poll re-keys
+	ResultKEFailed  estimator.Result = "nts_ke_failed" // the NTS key exchange failed (TLS, certificate, refused)
+	ResultCryptoNAK estimator.Result = "crypto_nak"    // the server does not know our symmetric key
 )
 
 // Authenticator authenticates the exchanges of one source: it secures each
@@ -123,7 +123,7 @@ func (a *SymmetricKey) Stats() estimator.AuthCounters {
 }
 
 // authResult classifies a reply that failed authentication.
-func authResult(err error) string {
+func authResult(err error) estimator.Result {
 	switch {
 	case errors.Is(err, nts.ErrNAK):
 		return ResultNTSNAK

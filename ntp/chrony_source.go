@@ -16,7 +16,7 @@ import (
 
 // ResultDown is the result of a poll of a local daemon that did not
 // answer: not running, restarting, or listening elsewhere.
-const ResultDown = "down"
+const ResultDown estimator.Result = "down"
 
 // chronyLeapUnsynchronised is chronyd's leap status while it has no
 // estimate of true time.

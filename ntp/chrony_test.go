@@ -84,7 +84,7 @@ func TestChronySourcePoll(t *testing.T) {
 		// shift is how far the local clock is ahead of the system clock,
 		// which chronyd steers.
 		shift  time.Duration
-		result string
+		result estimator.Result
 		offset time.Duration
 		bound  time.Duration // chronyd's own: root delay/2 + root dispersion
 	}{

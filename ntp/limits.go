@@ -2,6 +2,7 @@ package ntp
 
 import (
 	"fmt"
+	"github.com/clockwatch/clockwatch/estimator"
 	"math"
 	"time"
 )
@@ -9,9 +10,9 @@ import (
 // Results of a reply rejected by the sanity limits. They label the metric
 // clockwatch_source_samples_total{result} like the other results.
 const (
-	ResultMaxDelay     = "max_delay"     // round trip longer than Limits.MaxDelay
-	ResultMaxDistance  = "max_distance"  // root distance beyond Limits.MaxDistance
-	ResultBadPrecision = "bad_precision" // claimed precision coarser than Limits.MaxDelay
+	ResultMaxDelay     estimator.Result = "max_delay"     // round trip longer than Limits.MaxDelay
+	ResultMaxDistance  estimator.Result = "max_distance"  // root distance beyond Limits.MaxDistance
+	ResultBadPrecision estimator.Result = "bad_precision" // claimed precision coarser than Limits.MaxDelay
 )
 
 // Defaults of Limits: chrony's maxdelay and maxdistance.

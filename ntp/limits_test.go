@@ -17,7 +17,7 @@ import (
 var badReplies = []struct {
 	name   string
 	mutate func(reply []byte, rx time.Time)
-	result string
+	result estimator.Result
 }{
 	// Before: a 136-year delay and a 58-year (1.8e9 s) offset, selected.
 	{"era-wrapped 136-year delay", func(b []byte, _ time.Time) { eraWrapped(b) }, ResultNegativeDelay},

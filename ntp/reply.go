@@ -13,14 +13,14 @@ import (
 // Results of a query that produced no sample. They label the metric
 // clockwatch_source_samples_total{result}.
 const (
-	ResultTimeout        = "timeout"        // no reply before the deadline
-	ResultNetworkError   = "network_error"  // the request could not be sent
-	ResultMalformed      = "malformed"      // short or garbage packet, wrong mode or version
-	ResultBadOrigin      = "bad_origin"     // origin timestamp is not ours: spoofed or stale
-	ResultKoD            = "kod"            // kiss-o'-death
-	ResultUnsynchronized = "unsynchronized" // leap indicator 3, stratum ≥ 16, huge dispersion
-	ResultZeroTransmit   = "zero_transmit"  // server sent no transmit timestamp
-	ResultNegativeDelay  = "negative_delay" // impossible round trip
+	ResultTimeout        estimator.Result = "timeout"        // no reply before the deadline
+	ResultNetworkError   estimator.Result = "network_error"  // the request could not be sent
+	ResultMalformed      estimator.Result = "malformed"      // short or garbage packet, wrong mode or version
+	ResultBadOrigin      estimator.Result = "bad_origin"     // origin timestamp is not ours: spoofed or stale
+	ResultKoD            estimator.Result = "kod"            // kiss-o'-death
+	ResultUnsynchronized estimator.Result = "unsynchronized" // leap indicator 3, stratum ≥ 16, huge dispersion
+	ResultZeroTransmit   estimator.Result = "zero_transmit"  // server sent no transmit timestamp
+	ResultNegativeDelay  estimator.Result = "negative_delay" // impossible round trip
 )
 
 // Kiss codes that change how a source polls (RFC 5905 section 7.4).
@@ -40,7 +40,7 @@ const (
 
 // RejectError is a reply that must not be used; Result classifies it.
 type RejectError struct {
-	Result string
+	Result estimator.Result
 	// Kiss is the kiss code of a kiss-o'-death, e.g. "RATE".
 	Kiss string
 	Err  error
@@ -50,7 +50,7 @@ func (e *RejectError) Error() string { return e.Err.Error() }
 
 func (e *RejectError) Unwrap() error { return e.Err }
 
-func reject(result, format string, args ...any) *RejectError {
+func reject(result estimator.Result, format string, args ...any) *RejectError {
 	return &RejectError{Result: result, Err: fmt.Errorf(format, args...)}
 }
 
@@ -211,7 +211,7 @@ func IsKoD(err error) (string, bool) {
 }
 
 // ResultOf classifies any error of a query for the samples metric.
-func ResultOf(err error) string {
+func ResultOf(err error) estimator.Result {
 	var r *RejectError
 	if errors.As(err, &r) {
 		return r.Result

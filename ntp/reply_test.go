@@ -94,7 +94,7 @@ func TestSampleRejectsBadReplies(t *testing.T) {
 	tests := []struct {
 		name   string
 		reply  []byte
-		result string
+		result estimator.Result
 		kiss   string
 	}{
 		{"empty", nil, ResultMalformed, ""},
@@ -158,7 +158,7 @@ func TestSampleWithinLimits(t *testing.T) {
 		name   string
 		reply  []byte
 		limits Limits
-		result string // empty: accepted
+		result estimator.Result // empty: accepted
 	}{
 		{"a 2.9 s delay", set(func(b []byte) { putTime(b[40:48], testT1.Add(-2900*time.Millisecond)) }), Limits{}, ""},
 		{"precision 2^1 s", set(func(b []byte) { b[3] = 1 }), Limits{}, ""},

@@ -132,14 +132,14 @@ type Source struct {
 // literals in brackets), named by its HOST:PORT. kind is estimator.KindNTP
 // for upstream servers or estimator.KindPeer for other agents. A nil
 // logger discards.
-func NewSource(server, kind string, cfg PollConfig, client *Client, logger *slog.Logger) (*Source, error) {
+func NewSource(server string, kind estimator.Kind, cfg PollConfig, client *Client, logger *slog.Logger) (*Source, error) {
 	return NewNamedSource("", server, kind, cfg, client, logger)
 }
 
 // NewNamedSource is NewSource with a name for the status, the metrics and
 // the log that differs from the server's address ("" names it by its
 // HOST:PORT, as NewSource does); the address stays in Info().Address.
-func NewNamedSource(name, server, kind string, cfg PollConfig, client *Client, logger *slog.Logger) (*Source, error) {
+func NewNamedSource(name, server string, kind estimator.Kind, cfg PollConfig, client *Client, logger *slog.Logger) (*Source, error) {
 	host, port, err := SplitHostPort(server)
 	if err != nil {
 		return nil, err

@@ -20,9 +20,9 @@ import (
 
 // Results of a PTP client poll that gave no sample, as metric labels.
 const (
-	ResultNoGrandmaster = "no_grandmaster" // nothing PTP answers at the address
-	ResultTimeout       = "timeout"        // the grandmaster stopped answering mid-exchange
-	ResultNegativeDelay = "negative_delay" // timestamps that cannot all be right
+	ResultNoGrandmaster estimator.Result = "no_grandmaster" // nothing PTP answers at the address
+	ResultTimeout       estimator.Result = "timeout"        // the grandmaster stopped answering mid-exchange
+	ResultNegativeDelay estimator.Result = "negative_delay" // timestamps that cannot all be right
 )
 
 // ClientConfig configures a ClientSource. Zero fields take the defaults.

@@ -56,7 +56,7 @@ func TestClientSource(t *testing.T) {
 		name       string
 		multicast  *fakeGM
 		unicast    *fakeGM
-		wantResult string
+		wantResult estimator.Result
 		wantErr    string
 	}{
 		{name: "multicast grandmaster", multicast: multicastGM(), wantResult: estimator.ResultOK},

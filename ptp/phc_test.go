@@ -37,7 +37,7 @@ func TestPHCSource(t *testing.T) {
 		open    error
 		reading PHCReading
 		readErr error
-		result  string
+		result  estimator.Result
 		offset  time.Duration
 		// shift is how far the local clock reads ahead of the system clock.
 		shift time.Duration

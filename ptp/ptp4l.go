@@ -18,10 +18,10 @@ const DefaultPtp4lSocket = protocol.PTP4lSock
 
 // Results of a ptp4l poll that gave no sample, as metric labels.
 const (
-	ResultDown     = "down"      // ptp4l's socket does not answer: not running or restarting
-	ResultNoMaster = "no_master" // ptp4l runs but follows no grandmaster
-	ResultStale    = "stale"     // ptp4l has had no Sync for a while
-	ResultNoPHC    = "no_phc"    // hardware timestamps, but the PHC cannot be read
+	ResultDown     estimator.Result = "down"      // ptp4l's socket does not answer: not running or restarting
+	ResultNoMaster estimator.Result = "no_master" // ptp4l runs but follows no grandmaster
+	ResultStale    estimator.Result = "stale"     // ptp4l has had no Sync for a while
+	ResultNoPHC    estimator.Result = "no_phc"    // hardware timestamps, but the PHC cannot be read
 )
 
 // Ptp4lConfig configures a Ptp4lSource. Zero fields take the defaults.

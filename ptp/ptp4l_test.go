@@ -97,26 +97,26 @@ func TestPtp4lSourceResults(t *testing.T) {
 		name     string
 		polls    []fakePoll
 		phc      PHC
-		want     []string
+		want     []estimator.Result
 		warnings int
 	}{
 		{name: "ptp4l down is one warning, not a storm", polls: []fakePoll{down, down, down, down},
-			want: []string{ResultDown, ResultDown, ResultDown, ResultDown}, warnings: 1},
+			want: []estimator.Result{ResultDown, ResultDown, ResultDown, ResultDown}, warnings: 1},
 		{name: "restart: down then up again", polls: []fakePoll{
 			{status: slaveStatus(1, 100, protocol.TimestampingSoftware)}, down,
 			{status: slaveStatus(3, 120, protocol.TimestampingSoftware)}},
-			want: []string{estimator.ResultOK, ResultDown, estimator.ResultOK}, warnings: 1},
+			want: []estimator.Result{estimator.ResultOK, ResultDown, estimator.ResultOK}, warnings: 1},
 		{name: "listening: no master", polls: []fakePoll{{status: func() Ptp4lStatus {
 			s := slaveStatus(1, 0, protocol.TimestampingSoftware)
 			s.Ports[0].State = protocol.PortStateListening
 			return s
-		}()}}, want: []string{ResultNoMaster}, warnings: 1},
+		}()}}, want: []estimator.Result{ResultNoMaster}, warnings: 1},
 		{name: "no new Sync: nothing, then stale", polls: []fakePoll{
 			{status: slaveStatus(1, 100, protocol.TimestampingSoftware)}},
-			want:     []string{estimator.ResultOK, "", "", "", "", "", "", "", "", ResultStale},
+			want:     []estimator.Result{estimator.ResultOK, "", "", "", "", "", "", "", "", ResultStale},
 			warnings: 1},
 		{name: "hardware timestamps without a PHC", polls: []fakePoll{{status: slaveStatus(1, 0, protocol.TimestampingHardware)}},
-			want: []string{ResultNoPHC}, warnings: 1},
+			want: []estimator.Result{ResultNoPHC}, warnings: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

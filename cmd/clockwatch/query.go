@@ -133,7 +133,7 @@ func printQuery(out io.Writer, e estimator.Estimate) {
 	}
 }
 
-func total(results map[string]uint64) uint64 {
+func total(results map[estimator.Result]uint64) uint64 {
 	var n uint64
 	for _, v := range results {
 		n += v

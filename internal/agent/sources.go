@@ -34,7 +34,7 @@ func newSourceMaker(clock Clock, limits ntp.Limits, auth *sourceAuth, logger *sl
 // the current sample, each authenticated as configured.
 func (m *sourceMaker) sources(cfg Config, peers []netip.AddrPort) ([]Source, error) {
 	var out []Source
-	add := func(server, kind string, authenticate func(*ntp.Source) error) error {
+	add := func(server string, kind estimator.Kind, authenticate func(*ntp.Source) error) error {
 		s, err := ntp.NewNamedSource(cfg.ServerNames[server], server, kind, ntp.PollConfig{Interval: cfg.PollInterval}, m.client, m.logger)
 		if err == nil {
 			err = authenticate(s)

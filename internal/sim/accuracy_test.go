@@ -132,7 +132,7 @@ func TestHoldoverGrowsBoundWithDriftThenUnsynchronizes(t *testing.T) {
 		Outages: []Window{{From: 10 * time.Minute, To: time.Hour}},
 	}
 	var last Point
-	statuses := map[string]bool{}
+	statuses := map[estimator.Status]bool{}
 	score, err := Run(sc, 1, func(p Point) {
 		out := p.At - 10*time.Minute - time.Second
 		if out > 0 {

@@ -28,7 +28,7 @@ type DisciplinedPoint struct {
 	Truth time.Duration
 	// Offset, Bound and Status are the estimate's.
 	Offset, Bound time.Duration
-	Status        string
+	Status        estimator.Status
 	// Frequency is the kernel's frequency correction in force, Kernel
 	// what the discipline last told the kernel about synchronization.
 	Frequency float64

@@ -14,7 +14,7 @@ import (
 // source's goroutine sets it, metrics collectors read it.
 type Tracker struct {
 	mu     sync.Mutex
-	state  string
+	state  estimator.Result
 	logger *slog.Logger
 	what   string
 }
@@ -26,7 +26,7 @@ func New(logger *slog.Logger, what string) *Tracker {
 
 // Set moves the source to state. A nil err means the source works (it is
 // "up"); otherwise err says why it is in state. Only a change is logged.
-func (t *Tracker) Set(state string, err error) {
+func (t *Tracker) Set(state estimator.Result, err error) {
 	t.mu.Lock()
 	old := t.state
 	t.state = state
@@ -38,11 +38,11 @@ func (t *Tracker) Set(state string, err error) {
 		t.logger.Info(t.what+" up", "was", old)
 		return
 	}
-	t.logger.Warn(t.what+" "+state, "was", old, "err", err)
+	t.logger.Warn(t.what+" "+string(state), "was", old, "err", err)
 }
 
 // Get returns the state; empty before the first poll.
-func (t *Tracker) Get() string {
+func (t *Tracker) Get() estimator.Result {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.state
@@ -50,7 +50,7 @@ func (t *Tracker) Get() string {
 
 // Fail sets state with its reason and returns the observation of a poll of
 // source that produced no sample.
-func (t *Tracker) Fail(source, state string, err error) estimator.Observation {
+func (t *Tracker) Fail(source string, state estimator.Result, err error) estimator.Observation {
 	t.Set(state, err)
 	return estimator.Observation{Source: source, Result: state, Err: err}
 }

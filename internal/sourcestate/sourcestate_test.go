@@ -3,6 +3,7 @@ package sourcestate
 import (
 	"bytes"
 	"errors"
+	"github.com/clockwatch/clockwatch/estimator"
 	"log/slog"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ func TestTrackerLogsChangesOnce(t *testing.T) {
 	tr := New(slog.New(slog.NewTextHandler(&logs, nil)), "test source")
 	down := errors.New("connection refused")
 	steps := []struct {
-		state string
+		state estimator.Result
 		err   error
 	}{
 		{"down", down}, {"down", down}, {"down", down}, {"ok", nil}, {"ok", nil}, {"stale", errors.New("old")},
