@@ -3,6 +3,8 @@ package estimator
 import (
 	"math"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/saturate"
 )
 
 // UnknownBound is the error bound reported when nothing is known about the
@@ -143,16 +145,8 @@ func (e Estimate) At(t time.Time) Estimate {
 	e.Offset += shift
 	e.OffsetMin += shift - growth
 	e.OffsetMax += shift + growth
-	e.ErrorBound = addSaturating(e.ErrorBound, growth)
-	e.BoundParts.DriftGrowth = addSaturating(e.BoundParts.DriftGrowth, growth)
+	e.ErrorBound = saturate.Add(e.ErrorBound, growth)
+	e.BoundParts.DriftGrowth = saturate.Add(e.BoundParts.DriftGrowth, growth)
 	e.Time = t
 	return e
-}
-
-// addSaturating adds two non-negative durations without overflowing.
-func addSaturating(a, b time.Duration) time.Duration {
-	if a > UnknownBound-b {
-		return UnknownBound
-	}
-	return a + b
 }

@@ -1,6 +1,10 @@
 package estimator
 
-import "time"
+import (
+	"time"
+
+	"github.com/clockwatch/clockwatch/internal/saturate"
+)
 
 // StepEvent is a step of the offset the estimator detected: the local clock
 // or the reference jumped further than the bound allowed.
@@ -52,7 +56,7 @@ func (t *transition) stepped(after Estimate) (time.Duration, bool) {
 	}
 	before := t.before.At(after.Time)
 	gap := (after.Offset - before.Offset).Abs()
-	if gap <= addSaturating(before.ErrorBound, after.ErrorBound) {
+	if gap <= saturate.Add(before.ErrorBound, after.ErrorBound) {
 		return 0, false
 	}
 	return after.Offset - before.Offset, true

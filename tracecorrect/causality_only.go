@@ -1,6 +1,9 @@
 package tracecorrect
 
-import "go.opentelemetry.io/collector/pdata/ptrace"
+import (
+	"github.com/clockwatch/clockwatch/internal/saturate"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
 
 // AdjustCausalityOnly is the baseline: the clock-skew adjuster Jaeger
 // describes, which looks at causality alone. It walks each trace from its
@@ -58,7 +61,7 @@ func (v *traceView) adjustCausalityOnly(hostNames []string) int {
 		if !f.first && (s.host != f.host || hostNames[v.hosts[s.host]] == "") {
 			f.skew, f.host = jaegerSkew(&v.spans[s.parent], s), s.host
 		}
-		s.cstart, s.cend = addSat(s.start, f.skew), addSat(s.end, f.skew)
+		s.cstart, s.cend = saturate.Add(s.start, f.skew), saturate.Add(s.end, f.skew)
 		if f.skew != 0 {
 			moveSpan(s.span, f.skew)
 			moved++
@@ -95,28 +98,28 @@ func (v *traceView) childLists() (first, children []int32) {
 
 // jaegerSkew is the skew of child against its adjusted parent.
 func jaegerSkew(parent, child *traceSpan) int64 {
-	pDur, cDur := subSat(parent.cend, parent.cstart), subSat(child.end, child.start)
+	pDur, cDur := saturate.Sub(parent.cend, parent.cstart), saturate.Sub(child.end, child.start)
 	if cDur > pDur {
 		if child.start < parent.cstart {
-			return subSat(parent.cstart, child.start)
+			return saturate.Sub(parent.cstart, child.start)
 		}
 		return 0
 	}
 	if child.start >= parent.cstart && child.end <= parent.cend {
 		return 0
 	}
-	latency := subSat(pDur, cDur) / 2
-	return subSat(addSat(parent.cstart, latency), child.start)
+	latency := saturate.Sub(pDur, cDur) / 2
+	return saturate.Sub(saturate.Add(parent.cstart, latency), child.start)
 }
 
 // moveSpan adds skew to every time of the span and records it.
 func moveSpan(span ptrace.Span, skew int64) {
-	span.SetStartTimestamp(timestamp(addSat(nanos(span.StartTimestamp()), skew)))
-	span.SetEndTimestamp(timestamp(addSat(nanos(span.EndTimestamp()), skew)))
+	span.SetStartTimestamp(timestamp(saturate.Add(nanos(span.StartTimestamp()), skew)))
+	span.SetEndTimestamp(timestamp(saturate.Add(nanos(span.EndTimestamp()), skew)))
 	events := span.Events()
 	for i := range events.Len() {
 		ev := events.At(i)
-		ev.SetTimestamp(timestamp(addSat(nanos(ev.Timestamp()), skew)))
+		ev.SetTimestamp(timestamp(saturate.Add(nanos(ev.Timestamp()), skew)))
 	}
 	annotate(span, skew, skew, CorrectionSourceBaseline)
 }

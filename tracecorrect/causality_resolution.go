@@ -1,6 +1,10 @@
 package tracecorrect
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/clockwatch/clockwatch/internal/saturate"
+)
 
 // limitRange clamps constraint limits so that sums of a few never overflow.
 const limitRange = 1 << 60
@@ -21,10 +25,10 @@ func (tc *traceCorrection) buildConstraints() {
 			continue
 		}
 		// c.cstart + shift[c] ≥ p.cstart + shift[p]
-		tc.addConstraint(p.host, c.host, subSat(c.cstart, p.cstart), false)
+		tc.addConstraint(p.host, c.host, saturate.Sub(c.cstart, p.cstart), false)
 		if mustEndWithin(p.kind, c.kind) {
 			// c.cend + shift[c] ≤ p.cend + shift[p]
-			tc.addConstraint(c.host, p.host, subSat(p.cend, c.cend), true)
+			tc.addConstraint(c.host, p.host, saturate.Sub(p.cend, c.cend), true)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package tracecorrect
 import (
 	"math"
 	"slices"
+
+	"github.com/clockwatch/clockwatch/internal/saturate"
 )
 
 // placeUnmeasured picks the preferred shift of each unmeasured host from
@@ -59,10 +61,10 @@ func (tc *traceCorrection) placeNeighbours() bool {
 	for _, c := range tc.cons {
 		switch {
 		case tc.placed[c.u] && !tc.placed[c.v]: // shift[v] ≥ shift[u] − limit
-			tc.lo[c.v] = max(tc.lo[c.v], subSat(tc.prefer[c.u], c.limit))
+			tc.lo[c.v] = max(tc.lo[c.v], saturate.Sub(tc.prefer[c.u], c.limit))
 			touched = true
 		case tc.placed[c.v] && !tc.placed[c.u]: // shift[u] ≤ shift[v] + limit
-			tc.hi[c.u] = min(tc.hi[c.u], addSat(tc.prefer[c.v], c.limit))
+			tc.hi[c.u] = min(tc.hi[c.u], saturate.Add(tc.prefer[c.v], c.limit))
 			touched = true
 		}
 	}

@@ -1,6 +1,10 @@
 package tracecorrect
 
-import "math"
+import (
+	"math"
+
+	"github.com/clockwatch/clockwatch/internal/saturate"
+)
 
 // shiftConstraint requires shift[u] − shift[v] ≤ limit.
 type shiftConstraint struct {
@@ -55,7 +59,7 @@ func (p *shiftProblem) solve() (shifts []int64, ok bool) {
 // satisfied reports whether x meets every constraint and bound.
 func (p *shiftProblem) satisfied(x []int64) bool {
 	for _, c := range p.cons {
-		if subSat(x[c.u], x[c.v]) > c.limit {
+		if saturate.Sub(x[c.u], x[c.v]) > c.limit {
 			return false
 		}
 	}
@@ -76,7 +80,7 @@ func (p *shiftProblem) feasiblePoint() ([]int64, bool) {
 	for range n + 2 {
 		changed := false
 		relax := func(from, to int, w int64) {
-			if d := addSat(dist[from], w); d < dist[to] {
+			if d := saturate.Add(dist[from], w); d < dist[to] {
 				dist[to] = d
 				changed = true
 			}
@@ -93,7 +97,7 @@ func (p *shiftProblem) feasiblePoint() ([]int64, bool) {
 		if !changed {
 			x := make([]int64, n)
 			for i := range x {
-				x[i] = subSat(dist[i], dist[n])
+				x[i] = saturate.Sub(dist[i], dist[n])
 			}
 			return x, p.satisfied(x)
 		}
@@ -198,14 +202,14 @@ func (p *shiftProblem) repair(x []int64, up bool) ([]int64, bool) {
 	for range len(x) + 1 {
 		changed := false
 		for _, c := range p.cons {
-			if subSat(x[c.u], x[c.v]) <= c.limit {
+			if saturate.Sub(x[c.u], x[c.v]) <= c.limit {
 				continue
 			}
 			changed = true
 			if up {
-				x[c.v] = subSat(x[c.u], c.limit)
+				x[c.v] = saturate.Sub(x[c.u], c.limit)
 			} else {
-				x[c.u] = addSat(x[c.v], c.limit)
+				x[c.u] = saturate.Add(x[c.v], c.limit)
 			}
 		}
 		if !changed {

@@ -69,23 +69,3 @@ func TestShiftProblemSolve(t *testing.T) {
 		})
 	}
 }
-
-func TestSaturatingArithmetic(t *testing.T) {
-	const maxI, minI = int64(^uint64(0) >> 1), -int64(^uint64(0)>>1) - 1
-	tests := []struct {
-		name      string
-		got, want int64
-	}{
-		{"add overflow", addSat(maxI, 1), maxI},
-		{"add underflow", addSat(minI, -1), minI},
-		{"add plain", addSat(2, -3), -1},
-		{"sub overflow", subSat(maxI, -1), maxI},
-		{"sub of min", subSat(0, minI), maxI},
-		{"sub underflow", subSat(minI, 1), minI},
-	}
-	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("%s: %d, want %d", tt.name, tt.got, tt.want)
-		}
-	}
-}

@@ -1,6 +1,10 @@
 package tracecorrect
 
-import "math"
+import (
+	"math"
+
+	"github.com/clockwatch/clockwatch/internal/saturate"
+)
 
 // centeringSweeps caps the passes of coordinate descent in centerRPCs.
 const centeringSweeps = 100
@@ -32,7 +36,7 @@ func (tc *traceCorrection) buildRPCTerms() {
 			continue
 		}
 		// Differences first: times near 2^60 ns have no nanoseconds left as floats.
-		startGap, endGap := float64(subSat(c.cstart, p.cstart)), float64(subSat(p.cend, c.cend))
+		startGap, endGap := float64(saturate.Sub(c.cstart, p.cstart)), float64(saturate.Sub(p.cend, c.cend))
 		centre := (endGap - startGap) / 2
 		slack := max(startGap+endGap, 1000)
 		weight := 12 / (slack * slack) // a uniform error over ±slack/2
@@ -106,10 +110,10 @@ func (tc *traceCorrection) window(h int32) (lo, hi int64) {
 	}
 	for _, c := range tc.cons {
 		if c.u == h {
-			hi = min(hi, addSat(tc.shift[c.v], c.limit))
+			hi = min(hi, saturate.Add(tc.shift[c.v], c.limit))
 		}
 		if c.v == h {
-			lo = max(lo, subSat(tc.shift[c.u], c.limit))
+			lo = max(lo, saturate.Sub(tc.shift[c.u], c.limit))
 		}
 	}
 	if lo > hi {

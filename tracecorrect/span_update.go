@@ -1,6 +1,10 @@
 package tracecorrect
 
-import "go.opentelemetry.io/collector/pdata/ptrace"
+import (
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/clockwatch/clockwatch/internal/saturate"
+)
 
 // writeBack applies the offsets and shifts to the spans themselves, with
 // their events, and records each change on the span.
@@ -10,8 +14,8 @@ func (tc *traceCorrection) writeBack() {
 		s := &v.spans[i]
 		hs := &tc.hosts[s.host]
 		shift := tc.shift[s.host]
-		s.cstart, s.cend = addSat(s.cstart, shift), addSat(s.cend, shift)
-		dStart, dEnd := subSat(s.cstart, s.start), subSat(s.cend, s.end)
+		s.cstart, s.cend = saturate.Add(s.cstart, shift), saturate.Add(s.cend, shift)
+		dStart, dEnd := saturate.Sub(s.cstart, s.start), saturate.Sub(s.cend, s.end)
 		source := correctionSource(hs.tl != nil, shift != 0)
 		if dStart == 0 && dEnd == 0 {
 			if hs.tl == nil {
@@ -37,7 +41,7 @@ func (tc *traceCorrection) moveEvents(span ptrace.Span, tl *timeline, shift int6
 		if tl != nil {
 			t = tc.correctTime(tl, t)
 		}
-		ev.SetTimestamp(timestamp(addSat(t, shift)))
+		ev.SetTimestamp(timestamp(saturate.Add(t, shift)))
 	}
 }
 

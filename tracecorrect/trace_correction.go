@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/saturate"
 )
 
 // hostState is what the correction of one trace knows about one of its hosts.
@@ -107,7 +109,7 @@ func (tc *traceCorrection) applyOffsets() {
 // correctTime subtracts the offset at host time t.
 func (tc *traceCorrection) correctTime(tl *timeline, t int64) int64 {
 	offset, _ := tl.lookup(t, tc.growth)
-	return subSat(t, offset)
+	return saturate.Sub(t, offset)
 }
 
 // summary returns what the correction did so far.
@@ -120,7 +122,7 @@ func (tc *traceCorrection) summary() Summary {
 // absDuration is |d| in nanoseconds, saturating.
 func absDuration(d int64) time.Duration {
 	if d < 0 {
-		d = subSat(0, d)
+		d = saturate.Sub(0, d)
 	}
 	return time.Duration(d)
 }
