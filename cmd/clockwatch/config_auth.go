@@ -52,12 +52,12 @@ type authFlags struct {
 // addAuthFlags registers the NTS and symmetric-key flags on cmd.
 func addAuthFlags(cmd *kingpin.CmdClause) *authFlags {
 	f := &authFlags{}
-	cmd.Flag("nts.server", fmt.Sprintf("NTS server (RFC 8915) to measure against, HOST or HOST:PORT of its key exchange (port %d by default); every exchange is authenticated, and a failed handshake or a reply that fails authentication is counted and never used. Repeatable; adds to nts.servers.", nts.DefaultKEPort)).PlaceHolder("HOST[:PORT]").StringsVar(&f.ntsServers)
-	cmd.Flag("nts.ca-file", "PEM file of the CA (or CAs) that signs the NTS servers' and peers' certificates, trusted instead of the system's roots. Overrides nts.ca-file.").PlaceHolder("FILE").StringVar(&f.caFile)
-	cmd.Flag("nts.required", "Use only authenticated sources (NTS or a symmetric key): the others stay visible with status unauthenticated but never count. Local sources (chronyd's socket, ptp4l's, a PHC) are exempt.").IsSetByUser(&f.requiredSet).BoolVar(&f.required)
+	cmd.Flag("nts.server", fmt.Sprintf("NTS (RFC 8915) server to measure, HOST[:PORT] of its key exchange (port %d by default); always authenticated. Repeatable.", nts.DefaultKEPort)).PlaceHolder("HOST[:PORT]").StringsVar(&f.ntsServers)
+	cmd.Flag("nts.ca-file", "PEM file of the CAs that sign the NTS servers' and peers' certificates, trusted instead of the system's roots.").PlaceHolder("FILE").StringVar(&f.caFile)
+	cmd.Flag("nts.required", "Use only authenticated sources (NTS or a symmetric key); local ones (chronyd, ptp4l, a PHC) are exempt.").IsSetByUser(&f.requiredSet).BoolVar(&f.required)
 	cmd.Flag("nts.peers", "Measure peers with NTS: the key exchange at each peer's host, port 4460 (the peers' --responder.nts.listen-address).").IsSetByUser(&f.peersSet).BoolVar(&f.peers)
 	cmd.Flag("nts.peers-server-name", "The name every peer's certificate holds, when peers share a fleet certificate; by default each peer's address must be in its certificate.").PlaceHolder("NAME").StringVar(&f.peersServerName)
-	cmd.Flag("keys.file", "Symmetric keys (RFC 8573 AES-CMAC) in chrony's key-file format (ID AES128 HEX:...); the responder answers requests signed with any of them. Overrides keys.file.").PlaceHolder("FILE").StringVar(&f.keysFile)
+	cmd.Flag("keys.file", "Symmetric keys (RFC 8573 AES-CMAC) in chrony's key-file format; the responder answers requests signed with any of them.").PlaceHolder("FILE").StringVar(&f.keysFile)
 	cmd.Flag("keys.ntp", "ID of the key in --keys.file that authenticates every --ntp.server (chrony's `server ... key ID`).").PlaceHolder("ID").IsSetByUser(&f.ntpKeySet).Uint32Var(&f.ntpKey)
 	cmd.Flag("keys.peers", "ID of the key in --keys.file that authenticates every peer.").PlaceHolder("ID").IsSetByUser(&f.peersKeySet).Uint32Var(&f.peersKey)
 	return f

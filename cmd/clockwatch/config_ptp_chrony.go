@@ -37,10 +37,10 @@ type ptpChronyFlags struct {
 // addPTPChronyFlags registers the PTP and chronyd source flags on cmd.
 func addPTPChronyFlags(cmd *kingpin.CmdClause) *ptpChronyFlags {
 	f := &ptpChronyFlags{}
-	cmd.Flag("ptp.ptp4l-socket", "Read the local ptp4l's offset from its grandmaster over this management socket (ptp4l's uds_address, e.g. "+ptp.DefaultPtp4lSocket+"). Overrides ptp.ptp4l-socket of the configuration file.").PlaceHolder("PATH").StringVar(&f.ptp4lSocket)
-	cmd.Flag("ptp.phc", "Measure against a PTP hardware clock of this host, by device (/dev/ptp0) or network interface (eth0). Overrides ptp.phc of the configuration file.").PlaceHolder("DEVICE|INTERFACE").StringVar(&f.phc)
-	cmd.Flag("ptp.server", "PTP grandmaster to measure directly (multicast if it sends there, unicast negotiation otherwise); the interface is the one of the route to it. Repeatable; adds to ptp.servers of the configuration file.").PlaceHolder("ADDRESS").StringsVar(&f.servers)
-	cmd.Flag("chrony.address", "Read the local chronyd's estimate and its sources over its command socket: udp://127.0.0.1:323 or unix:///run/chrony/chronyd.sock. Overrides chrony.address of the configuration file.").PlaceHolder("URL").StringVar(&f.chronyAddress)
+	cmd.Flag("ptp.ptp4l-socket", "Read the local ptp4l's offset over its management socket (its uds_address, e.g. "+ptp.DefaultPtp4lSocket+").").PlaceHolder("PATH").StringVar(&f.ptp4lSocket)
+	cmd.Flag("ptp.phc", "Measure against a PTP hardware clock of this host, by device (/dev/ptp0) or network interface (eth0).").PlaceHolder("DEVICE|INTERFACE").StringVar(&f.phc)
+	cmd.Flag("ptp.server", "PTP grandmaster to measure directly, over the interface of the route to it. Repeatable.").PlaceHolder("ADDRESS").StringsVar(&f.servers)
+	cmd.Flag("chrony.address", "Read the local chronyd's estimate over its command socket: udp://127.0.0.1:323 or unix:///run/chrony/chronyd.sock.").PlaceHolder("URL").StringVar(&f.chronyAddress)
 	return f
 }
 

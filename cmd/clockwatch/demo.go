@@ -30,12 +30,12 @@ type demoFlags struct {
 }
 
 func registerDemo(app *kingpin.Application, commands map[string]cli.Runner) {
-	cmd := app.Command("demo", "Run the agent against five simulated NTP servers on loopback (one of them a falseticker) whose true time is known, and print every second the true offset, the estimate and its error bound. Needs no network and no configuration; serves /metrics and the API while it runs; Ctrl-C ends it.")
+	cmd := app.Command("demo", "Run the agent against five simulated NTP servers on loopback whose true time is known; print truth, estimate and bound every second.")
 	f := &demoFlags{web: addWebFlags(cmd)}
 	cmd.Flag("duration", "Stop after this long (0: run until Ctrl-C).").Default("0s").DurationVar(&f.duration)
 	cmd.Flag("poll.interval", "Time between queries of each simulated server.").Default("1s").DurationVar(&f.poll)
 	cmd.Flag("seed", "Seed of the simulated network jitter.").Default("1").Uint64Var(&f.seed)
-	cmd.Flag("shm.path", "Publish the estimate to this shared-memory file, as `run` does (off by default in the demo).").PlaceHolder("FILE").StringVar(&f.shmPath)
+	cmd.Flag("shm.path", "Shared-memory file local services read bounded time from (logicaltime.OpenBounded), updated 10 times a second. Empty: none.").PlaceHolder("FILE").StringVar(&f.shmPath)
 	addClockBoundFlag(cmd, &f.clockBoundPath)
 	commands["demo"] = func(ctx context.Context, c *cli.Env) error { return runDemo(ctx, c, f) }
 }

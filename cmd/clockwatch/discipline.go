@@ -19,8 +19,8 @@ type disciplineFlags struct {
 // addDisciplineFlags registers the discipline flags on cmd.
 func addDisciplineFlags(cmd *kingpin.CmdClause) *disciplineFlags {
 	f := &disciplineFlags{}
-	cmd.Flag("discipline", "Steer the system clock from the estimate, as chronyd does: the reported offset becomes the residual offset. Needs CAP_SYS_TIME; refuses to start while chronyd, ntpd, ptp4l/phc2sys or systemd-timesyncd steer the clock. Off: measure only.").BoolVar(&f.enabled)
-	cmd.Flag("discipline.step-threshold", "With --discipline: step the clock only when it is certainly off by more than this, and only in the first 5 minutes after the first synchronized estimate (unless --discipline.allow-steps); smaller offsets are slewed.").Default(discipline.DefaultStepThreshold.String()).DurationVar(&f.stepThreshold)
+	cmd.Flag("discipline", "Steer the system clock from the estimate, as chronyd does (CAP_SYS_TIME; refused while another daemon steers it). Off: measure only.").BoolVar(&f.enabled)
+	cmd.Flag("discipline.step-threshold", "With --discipline: step only when certainly off by more than this, in the first 5 minutes (unless --discipline.allow-steps).").Default(discipline.DefaultStepThreshold.String()).DurationVar(&f.stepThreshold)
 	cmd.Flag("discipline.allow-steps", "With --discipline: allow steps at any time, not only in the first minutes.").BoolVar(&f.allowSteps)
 	cmd.Flag("discipline.force", "With --discipline: steer even when another program seems to steer the clock (they will fight over it).").BoolVar(&f.force)
 	return f

@@ -26,7 +26,7 @@ type queryFlags struct {
 }
 
 func registerQuery(app *kingpin.Application, commands map[string]cli.Runner) {
-	cmd := app.Command("query", "Measure NTP servers once, like `chronyd -Q` or `ntpdate -q`: per server offset, delay, stratum and error bound, and the combined estimate. Exits non-zero when no server answers.")
+	cmd := app.Command("query", "Measure NTP servers once, like `chronyd -Q`: each server's offset, delay and bound, and the combined estimate.")
 	f := &queryFlags{}
 	cmd.Arg("server", "NTP servers, HOST or HOST:PORT.").Required().StringsVar(&f.servers)
 	cmd.Flag("count", "Queries per server (the lowest-delay ones count most).").Default("4").IntVar(&f.count)

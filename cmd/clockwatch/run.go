@@ -34,10 +34,10 @@ func runCommand(clock agent.Clock) cli.Registrar {
 
 // registerRun adds `clockwatch run` on the local clock.
 func registerRun(app *kingpin.Application, commands map[string]cli.Runner, clock agent.Clock) {
-	cmd := app.Command("run", "Run the agent: measure this host's clock against its sources, serve /metrics and /api/v1/status, keep state across restarts. SIGHUP reloads --config.file; SIGTERM stops.")
+	cmd := app.Command("run", "Run the agent: measure this host's clock, serve /metrics and the API, keep state across restarts. SIGHUP reloads; SIGTERM stops.")
 	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd), responder: addResponderFlags(cmd)}
-	cmd.Flag("state.dir", "Directory for the state file (drift and last estimate), written atomically at most once a minute and on stop; the next start warm-starts from it. Empty: keep no state.").Default("/var/lib/clockwatch").StringVar(&f.stateDir)
-	cmd.Flag("shm.path", "Shared-memory file where the estimate is published at least 10 times a second for local services (logicaltime.OpenBounded). Empty: do not publish.").Default(logicaltime.DefaultPath).StringVar(&f.shmPath)
+	cmd.Flag("state.dir", "Directory of the state file (drift, last estimate), saved at most once a minute and on stop, for a warm start. Empty: none.").Default("/var/lib/clockwatch").StringVar(&f.stateDir)
+	cmd.Flag("shm.path", "Shared-memory file local services read bounded time from (logicaltime.OpenBounded), updated 10 times a second. Empty: none.").Default(logicaltime.DefaultPath).StringVar(&f.shmPath)
 	addClockBoundFlag(cmd, &f.clockBoundPath)
 	f.discipline = addDisciplineFlags(cmd)
 	commands["run"] = func(ctx context.Context, c *cli.Env) error { return runAgent(ctx, c, f, clock) }

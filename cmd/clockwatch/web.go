@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -27,8 +26,8 @@ type webFlags struct {
 // --web.config.file, --web.systemd-socket) and the connection cap on cmd.
 func addWebFlags(cmd *kingpin.CmdClause) *webFlags {
 	f := &webFlags{toolkit: kingpinflag.AddFlags(cmd, defaultListenAddress), limits: defaultHTTPLimits}
-	cmd.GetFlag("web.listen-address").Help("Address to serve /metrics, the API and the page on; repeatable. The default, " + defaultListenAddress + ", is every interface of this host: anyone who can reach the port reads the host's clock state. Bind a management or loopback address (e.g. 127.0.0.1:9896 for local clockwatch status only, or the address Prometheus scrapes), or require TLS and passwords with --web.config.file.")
-	cmd.Flag("web.max-connections", fmt.Sprintf("HTTP connections held at once. Past it, a new connection closes the one idle longest (idle keep-alive connections also close after %v, and a client has %v to send its request headers), so held connections cannot lock out a scrape.", defaultHTTPLimits.idle, defaultHTTPLimits.readHeader)).
+	cmd.GetFlag("web.listen-address").Help("Address to serve /metrics, the API and the page on; repeatable. The default is every interface: bind loopback or a management address.")
+	cmd.Flag("web.max-connections", "HTTP connections held at once; past it, a new connection closes the one idle longest.").
 		Default(strconv.Itoa(defaultMaxConnections)).SetValue(&intFlag{name: "web.max-connections", target: &f.limits.maxConnections, min: 1, max: 1 << 20})
 	return f
 }
