@@ -7,8 +7,10 @@
 // its clock from the peer's and that offset's error, half the round trip
 // of the measurement and what carrying it forward may have added
 // (clockwatch_peer_offset_seconds, clockwatch_peer_offset_error_seconds).
-// Infer runs where those measurements meet (clockwatch-mesh reading
-// Prometheus, the fleet simulator), never in the agent.
+// Infer runs where those measurements meet, never in the agent:
+// QueryPrometheus reads them from the Prometheus that scrapes the agents
+// (cmd/clockwatch-mesh), and the fleet simulator (internal/fleetsim)
+// hands them over directly. Infer itself is pure: no I/O, no clock.
 //
 // # How
 //

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// fleetPrometheus serves, as Prometheus would, the peer metrics of six
+// agents that measure each other; 198.18.0.3 is 2 ms ahead. With noPeers
+// it serves no series at all.
+func fleetPrometheus(t *testing.T, noPeers bool) string {
+	t.Helper()
+	offsets := map[string]float64{"198.18.0.1": 0, "198.18.0.2": 10e-6, "198.18.0.3": 2e-3, "198.18.0.4": -5e-6, "198.18.0.5": 0, "198.18.0.6": 3e-6}
+	series := map[string][]string{}
+	for host, x := range offsets {
+		for peer, y := range offsets {
+			if host == peer || noPeers {
+				continue
+			}
+			add := func(metric, label string, v float64) {
+				series[metric] = append(series[metric], fmt.Sprintf(`{"metric": {"instance": "%s:9896", "job": "clockwatch", %q: "%s:9123"}, "value": [1767225600, "%g"]}`, host, label, peer, v))
+			}
+			add("clockwatch_peer_offset_seconds", "peer", x-y)
+			add("clockwatch_peer_offset_error_seconds", "peer", 50e-6)
+			add("clockwatch_source_delay_seconds", "source", 100e-6)
+			add("clockwatch_source_reachable", "source", 1)
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		metric, _, _ := strings.Cut(r.FormValue("query"), "{")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status": "success", "data": {"resultType": "vector", "result": [%s]}}`, strings.Join(series[metric], ","))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestInferNamesTheHostThatIsOff(t *testing.T) {
+	url := fleetPrometheus(t, false)
+	var stdout, stderr bytes.Buffer
+	if code := execute(context.Background(), []string{"infer", "--prometheus.url", url}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"6 hosts, 30 measurements; 1 named", "198.18.0.3  1.99", "10 of 10"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	stdout.Reset()
+	if code := execute(context.Background(), []string{"infer", "--prometheus.url", url, "--format", "json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var v verdict
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Named) != 1 || v.Named[0].Host != "198.18.0.3" || v.Named[0].Offset < 1.9e-3 || v.Hosts != 6 {
+		t.Errorf("verdict %+v, want 198.18.0.3 named about 2ms ahead", v)
+	}
+}
+
+func TestInferFailures(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no Prometheus", []string{"infer"}, 2, "--prometheus.url"},
+		{"no peer offsets", []string{"infer", "--prometheus.url", fleetPrometheus(t, true)}, 1, "no peer offsets"},
+		{"bad selector", []string{"infer", "--prometheus.url", "http://127.0.0.1:1", "--prometheus.selector", `{job="x"}`}, 1, "without braces"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := execute(context.Background(), tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), tc.code, tc.want)
+			}
+		})
+	}
+}
