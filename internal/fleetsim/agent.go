@@ -103,8 +103,8 @@ func (a *agent) infos() []estimator.SourceInfo {
 // scrape is what Prometheus would read from the agent at true time t: its
 // estimate and its peers' view; the responder advertises the estimate from
 // then on.
-func (a *agent) scrape(t time.Duration, maxOffset time.Duration) ntp.PeerView {
+func (a *agent) scrape(t time.Duration, maxOffset time.Duration) (estimator.Estimate, ntp.PeerView) {
 	e := a.est.Estimate(a.clock.read(t))
 	a.quality = ntp.QualityOf(e, false)
-	return ntp.ViewPeers(e, maxOffset)
+	return e, ntp.ViewPeers(e, maxOffset)
 }

@@ -53,4 +53,13 @@
 //
 // The same seed always gives the same run. 1,000 hosts for 12 rounds take
 // a few seconds; TestFaults runs every fault so on a fixed seed.
+//
+// # Serving the fleet to Prometheus
+//
+// With --serve HOST:PORT the run goes in real time instead, one simulated
+// second a second, and every agent's metrics are served, made by the
+// agent's own collectors from its estimate, at /agents/HOST/metrics, with
+// the Prometheus file_sd targets of them all at /targets.json (instance
+// is each agent's address on port 9896, so peers name instances).
+// hack/bench/promfleet measures a real Prometheus scraping them.
 package main

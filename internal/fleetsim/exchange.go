@@ -37,6 +37,9 @@ func (w *world) exchange(a *agent, s *source, t time.Duration) (estimator.Observ
 	if !ok {
 		return estimator.Observation{Source: s.name, Result: ntp.ResultTimeout}, timeout
 	}
+	if s.peer >= 0 {
+		w.exported.answer(s.peer)
+	}
 	x := ntp.Exchange{Reply: reply, Nonce: nonce, T1: a.clock.read(t), T4: a.clock.read(arrival), Timestamping: ntp.StampKernel, Precision: precision}
 	smp, err := x.Sample(s.name)
 	if err != nil {

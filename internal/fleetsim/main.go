@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -15,7 +18,7 @@ func main() {
 
 // execute runs the simulator with args and returns the exit status.
 func execute(args []string, stdout, stderr io.Writer) int {
-	sc, err := parseFlags(args, stderr)
+	sc, serve, err := parseFlags(args, stderr)
 	if err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -24,7 +27,17 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	began := time.Now()
-	r := newWorld(sc).run()
+	var r Result
+	if serve == "" {
+		r = newWorld(sc).run()
+	} else {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if r, err = newWorld(sc).serve(ctx, serve, stdout); err != nil && ctx.Err() == nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
 	simulated := time.Duration(sc.Rounds) * sc.Poll
 	fmt.Fprintf(stdout, "fleetsim: %d hosts, %v simulated (%d rounds of %v) in %v\n", sc.Hosts, simulated, sc.Rounds, sc.Poll, time.Since(began).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "mesh inference: named %d of %d faulty hosts, at most %d rounds after they were %v off; %d healthy hosts named\n",
@@ -36,9 +49,10 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// parseFlags reads the scenario from the command line.
-func parseFlags(args []string, stderr io.Writer) (Scenario, error) {
-	sc := DefaultScenario()
+// parseFlags reads the scenario from the command line, and the address to
+// serve the agents' metrics at (empty: run in virtual time).
+func parseFlags(args []string, stderr io.Writer) (sc Scenario, serve string, err error) {
+	sc = DefaultScenario()
 	fs := flag.NewFlagSet("fleetsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -68,13 +82,14 @@ func parseFlags(args []string, stderr io.Writer) (Scenario, error) {
 	fs.IntVar(&t.Upstreams, "upstreams", t.Upstreams, "upstream NTP servers; each host's time daemon follows one")
 	fs.IntVar(&t.Servers, "servers", t.Servers, "upstream servers each agent polls")
 	fs.Float64Var(&t.Loss, "loss", t.Loss, "share of exchanges lost")
+	fs.StringVar(&serve, "serve", "", "run in real time and serve every agent's metrics at this address (HOST:PORT), as /agents/HOST/metrics, with Prometheus targets at /targets.json")
 	if err := fs.Parse(args); err != nil {
-		return sc, err
+		return sc, "", err
 	}
 	if fs.NArg() > 0 {
-		return sc, fmt.Errorf("fleetsim: unexpected argument %q (flags only; --help lists them)", fs.Arg(0))
+		return sc, "", fmt.Errorf("fleetsim: unexpected argument %q (flags only; --help lists them)", fs.Arg(0))
 	}
-	return sc, sc.Validate()
+	return sc, serve, sc.Validate()
 }
 
 const usage = `Simulates a fleet of clockwatch agents in virtual time on the agent's own

@@ -58,6 +58,8 @@ type world struct {
 	rotateEvery       time.Duration
 	events            sim.Queue[event]
 	score             *scorer
+	// exported is what a served run shows Prometheus; nil otherwise.
+	exported *exported
 }
 
 // newWorld builds the fleet of sc, every part drawn from its seed.
@@ -191,7 +193,8 @@ func (w *world) round(at time.Duration) {
 		if a.downAt(at) || a.sample.Members() == nil {
 			continue
 		}
-		view := a.scrape(at, w.sc.Threshold)
+		e, view := a.scrape(at, w.sc.Threshold)
+		w.exported.publish(h, e)
 		w.score.peers = max(w.score.peers, len(a.sources)-len(a.servers))
 		if view.Outlier() {
 			w.score.rule.judge(h, at)
