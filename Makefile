@@ -1,6 +1,6 @@
 # clockwatch: `make test` runs every test, as CI does (see hack/test.sh).
 
-.PHONY: all build test demo bench bench-compare mixin dist otelcol
+.PHONY: all build test demo bench bench-compare bench-fleet mixin dist otelcol
 
 all: build
 
@@ -29,6 +29,14 @@ bench-compare:
 	hack/bench/hlc/run.sh
 	go run ./hack/bench/responder -run=compare
 	go run ./hack/bench/footprint
+
+# Fleet scale (issue 19): an hour of 10,000 simulated agents on the agent's
+# own code, and a real Prometheus with the project's rules and dashboards
+# over 10,000 simulated agents for 30 minutes. Each takes tens of minutes
+# of CPU and gigabytes of memory on 2 cores: run them deliberately.
+bench-fleet:
+	go run ./internal/fleetsim --hosts 10000 --seed 1 --faulty-hosts 10 --fault-offset 1ms --rounds 225
+	go run ./hack/bench/promfleet --hosts 10000 --duration 30m
 
 # Release artefacts in dist/ (hack/dist, a module of its own): tarballs and
 # Debian packages for linux/amd64 and linux/arm64, the OCI image of both,

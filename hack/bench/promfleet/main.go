@@ -1,0 +1,85 @@
+// Command promfleet measures the Prometheus fleet view at fleet size: a
+// real Prometheus (Debian's) scrapes the simulated agents of
+// internal/fleetsim (each served by the agent's own collectors, one target
+// per agent), loads the project's recording and alerting rules
+// (deploy/prometheus), and is measured while it runs: each rule group's
+// evaluation time against its interval, Prometheus' memory and series,
+// then the query time of every panel of the dashboards (deploy/grafana),
+// run as Grafana runs them, and last clockwatch-mesh's inference from the
+// pairwise offsets in Prometheus (it should name the simulated fleet's
+// hosts that are 10 ms off: one in 1,000).
+//
+//	go run ./hack/bench/promfleet --hosts 10000 --duration 30m
+//
+// Run it from the repository's root. It takes --duration plus a few
+// minutes, and at 10,000 agents about two cores and several GB of memory:
+// run it deliberately. It prints a report; --json writes it as JSON too.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// options are the command line.
+type options struct {
+	hosts      int
+	duration   time.Duration
+	every      time.Duration
+	prometheus string
+	jsonPath   string
+	keep       bool
+	repeat     int
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.hosts, "hosts", 10000, "simulated agents Prometheus scrapes")
+	flag.DurationVar(&o.duration, "duration", 30*time.Minute, "how long Prometheus scrapes and evaluates before the dashboards are queried")
+	flag.DurationVar(&o.every, "every", 30*time.Second, "how often the rule groups and Prometheus' memory are sampled")
+	flag.StringVar(&o.prometheus, "prometheus", "prometheus", "the Prometheus binary (Debian package prometheus)")
+	flag.StringVar(&o.jsonPath, "json", "", "also write the report to this file as JSON")
+	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (Prometheus' TSDB and configuration)")
+	flag.IntVar(&o.repeat, "repeat", 3, "times each panel query runs; the report gives the median")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "promfleet:", err)
+		os.Exit(1)
+	}
+}
+
+// run measures and reports.
+func run(ctx context.Context, o options, out io.Writer) error {
+	lab, err := startLab(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer lab.close()
+	fmt.Fprintf(out, "promfleet: %d agents at %s, Prometheus %s at %s; scraping for %v\n", o.hosts, lab.fleetURL, lab.version, lab.promURL, o.duration)
+	samples, err := sampleWhile(ctx, lab.prom, o.duration, o.every, out)
+	if err != nil {
+		return err
+	}
+	panels, err := queryPanels(ctx, lab.prom, o.repeat)
+	if err != nil {
+		return err
+	}
+	r := newReport(o, lab, samples, panels, inferFromPrometheus(ctx, lab.promURL))
+	r.print(out)
+	if o.jsonPath != "" {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		if err := os.WriteFile(o.jsonPath, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

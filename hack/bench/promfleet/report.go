@@ -1,0 +1,95 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// report is what promfleet measured.
+type report struct {
+	Hosts      int           `json:"hosts"`
+	Duration   time.Duration `json:"duration_ns"`
+	Prometheus string        `json:"prometheus_version"`
+	// LoadAverage is the machine's when the report was made: the numbers
+	// are only as quiet as the machine.
+	LoadAverage string       `json:"load_average"`
+	Samples     []sample     `json:"samples"`
+	Groups      []groupStats `json:"groups"`
+	Panels      []panelQuery `json:"panels"`
+	Mesh        meshRun      `json:"mesh"`
+}
+
+// groupStats sums up one rule group over the second half of the run,
+// when the fleet is fully scraped.
+type groupStats struct {
+	Name     string  `json:"name"`
+	Interval float64 `json:"interval_seconds"`
+	Mean     float64 `json:"mean_seconds"`
+	Max      float64 `json:"max_seconds"`
+	Missed   float64 `json:"missed_iterations"`
+}
+
+func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshRun) report {
+	load, _ := os.ReadFile("/proc/loadavg")
+	r := report{Hosts: o.hosts, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m}
+	steady := samples[len(samples)/2:]
+	if len(steady) == 0 {
+		return r
+	}
+	for _, name := range sortedKeys(steady[0].Groups) {
+		g := groupStats{Name: name, Interval: steady[0].Intervals[name], Missed: samples[len(samples)-1].Missed[name]}
+		for _, s := range steady {
+			g.Mean += s.Groups[name] / float64(len(steady))
+			g.Max = max(g.Max, s.Groups[name])
+		}
+		r.Groups = append(r.Groups, g)
+	}
+	return r
+}
+
+// print writes the report as tables.
+func (r report) print(out io.Writer) {
+	last := r.Samples[len(r.Samples)-1]
+	peak := slices.MaxFunc(r.Samples, func(a, b sample) int { return cmp.Compare(a.RSS, b.RSS) })
+	fmt.Fprintf(out, "\nPrometheus %s, %d agents scraped every 15s for %v (load average %s)\n", r.Prometheus, r.Hosts, r.Duration, r.LoadAverage)
+	fmt.Fprintf(out, "memory: RSS %.0f MiB at the end, %.0f MiB at most; Go heap in use %.0f MiB; %.0f head series; %.0f agents up; %.0f samples a scrape round; scrape interval p99 %.1fs\n",
+		last.RSS/(1<<20), peak.RSS/(1<<20), last.HeapInUse/(1<<20), last.HeadSeries, last.Up, last.Scraped, last.ScrapeP99)
+	fmt.Fprintf(out, "\n| rule group | interval | evaluation, mean | evaluation, max | missed iterations |\n|---|---|---|---|---|\n")
+	for _, g := range r.Groups {
+		fmt.Fprintf(out, "| %s | %gs | %s | %s | %.0f |\n", g.Name, g.Interval, seconds(g.Mean), seconds(g.Max), g.Missed)
+	}
+	fmt.Fprintf(out, "\n| dashboard | panel | query | kind | median | max | Prometheus exec | series | samples read |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, p := range r.Panels {
+		kind := "range 6h/20s"
+		if p.Instant {
+			kind = "instant"
+		}
+		if p.Err != "" {
+			fmt.Fprintf(out, "| %s | %s | `%s` | %s | error: %s |||||\n", p.Dashboard, p.Panel, p.Expr, kind, p.Err)
+			continue
+		}
+		fmt.Fprintf(out, "| %s | %s | `%s` | %s | %s | %s | %s | %d | %d |\n", p.Dashboard, p.Panel, oneLine(p.Expr), kind,
+			seconds(p.Median.Seconds()), seconds(p.Max.Seconds()), seconds(p.Exec), p.Series, p.Samples)
+	}
+	if m := r.Mesh; m.Err != "" {
+		fmt.Fprintf(out, "\nclockwatch-mesh inference failed: %s\n", m.Err)
+	} else {
+		fmt.Fprintf(out, "\nclockwatch-mesh inference: %d measurements of %d hosts read in %v, inferred in %v; named %d: %v\n",
+			m.Measurements, m.Hosts, m.Read.Round(time.Millisecond), m.Inferred.Round(time.Millisecond), len(m.Named), m.Named)
+	}
+}
+
+// seconds formats a time in seconds readably.
+func seconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(100 * time.Microsecond).String()
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
