@@ -65,6 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (sc Scenario, serve string, err
 	fs.IntVar(&sc.Rounds, "rounds", sc.Rounds, "poll rounds to simulate; the agents are scraped and the mesh inferred after each")
 	fs.DurationVar(&sc.Poll, "poll", sc.Poll, "the agents' poll interval: one round")
 	fs.IntVar(&sc.Peers, "peers", sc.Peers, "peers each agent measures at once (--peers.sample)")
+	fs.DurationVar(&sc.Rotate, "rotate", sc.Rotate, "how often each agent swaps a quarter of its peers (--peers.rotate-interval)")
 	fs.DurationVar(&sc.Threshold, "threshold", sc.Threshold, "the agents' --peers.max-offset and the inference's threshold")
 	fs.IntVar(&f.Round, "fault-round", f.Round, "the round in whose middle every fault begins")
 	fs.IntVar(&f.Hosts, "faulty-hosts", f.Hosts, "hosts whose clock steps by --fault-offset, ahead or behind")

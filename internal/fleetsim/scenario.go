@@ -26,8 +26,10 @@ type Scenario struct {
 	Rounds int
 	// Poll is the agents' poll interval (--poll.interval), a round.
 	Poll time.Duration
-	// Peers is how many peers each agent measures (--peers.sample).
-	Peers int
+	// Peers is how many peers each agent measures (--peers.sample), Rotate
+	// how often a quarter of them is swapped (--peers.rotate-interval).
+	Peers  int
+	Rotate time.Duration
 	// Threshold is the agents' --peers.max-offset and the inference's
 	// threshold.
 	Threshold time.Duration
@@ -64,7 +66,7 @@ type Faults struct {
 // fault.
 func DefaultScenario() Scenario {
 	return Scenario{
-		Hosts: 1000, Seed: 1, Rounds: 20, Poll: ntp.DefaultPollInterval, Peers: ntp.DefaultPeerSample,
+		Hosts: 1000, Seed: 1, Rounds: 20, Poll: ntp.DefaultPollInterval, Peers: ntp.DefaultPeerSample, Rotate: ntp.DefaultPeerRotate,
 		Threshold: mesh.DefaultThreshold, Topology: DefaultTopology(),
 		Faults: Faults{Round: 8, Offset: offBy, Drift: 50e-6, RackOffset: 2 * time.Millisecond, Detour: 2 * time.Millisecond},
 	}
@@ -82,6 +84,8 @@ func (sc Scenario) Validate() error {
 		return fmt.Errorf("fleetsim: --poll %v must be at least 1s", sc.Poll)
 	case sc.Peers < 1:
 		return fmt.Errorf("fleetsim: --peers %d must be at least 1", sc.Peers)
+	case sc.Rotate < time.Second:
+		return fmt.Errorf("fleetsim: --rotate %v must be at least 1s", sc.Rotate)
 	case sc.Threshold <= 0:
 		return errors.New("fleetsim: --threshold must be positive")
 	case f.Round < 1 || f.Round > sc.Rounds:

@@ -85,4 +85,3 @@ func getMetrics(t *testing.T, url string) map[string]*dto.MetricFamily {
 	}
 	return families
 }
-

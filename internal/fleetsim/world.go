@@ -55,7 +55,6 @@ type world struct {
 	upstreams         []upstream
 	upstreamResponder *ntp.Responder
 	pollConfig        ntp.PollConfig
-	rotateEvery       time.Duration
 	events            sim.Queue[event]
 	score             *scorer
 	// exported is what a served run shows Prometheus; nil otherwise.
@@ -67,13 +66,13 @@ func newWorld(sc Scenario) *world {
 	rng := rand.New(rand.NewPCG(sc.Seed, 0))
 	n := sc.Hosts
 	peers := cwagent.DefaultPeers()
+	peers.Sample, peers.Rotate, peers.MaxOffset = sc.Peers, sc.Rotate, sc.Threshold
 	w := &world{
 		sc: sc, net: newNetwork(sc.Topology, n, rng),
 		agents: make([]agent, n), faults: make([]hostFault, n), names: make([]string, n),
 		ring: make([]netip.AddrPort, 2*n), follows: make([]int, n), upstreams: make([]upstream, sc.Topology.Upstreams),
 		upstreamResponder: &ntp.Responder{Stratum: 1},
 		pollConfig:        ntp.PollConfig{Interval: sc.Poll},
-		rotateEvery:       peers.Rotate,
 	}
 	estimatorConfig := cwagent.Config{PollInterval: sc.Poll, HoldoverMax: holdoverMax, Peers: peers}.EstimatorConfig()
 	for h := range n {
@@ -132,7 +131,7 @@ func (w *world) handle(at time.Duration, e event) {
 			if a.sample.Rotate() {
 				w.launch(at, a, a.setPeers(a.sample.Members()))
 			}
-			w.events.Push(at+w.rotateEvery, event{kind: rotate, agent: a.id})
+			w.events.Push(at+w.sc.Rotate, event{kind: rotate, agent: a.id})
 		}
 	case poll:
 		w.poll(at, a, e.src)
@@ -146,13 +145,15 @@ func (w *world) handle(at time.Duration, e event) {
 }
 
 // start starts agent a as the agent starts: its sources and the first
-// peer sample, drawn from every other host.
+// peer sample, drawn from every other host. Its first rotation comes at a
+// random point of the first interval, as in a fleet whose agents started
+// at different times, not at once.
 func (w *world) start(at time.Duration, a *agent) {
 	a.est.SetSources(a.infos())
 	a.sample.Update(w.ring[a.id+1 : a.id+w.sc.Hosts])
 	w.launch(at, a, a.sources[:len(a.servers)])
 	w.launch(at, a, a.setPeers(a.sample.Members()))
-	w.events.Push(at+w.rotateEvery, event{kind: rotate, agent: a.id})
+	w.events.Push(at+time.Duration(a.rng.Float64()*float64(w.sc.Rotate)), event{kind: rotate, agent: a.id})
 }
 
 // launch schedules the first poll of each source at true time at.

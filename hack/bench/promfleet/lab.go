@@ -64,7 +64,7 @@ func (l *lab) startFleet(ctx context.Context, o options) error {
 	}
 	rounds := int((o.duration+15*time.Minute)/poll) + 1
 	l.fleet = exec.Command(binary, "--serve", addr, "--hosts", strconv.Itoa(o.hosts), "--rounds", strconv.Itoa(rounds),
-		"--faulty-hosts", strconv.Itoa(max(1, o.hosts/1000)), "--fault-offset", "10ms", "--fault-round", "2")
+		"--faulty-hosts", strconv.Itoa(max(1, o.hosts/1000)), "--fault-offset", "10ms", "--fault-round", "2", "--rotate", o.rotate.String())
 	if err := l.start(l.fleet, "fleetsim.log"); err != nil {
 		return err
 	}

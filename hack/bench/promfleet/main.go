@@ -26,6 +26,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/clockwatch/clockwatch/ntp"
 )
 
 // options are the command line.
@@ -37,6 +39,7 @@ type options struct {
 	jsonPath   string
 	keep       bool
 	repeat     int
+	rotate     time.Duration
 }
 
 func main() {
@@ -48,6 +51,7 @@ func main() {
 	flag.StringVar(&o.jsonPath, "json", "", "also write the report to this file as JSON")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (Prometheus' TSDB and configuration)")
 	flag.IntVar(&o.repeat, "repeat", 3, "times each panel query runs; the report gives the median")
+	flag.DurationVar(&o.rotate, "rotate", ntp.DefaultPeerRotate, "how often each simulated agent swaps a quarter of its peers (--peers.rotate-interval), which renews their series")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -14,6 +14,7 @@ import (
 // report is what promfleet measured.
 type report struct {
 	Hosts      int           `json:"hosts"`
+	Rotate     time.Duration `json:"rotate_ns"`
 	Duration   time.Duration `json:"duration_ns"`
 	Prometheus string        `json:"prometheus_version"`
 	// LoadAverage is the machine's when the report was made: the numbers
@@ -37,7 +38,7 @@ type groupStats struct {
 
 func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshRun) report {
 	load, _ := os.ReadFile("/proc/loadavg")
-	r := report{Hosts: o.hosts, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m}
+	r := report{Hosts: o.hosts, Rotate: o.rotate, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m}
 	steady := samples[len(samples)/2:]
 	if len(steady) == 0 {
 		return r
@@ -57,7 +58,7 @@ func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshR
 func (r report) print(out io.Writer) {
 	last := r.Samples[len(r.Samples)-1]
 	peak := slices.MaxFunc(r.Samples, func(a, b sample) int { return cmp.Compare(a.RSS, b.RSS) })
-	fmt.Fprintf(out, "\nPrometheus %s, %d agents scraped every 15s for %v (load average %s)\n", r.Prometheus, r.Hosts, r.Duration, r.LoadAverage)
+	fmt.Fprintf(out, "\nPrometheus %s, %d agents (peers rotated every %v) scraped every 15s for %v (load average %s)\n", r.Prometheus, r.Hosts, r.Rotate, r.Duration, r.LoadAverage)
 	fmt.Fprintf(out, "memory: RSS %.0f MiB at the end, %.0f MiB at most; Go heap in use %.0f MiB; %.0f head series; %.0f agents up; %.0f samples a scrape round; scrape interval p99 %.1fs\n",
 		last.RSS/(1<<20), peak.RSS/(1<<20), last.HeapInUse/(1<<20), last.HeadSeries, last.Up, last.Scraped, last.ScrapeP99)
 	fmt.Fprintf(out, "\n| rule group | interval | evaluation, mean | evaluation, max | missed iterations |\n|---|---|---|---|---|\n")
