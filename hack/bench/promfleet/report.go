@@ -22,6 +22,7 @@ type report struct {
 	LoadAverage string       `json:"load_average"`
 	Samples     []sample     `json:"samples"`
 	Groups      []groupStats `json:"groups"`
+	Rules       []groupStats `json:"rules"`
 	Panels      []panelQuery `json:"panels"`
 	Mesh        meshRun      `json:"mesh"`
 }
@@ -44,14 +45,36 @@ func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshR
 		return r
 	}
 	for _, name := range sortedKeys(steady[0].Groups) {
-		g := groupStats{Name: name, Interval: steady[0].Intervals[name], Missed: samples[len(samples)-1].Missed[name]}
-		for _, s := range steady {
-			g.Mean += s.Groups[name] / float64(len(steady))
-			g.Max = max(g.Max, s.Groups[name])
-		}
+		g := summarize(name, steady, func(s sample) float64 { return s.Groups[name] })
+		g.Interval, g.Missed = steady[0].Intervals[name], samples[len(samples)-1].Missed[name]
 		r.Groups = append(r.Groups, g)
 	}
+	for _, name := range sortedKeys(steady[0].Rules) {
+		r.Rules = append(r.Rules, summarize(name, steady, func(s sample) float64 { return s.Rules[name] }))
+	}
+	slices.SortStableFunc(r.Rules, func(a, b groupStats) int { return cmp.Compare(b.Mean, a.Mean) })
 	return r
+}
+
+// cores is the CPU Prometheus used over the second half of the run, in
+// cores.
+func (r report) cores() float64 {
+	steady := r.Samples[len(r.Samples)/2:]
+	first, last := steady[0], steady[len(steady)-1]
+	if last.At <= first.At {
+		return 0
+	}
+	return (last.CPU - first.CPU) / (last.At - first.At).Seconds()
+}
+
+// summarize is the mean and the largest of value over samples.
+func summarize(name string, samples []sample, value func(sample) float64) groupStats {
+	g := groupStats{Name: name}
+	for _, s := range samples {
+		g.Mean += value(s) / float64(len(samples))
+		g.Max = max(g.Max, value(s))
+	}
+	return g
 }
 
 // print writes the report as tables.
@@ -59,11 +82,15 @@ func (r report) print(out io.Writer) {
 	last := r.Samples[len(r.Samples)-1]
 	peak := slices.MaxFunc(r.Samples, func(a, b sample) int { return cmp.Compare(a.RSS, b.RSS) })
 	fmt.Fprintf(out, "\nPrometheus %s, %d agents (peers rotated every %v) scraped every 15s for %v (load average %s)\n", r.Prometheus, r.Hosts, r.Rotate, r.Duration, r.LoadAverage)
-	fmt.Fprintf(out, "memory: RSS %.0f MiB at the end, %.0f MiB at most; Go heap in use %.0f MiB; %.0f head series; %.0f agents up; %.0f samples a scrape round; scrape interval p99 %.1fs\n",
-		last.RSS/(1<<20), peak.RSS/(1<<20), last.HeapInUse/(1<<20), last.HeadSeries, last.Up, last.Scraped, last.ScrapeP99)
+	fmt.Fprintf(out, "memory: RSS %.0f MiB at the end, %.0f MiB at most; Go heap in use %.0f MiB; %.0f head series; %.0f agents up; %.0f samples a scrape round; scrape interval p99 %.1fs; CPU %.2f cores over the second half\n",
+		last.RSS/(1<<20), peak.RSS/(1<<20), last.HeapInUse/(1<<20), last.HeadSeries, last.Up, last.Scraped, last.ScrapeP99, r.cores())
 	fmt.Fprintf(out, "\n| rule group | interval | evaluation, mean | evaluation, max | missed iterations |\n|---|---|---|---|---|\n")
 	for _, g := range r.Groups {
 		fmt.Fprintf(out, "| %s | %gs | %s | %s | %.0f |\n", g.Name, g.Interval, seconds(g.Mean), seconds(g.Max), g.Missed)
+	}
+	fmt.Fprintf(out, "\n| rule (slowest first) | evaluation, mean | evaluation, max |\n|---|---|---|\n")
+	for _, g := range r.Rules {
+		fmt.Fprintf(out, "| %s | %s | %s |\n", g.Name, seconds(g.Mean), seconds(g.Max))
 	}
 	fmt.Fprintf(out, "\n| dashboard | panel | query | kind | median | max | Prometheus exec | series | samples read |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, p := range r.Panels {

@@ -21,6 +21,12 @@ type sample struct {
 	Intervals map[string]float64 `json:"group_interval_seconds"`
 	// Missed counts each group's missed iterations so far.
 	Missed map[string]float64 `json:"group_missed_iterations"`
+	// Rules are each rule's last evaluation time, by "GROUP/RULE".
+	Rules map[string]float64 `json:"rule_evaluation_seconds"`
+	// CPU is the CPU time Prometheus has used, in seconds; Cores what it
+	// used since the sample before, in cores.
+	CPU   float64 `json:"cpu_seconds"`
+	Cores float64 `json:"cores"`
 	// RSS and HeapInUse are Prometheus' memory, in bytes.
 	RSS       float64 `json:"rss_bytes"`
 	HeapInUse float64 `json:"heap_inuse_bytes"`
@@ -51,9 +57,12 @@ func sampleWhile(ctx context.Context, prom *promClient, duration, every time.Dur
 			continue
 		}
 		s.At = time.Since(start).Round(time.Second)
+		if n := len(samples); n > 0 {
+			s.Cores = (s.CPU - samples[n-1].CPU) / (s.At - samples[n-1].At).Seconds()
+		}
 		samples = append(samples, s)
-		fmt.Fprintf(out, "  %6v  up %5.0f  head series %9.0f  RSS %6.0f MiB  heap %6.0f MiB  scrape p99 %5.1fs  groups %s\n",
-			s.At, s.Up, s.HeadSeries, s.RSS/(1<<20), s.HeapInUse/(1<<20), s.ScrapeP99, formatGroups(s.Groups))
+		fmt.Fprintf(out, "  %6v  up %5.0f  head series %9.0f  RSS %6.0f MiB  heap %6.0f MiB  CPU %4.2f cores  scrape p99 %5.1fs  groups %s\n",
+			s.At, s.Up, s.HeadSeries, s.RSS/(1<<20), s.HeapInUse/(1<<20), s.Cores, s.ScrapeP99, formatGroups(s.Groups))
 		if time.Since(start) >= duration {
 			return samples, nil
 		}
@@ -62,12 +71,16 @@ func sampleWhile(ctx context.Context, prom *promClient, duration, every time.Dur
 
 // takeSample reads the rule groups and Prometheus' own metrics.
 func takeSample(ctx context.Context, prom *promClient) (sample, error) {
-	s := sample{Groups: map[string]float64{}, Intervals: map[string]float64{}, Missed: map[string]float64{}}
+	s := sample{Groups: map[string]float64{}, Intervals: map[string]float64{}, Missed: map[string]float64{}, Rules: map[string]float64{}}
 	var rules struct {
 		Groups []struct {
 			Name           string  `json:"name"`
 			Interval       float64 `json:"interval"`
 			EvaluationTime float64 `json:"evaluationTime"`
+			Rules          []struct {
+				Name           string  `json:"name"`
+				EvaluationTime float64 `json:"evaluationTime"`
+			} `json:"rules"`
 		} `json:"groups"`
 	}
 	if err := prom.get(ctx, "/api/v1/rules", nil, &rules); err != nil {
@@ -75,12 +88,19 @@ func takeSample(ctx context.Context, prom *promClient) (sample, error) {
 	}
 	for _, g := range rules.Groups {
 		s.Groups[g.Name], s.Intervals[g.Name] = g.EvaluationTime, g.Interval
+		for _, r := range g.Rules {
+			// A group may hold one alert's rules twice (warning and
+			// critical): keep the slower.
+			key := g.Name + "/" + r.Name
+			s.Rules[key] = max(s.Rules[key], r.EvaluationTime)
+		}
 	}
 	families, err := prom.metrics(ctx)
 	if err != nil {
 		return s, err
 	}
 	s.RSS = gauge(families, "process_resident_memory_bytes")
+	s.CPU = counter(families, "process_cpu_seconds_total")
 	s.HeapInUse = gauge(families, "go_memstats_heap_inuse_bytes")
 	s.HeadSeries = gauge(families, "prometheus_tsdb_head_series")
 	for _, m := range families["prometheus_rule_group_iterations_missed_total"].GetMetric() {
@@ -102,6 +122,14 @@ func takeSample(ctx context.Context, prom *promClient) (sample, error) {
 func gauge(families map[string]*dto.MetricFamily, name string) float64 {
 	for _, m := range families[name].GetMetric() {
 		return m.GetGauge().GetValue()
+	}
+	return 0
+}
+
+// counter is the value of an unlabelled counter, or 0.
+func counter(families map[string]*dto.MetricFamily, name string) float64 {
+	for _, m := range families[name].GetMetric() {
+		return m.GetCounter().GetValue()
 	}
 	return 0
 }
