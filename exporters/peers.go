@@ -16,7 +16,7 @@ type PeerCollector struct {
 	current   func() estimator.Estimate
 	maxOffset time.Duration
 
-	offset, offsetError, beyond, maxAbs, reachable, outlier *prometheus.Desc
+	offset, offsetError, beyond, maxAbs, maxProvable, reachable, outlier *prometheus.Desc
 }
 
 // NewPeerCollector returns a collector of the peers in the estimates
@@ -33,6 +33,8 @@ func NewPeerCollector(current func() estimator.Estimate, maxOffset time.Duration
 			"1 when a reachable peer's clock is off this host's by more than --peers.max-offset (plus clockwatch_peer_offset_error_seconds); the host most peers flag is the outlier.", []string{"peer"}, nil),
 		maxAbs: prometheus.NewDesc(namespace+"_peer_offset_max_abs_seconds",
 			"Largest |clockwatch_peer_offset_seconds| among the reachable peers.", nil, nil),
+		maxProvable: prometheus.NewDesc(namespace+"_peer_offset_max_provable_seconds",
+			"Largest |clockwatch_peer_offset_seconds| - clockwatch_peer_offset_error_seconds among the reachable peers, or 0: the least skew the mesh proves between this host and a peer. One series per agent, for fleet rules.", nil, nil),
 		reachable: prometheus.NewDesc(namespace+"_peers_reachable",
 			"Peers of the current sample that answered at least one of their last 8 polls.", nil, nil),
 		outlier: prometheus.NewDesc(namespace+"_peer_outlier",
@@ -42,7 +44,7 @@ func NewPeerCollector(current func() estimator.Estimate, maxOffset time.Duration
 
 // Describe sends every metric description.
 func (c *PeerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.offset, c.offsetError, c.beyond, c.maxAbs, c.reachable, c.outlier} {
+	for _, d := range []*prometheus.Desc{c.offset, c.offsetError, c.beyond, c.maxAbs, c.maxProvable, c.reachable, c.outlier} {
 		ch <- d
 	}
 }
@@ -56,6 +58,7 @@ func (c *PeerCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.beyond, prometheus.GaugeValue, boolValue(p.Beyond), p.Name)
 	}
 	ch <- prometheus.MustNewConstMetric(c.maxAbs, prometheus.GaugeValue, v.MaxAbs.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.maxProvable, prometheus.GaugeValue, v.MaxProvable.Seconds())
 	ch <- prometheus.MustNewConstMetric(c.reachable, prometheus.GaugeValue, float64(v.Reachable))
 	ch <- prometheus.MustNewConstMetric(c.outlier, prometheus.GaugeValue, boolValue(v.Outlier()))
 }

@@ -35,6 +35,9 @@ func TestPeerCollectorMetrics(t *testing.T) {
 # TYPE clockwatch_peer_beyond_max_offset gauge
 clockwatch_peer_beyond_max_offset{peer="198.18.0.2:9123"} 1
 clockwatch_peer_beyond_max_offset{peer="198.18.0.3:9123"} 0
+# HELP clockwatch_peer_offset_max_provable_seconds Largest |clockwatch_peer_offset_seconds| - clockwatch_peer_offset_error_seconds among the reachable peers, or 0: the least skew the mesh proves between this host and a peer. One series per agent, for fleet rules.
+# TYPE clockwatch_peer_offset_max_provable_seconds gauge
+clockwatch_peer_offset_max_provable_seconds 0.0399
 # HELP clockwatch_peer_offset_seconds This host's clock minus a peer agent's clock (positive: this host is ahead), from the newest measurement, for the peers of the current sample.
 # TYPE clockwatch_peer_offset_seconds gauge
 clockwatch_peer_offset_seconds{peer="198.18.0.2:9123"} 0.04

@@ -22,8 +22,10 @@ type PeerView struct {
 	// Reachable counts the reachable peers with an offset; Beyond those of
 	// them that see this host beyond MaxOffset.
 	Reachable, Beyond int
-	// MaxAbs is the largest |Pairwise| among the reachable peers.
-	MaxAbs time.Duration
+	// MaxAbs is the largest |Pairwise| among the reachable peers;
+	// MaxProvable the largest |Pairwise| − Error, or zero: the least skew
+	// the mesh proves between this host and one of them.
+	MaxAbs, MaxProvable time.Duration
 }
 
 // peerWander is the allowance for a peer's clock moving, against true
@@ -64,6 +66,7 @@ func ViewPeers(e estimator.Estimate, maxOffset time.Duration) PeerView {
 		}
 		v.Reachable++
 		v.MaxAbs = max(v.MaxAbs, p.Pairwise.Abs())
+		v.MaxProvable = max(v.MaxProvable, p.Pairwise.Abs()-p.Error)
 		if p.Beyond {
 			v.Beyond++
 		}

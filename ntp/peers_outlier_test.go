@@ -61,6 +61,10 @@ func TestViewPeers(t *testing.T) {
 			if v.Outlier() != tc.outlier || v.Reachable != tc.reachable || v.MaxAbs != tc.maxAbs {
 				t.Errorf("outlier %v reachable %d max %v, want %v %d %v", v.Outlier(), v.Reachable, v.MaxAbs, tc.outlier, tc.reachable, tc.maxAbs)
 			}
+			// Every peer here is measured over 200 µs: 100 µs of error.
+			if want := max(tc.maxAbs-100*time.Microsecond, 0); v.MaxProvable != want {
+				t.Errorf("largest provable offset %v, want %v", v.MaxProvable, want)
+			}
 			if err := v.Err(); (err != nil) != tc.outlier {
 				t.Errorf("Err() = %v, want failing %v", err, tc.outlier)
 			}
