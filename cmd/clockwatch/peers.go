@@ -22,7 +22,7 @@ import (
 //	  mode: skew
 //	  max-offset: 100ms
 //	  refresh-interval: 1m
-//	  rotate-interval: 5m
+//	  rotate-interval: 1h
 type filePeers struct {
 	Static          []string        `yaml:"static"`
 	DNS             []string        `yaml:"dns"`
