@@ -161,7 +161,7 @@ func knownMetrics(t *testing.T) map[string]bool {
 	for _, c := range []prometheus.Collector{
 		exporters.NewCollector(nil),
 		exporters.NewPeerCollector(nil, 0),
-		exporters.NewResponderCollector(nil),
+		exporters.NewResponderCollector(nil, nil),
 		&ntp.ChronySource{},
 		&ptp.Ptp4lSource{},
 	} {

@@ -1,6 +1,7 @@
 package exporters
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
@@ -63,19 +64,26 @@ func (c *PeerCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.outlier, prometheus.GaugeValue, boolValue(v.Outlier()))
 }
 
-// ResponderCollector exports the peer responder's request counters.
+// ResponderCollector exports the peer responder's request counters and
+// the addresses it answers on.
 type ResponderCollector struct {
-	stats    func() ntp.ResponderStats
-	requests *prometheus.Desc
-	received *prometheus.Desc
-	sent     *prometheus.Desc
-	kernel   *prometheus.Desc
+	stats     func() ntp.ResponderStats
+	addresses []netip.AddrPort
+	address   *prometheus.Desc
+	requests  *prometheus.Desc
+	received  *prometheus.Desc
+	sent      *prometheus.Desc
+	kernel    *prometheus.Desc
 }
 
-// NewResponderCollector returns a collector of the counters stats returns.
-func NewResponderCollector(stats func() ntp.ResponderStats) *ResponderCollector {
+// NewResponderCollector returns a collector of the counters stats returns
+// and of addresses, those the responder answers on (ntp.SelfAddresses).
+func NewResponderCollector(stats func() ntp.ResponderStats, addresses []netip.AddrPort) *ResponderCollector {
 	return &ResponderCollector{
-		stats: stats,
+		stats:     stats,
+		addresses: addresses,
+		address: prometheus.NewDesc(namespace+"_responder_address_info",
+			"An address this agent's peer responder answers on, as its peers name it; always 1. clockwatch-mesh tells by it which host a peer is.", []string{"address"}, nil),
 		requests: prometheus.NewDesc(namespace+"_responder_requests_total",
 			"NTP requests the peer responder received, by what it did: answered, leaked (over the rate limit, answered anyway by the random leak that keeps a spoofed flood from silencing an address), kod (over the rate limit: kiss-o'-death RATE), dropped (over the rate limit, not answered), invalid (not a client-mode request).", []string{"result"}, nil),
 		received: prometheus.NewDesc(namespace+"_responder_received_bytes_total",
@@ -89,14 +97,18 @@ func NewResponderCollector(stats func() ntp.ResponderStats) *ResponderCollector 
 
 // Describe sends every metric description.
 func (c *ResponderCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.address
 	ch <- c.requests
 	ch <- c.received
 	ch <- c.sent
 	ch <- c.kernel
 }
 
-// Collect sends the responder's counters.
+// Collect sends the responder's counters and addresses.
 func (c *ResponderCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, a := range c.addresses {
+		ch <- prometheus.MustNewConstMetric(c.address, prometheus.GaugeValue, 1, a.String())
+	}
 	s := c.stats()
 	for _, r := range []struct {
 		result string

@@ -1,6 +1,7 @@
 package exporters
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -67,8 +68,12 @@ clockwatch_peers_reachable 2
 func TestResponderCollector(t *testing.T) {
 	c := NewResponderCollector(func() ntp.ResponderStats {
 		return ntp.ResponderStats{Answered: 10, Leaked: 125, KissOfDeath: 2, Dropped: 500, Invalid: 1, BytesIn: 30624, BytesOut: 6576, KernelTimestamps: true}
-	})
+	}, []netip.AddrPort{netip.MustParseAddrPort("198.18.0.7:9123"), netip.MustParseAddrPort("[2001:db8::7]:9123")})
 	want := `
+# HELP clockwatch_responder_address_info An address this agent's peer responder answers on, as its peers name it; always 1. clockwatch-mesh tells by it which host a peer is.
+# TYPE clockwatch_responder_address_info gauge
+clockwatch_responder_address_info{address="198.18.0.7:9123"} 1
+clockwatch_responder_address_info{address="[2001:db8::7]:9123"} 1
 # HELP clockwatch_responder_kernel_timestamps 1 when the peer responder's receive timestamps come from the kernel, 0 when from user space.
 # TYPE clockwatch_responder_kernel_timestamps gauge
 clockwatch_responder_kernel_timestamps 1

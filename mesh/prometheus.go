@@ -19,6 +19,7 @@ const (
 	errorMetric     = "clockwatch_peer_offset_error_seconds"
 	delayMetric     = "clockwatch_source_delay_seconds"
 	reachableMetric = "clockwatch_source_reachable"
+	addressMetric   = "clockwatch_responder_address_info"
 )
 
 // DefaultHostLabel is the label that names an agent's host: instance,
@@ -30,10 +31,12 @@ type PrometheusQuery struct {
 	// Selector restricts the series, as label matchers without braces
 	// (`job="clockwatch"`); empty reads every agent.
 	Selector string
-	// HostLabel is the label that names an agent's host. A trailing
-	// ":PORT" of its value is dropped, and so is the port of a peer's
-	// address: an agent must be scraped at the host its peers measure it
-	// at (instance="198.18.0.8:9896" is the peer 198.18.0.8:9123).
+	// HostLabel is the label that names an agent's host; a trailing
+	// ":PORT" of its value is dropped. A peer is the host whose agent
+	// exports its address in clockwatch_responder_address_info (an
+	// address more than one agent claims, as 127.0.0.1, names no one);
+	// failing that, the host of the peer's address without its port
+	// (instance="198.18.0.8:9896" is the peer 198.18.0.8:9123).
 	HostLabel string
 	// Time is the instant read; zero is now.
 	Time time.Time
@@ -43,7 +46,7 @@ type PrometheusQuery struct {
 // instant: every reachable peer's clockwatch_peer_offset_seconds with its
 // clockwatch_peer_offset_error_seconds (or, from agents too old to export
 // the error, half of clockwatch_source_delay_seconds), as edges between
-// the hosts named by HostLabel and by the peers' addresses.
+// the hosts named by HostLabel.
 func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]Edge, error) {
 	if q.HostLabel == "" {
 		q.HostLabel = DefaultHostLabel
@@ -76,6 +79,11 @@ func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]
 	if err != nil {
 		return nil, err
 	}
+	addresses, err := read(addressMetric, "address", "")
+	if err != nil {
+		return nil, err
+	}
+	hostAt := addressBook(addresses)
 	var edges []Edge
 	for p, offset := range offsets {
 		e, ok := errs[p]
@@ -85,9 +93,28 @@ func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]
 		if !ok || reachable[p] != 1 || !finite(offset) || !finite(e) {
 			continue
 		}
-		edges = append(edges, Edge{From: p.host, To: hostOf(p.peer), Offset: seconds(offset), Error: seconds(e)})
+		edges = append(edges, Edge{From: p.host, To: hostAt(p.peer), Offset: seconds(offset), Error: seconds(e)})
 	}
 	return edges, nil
+}
+
+// addressBook returns who answers at a peer's address: the host whose
+// agent alone claims it, else the address's own host.
+func addressBook(claims map[pair]float64) func(peer string) string {
+	owner := map[string]string{}
+	for c := range claims {
+		if prev, claimed := owner[c.peer]; claimed && prev != c.host {
+			owner[c.peer] = ""
+			continue
+		}
+		owner[c.peer] = c.host
+	}
+	return func(peer string) string {
+		if host := owner[peer]; host != "" {
+			return host
+		}
+		return hostOf(peer)
+	}
 }
 
 // pair is one agent's series about one peer: the agent's host and the

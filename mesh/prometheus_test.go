@@ -63,6 +63,7 @@ func TestQueryPrometheus(t *testing.T) {
 		"clockwatch_source_delay_seconds": vector(
 			sample("198.18.0.2:9896", "source", "198.18.0.1:9123", "0.0003"),
 			sample("198.18.0.3:9896", "source", "198.18.0.2:9123", "0.0003")),
+		"clockwatch_responder_address_info": vector(),
 		"clockwatch_source_reachable": vector(
 			sample("198.18.0.1:9896", "source", "198.18.0.2:9123", "1"),
 			sample("198.18.0.1:9896", "source", "198.18.0.3:9123", "1"),
@@ -88,9 +89,45 @@ func TestQueryPrometheus(t *testing.T) {
 		`clockwatch_peer_offset_error_seconds{job="clockwatch"}`,
 		`clockwatch_source_delay_seconds{job="clockwatch",kind="peer"}`,
 		`clockwatch_source_reachable{job="clockwatch",kind="peer"}`,
+		`clockwatch_responder_address_info{job="clockwatch"}`,
 	}
 	if !slices.Equal(*queries, wantQueries) {
 		t.Errorf("queries %q, want %q", *queries, wantQueries)
+	}
+}
+
+// TestQueryPrometheusNamesPeersByTheirAgents: where instance names a node
+// (Kubernetes) and peers are pod addresses, each agent's responder
+// addresses tell whose a peer is; an address two agents claim names no one.
+func TestQueryPrometheusNamesPeersByTheirAgents(t *testing.T) {
+	api, _ := fakePrometheus(t, map[string]string{
+		"clockwatch_peer_offset_seconds": vector(
+			sample("node-a", "peer", "10.0.0.2:9123", "0.002"),
+			sample("node-a", "peer", "127.0.0.1:9123", "0")),
+		"clockwatch_peer_offset_error_seconds": vector(
+			sample("node-a", "peer", "10.0.0.2:9123", "0.0001"),
+			sample("node-a", "peer", "127.0.0.1:9123", "0.0001")),
+		"clockwatch_source_delay_seconds": vector(),
+		"clockwatch_source_reachable": vector(
+			sample("node-a", "source", "10.0.0.2:9123", "1"),
+			sample("node-a", "source", "127.0.0.1:9123", "1")),
+		"clockwatch_responder_address_info": vector(
+			sample("node-a", "address", "10.0.0.1:9123", "1"),
+			sample("node-a", "address", "127.0.0.1:9123", "1"),
+			sample("node-b", "address", "10.0.0.2:9123", "1"),
+			sample("node-b", "address", "127.0.0.1:9123", "1")),
+	})
+	edges, err := mesh.QueryPrometheus(context.Background(), api, mesh.PrometheusQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(edges, func(a, b mesh.Edge) int { return strings.Compare(a.To, b.To) })
+	want := []mesh.Edge{
+		{From: "node-a", To: "127.0.0.1", Error: 100 * time.Microsecond},
+		{From: "node-a", To: "node-b", Offset: 2 * time.Millisecond, Error: 100 * time.Microsecond},
+	}
+	if !slices.Equal(edges, want) {
+		t.Errorf("edges %+v, want %+v", edges, want)
 	}
 }
 

@@ -169,7 +169,11 @@ func closeSinks(sinks []Sink, last estimator.Estimate) {
 func metrics(cfg Config, a *Agent, resp *responder, steer steering) []prometheus.Collector {
 	out := []prometheus.Collector{exporters.NewPeerCollector(a.Current, cfg.Peers.MaxOffset)}
 	if resp != nil {
-		out = append(out, exporters.NewResponderCollector(resp.r.Stats), resp.authMetrics)
+		// An agent that cannot list its addresses (net.InterfaceAddrs
+		// failed) exports none: mesh inference then matches its peers by
+		// the instance label's host.
+		self, _ := resp.self()
+		out = append(out, exporters.NewResponderCollector(resp.r.Stats, self), resp.authMetrics)
 	}
 	return append(out, steer.metrics...)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -95,7 +96,7 @@ func (w *world) handler(addr string) http.Handler {
 		reg := prometheus.NewRegistry()
 		current := w.current(h)
 		reg.MustRegister(exporters.NewCollector(current), exporters.NewPeerCollector(current, w.sc.Threshold),
-			exporters.NewResponderCollector(w.responderStats(h)))
+			exporters.NewResponderCollector(w.responderStats(h), []netip.AddrPort{hostAddress(h)}))
 		reg.MustRegister(process...)
 		registries[h] = reg
 	}
