@@ -27,11 +27,12 @@ type demoFlags struct {
 	shmPath  string
 	// clockBoundPath is where to publish in ClockBound's protocol too.
 	clockBoundPath string
+	runtime        *runtimeFlags
 }
 
 func registerDemo(app *kingpin.Application, commands map[string]cli.Runner) {
 	cmd := app.Command("demo", "Run the agent against five simulated NTP servers on loopback whose true time is known; print truth, estimate and bound every second.")
-	f := &demoFlags{web: addWebFlags(cmd)}
+	f := &demoFlags{web: addWebFlags(cmd), runtime: addRuntimeFlags(cmd)}
 	cmd.Flag("duration", "Stop after this long (0: run until Ctrl-C).").Default("0s").DurationVar(&f.duration)
 	cmd.Flag("poll.interval", "Time between queries of each simulated server.").Default("1s").DurationVar(&f.poll)
 	cmd.Flag("seed", "Seed of the simulated network jitter.").Default("1").Uint64Var(&f.seed)
@@ -87,6 +88,7 @@ var demoServers = []demoServer{
 
 // runDemo is `clockwatch demo`.
 func runDemo(ctx context.Context, c *cli.Env, f *demoFlags) error {
+	f.runtime.apply()
 	if f.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.duration)

@@ -22,6 +22,7 @@ type runFlags struct {
 	clockBoundPath string
 	responder      *responderFlags
 	discipline     *disciplineFlags
+	runtime        *runtimeFlags
 }
 
 // runCommand is `clockwatch run` on the local clock (nil: the system
@@ -35,7 +36,7 @@ func runCommand(clock agent.Clock) cli.Registrar {
 // registerRun adds `clockwatch run` on the local clock.
 func registerRun(app *kingpin.Application, commands map[string]cli.Runner, clock agent.Clock) {
 	cmd := app.Command("run", "Run the agent: measure this host's clock, serve /metrics and the API, keep state across restarts. SIGHUP reloads; SIGTERM stops.")
-	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd), responder: addResponderFlags(cmd)}
+	f := &runFlags{sources: addSourceFlags(cmd), web: addWebFlags(cmd), responder: addResponderFlags(cmd), runtime: addRuntimeFlags(cmd)}
 	cmd.Flag("state.dir", "Directory of the state file (drift, last estimate), saved at most once a minute and on stop, for a warm start. Empty: none.").Default("/var/lib/clockwatch").StringVar(&f.stateDir)
 	cmd.Flag("shm.path", "Shared-memory file local services read bounded time from (logicaltime.OpenBounded), updated 10 times a second. Empty: none.").Default(logicaltime.DefaultPath).StringVar(&f.shmPath)
 	addClockBoundFlag(cmd, &f.clockBoundPath)
@@ -45,6 +46,7 @@ func registerRun(app *kingpin.Application, commands map[string]cli.Runner, clock
 
 // runAgent is `clockwatch run`.
 func runAgent(ctx context.Context, c *cli.Env, f *runFlags, clock agent.Clock) error {
+	f.runtime.apply()
 	cfg, err := f.sources.load()
 	if err != nil {
 		return err

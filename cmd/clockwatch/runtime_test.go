@@ -1,0 +1,50 @@
+package main
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+
+	"github.com/alecthomas/kingpin/v2"
+)
+
+// TestRuntimeFlags: an agent runs its Go code on one thread unless told
+// otherwise, by the flag or by GOMAXPROCS, and collects garbage at 25 %
+// heap growth unless GOGC is set.
+func TestRuntimeFlags(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		procs   int
+		percent int
+	}{
+		{name: "defaults", procs: 1, percent: agentGCPercent},
+		{name: "flag", args: []string{"--runtime.gomaxprocs=2"}, procs: 2, percent: agentGCPercent},
+		{name: "environment", env: map[string]string{"GOMAXPROCS": "3", "GOGC": "100"}, procs: 3, percent: 100},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GOMAXPROCS", "")
+			t.Setenv("GOGC", "")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			debug.SetGCPercent(100)
+			app := kingpin.New("test", "")
+			f := addRuntimeFlags(app.Command("run", ""))
+			if _, err := app.Parse(append([]string{"run"}, tc.args...)); err != nil {
+				t.Fatal(err)
+			}
+			f.apply()
+			if got := runtime.GOMAXPROCS(0); got != tc.procs {
+				t.Errorf("GOMAXPROCS %d, want %d", got, tc.procs)
+			}
+			if got := debug.SetGCPercent(100); got != tc.percent {
+				t.Errorf("GC percent %d, want %d", got, tc.percent)
+			}
+		})
+	}
+}
