@@ -207,7 +207,7 @@ func secondEstimate(now time.Time) estimator.Estimate {
 // source is an NTP source that answered 3 s ago, at stratum 2, polled
 // every 64 s, reach 375 (one poll of the last eight lost), with a leap
 // second announced.
-func source(name, address, status string, now time.Time, offset, last, delay, bound time.Duration) estimator.SourceEstimate {
+func source(name, address string, status estimator.SourceStatus, now time.Time, offset, last, delay, bound time.Duration) estimator.SourceEstimate {
 	return estimator.SourceEstimate{
 		SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindNTP, Address: address},
 		Status:     status, Selected: status == estimator.SourceSelected, Reachable: true,
@@ -289,7 +289,7 @@ func readPage(t *testing.T, ctx context.Context) pageReading {
 // document: to the precision shown, and exactly in the <data> values.
 func checkNumbers(t *testing.T, shown pageReading, want exporters.Status) {
 	t.Helper()
-	if !strings.EqualFold(shown.State, want.State) { // the page shows it in capitals
+	if !strings.EqualFold(shown.State, string(want.State)) { // the page shows it in capitals
 		t.Errorf("state %q, API %q", shown.State, want.State)
 	}
 	checks := []shownCheck{
@@ -309,7 +309,7 @@ func checkNumbers(t *testing.T, shown pageReading, want exporters.Status) {
 			t.Fatalf("the page shows %d sources, the API %d", len(shown.Sources), len(want.Sources))
 		}
 		row := shown.Sources[i]
-		if !strings.Contains(row["Name"], src.Name) || !strings.Contains(row["Status"], src.Status) {
+		if !strings.Contains(row["Name"], src.Name) || !strings.Contains(row["Status"], string(src.Status)) {
 			t.Errorf("source row %d %q, API name %q status %q", i, row, src.Name, src.Status)
 		}
 		if reach := strconv.FormatUint(uint64(src.Reach), 8); row["Reach"] != reach {
