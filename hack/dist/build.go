@@ -12,7 +12,7 @@ import (
 // commands are the binaries of a release, each built from ./cmd/NAME and
 // installed side by side: /usr/bin in the package and the image, the top
 // directory of the tarball. A new binary is one more name here.
-var commands = []string{"clockwatch", "clockwatch-trace"}
+var commands = []string{"clockwatch", "clockwatch-mesh", "clockwatch-trace"}
 
 // versionPackage holds the variables that `clockwatch --version` and
 // clockwatch_build_info report. cmd/clockwatch fills those the build leaves
