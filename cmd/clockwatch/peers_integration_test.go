@@ -51,7 +51,7 @@ func TestPeerMeshFindsTheOutlier(t *testing.T) {
 		if reachable := a.metric(t, "clockwatch_peers_reachable"); reachable != 4 {
 			t.Errorf("agent %d: clockwatch_peers_reachable %g, want 4", i+1, reachable)
 		}
-		flags := a.peerGauges(t, "clockwatch_peer_beyond_max_offset")
+		flags := a.byLabel(t, "clockwatch_peer_beyond_max_offset", "peer")
 		if len(flags) != 4 {
 			t.Errorf("agent %d: clockwatch_peer_beyond_max_offset for %d peers, want 4", i+1, len(flags))
 		}

@@ -12,14 +12,12 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clockwatch/clockwatch/exporters"
-	"golang.org/x/sys/unix"
+	"github.com/clockwatch/clockwatch/internal/netns"
 )
 
 // bridgeLab is n network namespaces, each with one interface on a common
@@ -135,15 +133,16 @@ func (a *nsAgent) metric(t *testing.T, name string) float64 {
 	return f.GetMetric()[0].GetGauge().GetValue()
 }
 
-// peerGauges reads a gauge labelled by peer from /metrics.
-func (a *nsAgent) peerGauges(t *testing.T, name string) map[string]float64 {
+// byLabel reads a gauge or counter from /metrics: the value of each of
+// its series by the value of its label.
+func (a *nsAgent) byLabel(t *testing.T, name, label string) map[string]float64 {
 	t.Helper()
 	_, body := a.fetch(t, "/metrics")
 	out := map[string]float64{}
 	for _, m := range parseMetrics(t, body)[name].GetMetric() {
 		for _, l := range m.GetLabel() {
-			if l.GetName() == "peer" {
-				out[l.GetValue()] = m.GetGauge().GetValue()
+			if l.GetName() == label {
+				out[l.GetValue()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 			}
 		}
 	}
@@ -151,32 +150,13 @@ func (a *nsAgent) peerGauges(t *testing.T, name string) map[string]float64 {
 }
 
 // dialIn returns a dialer whose connections are made inside network
-// namespace ns: the socket is created by a thread that entered ns and is
-// then thrown away, and a socket stays in the namespace it was made in.
+// namespace ns: a socket stays in the namespace it was made in.
 func dialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		type result struct {
-			conn net.Conn
-			err  error
-		}
-		done := make(chan result, 1)
-		go func() {
-			// Never unlocked: the thread ends with the goroutine.
-			runtime.LockOSThread()
-			f, err := os.Open(filepath.Join("/var/run/netns", ns))
-			if err != nil {
-				done <- result{err: err}
-				return
-			}
-			defer f.Close()
-			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-				done <- result{err: fmt.Errorf("enter namespace %s: %w", ns, err)}
-				return
-			}
-			conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			done <- result{conn, err}
-		}()
-		r := <-done
-		return r.conn, r.err
+	return func(ctx context.Context, network, addr string) (conn net.Conn, err error) {
+		err = netns.Do(ns, func() (err error) {
+			conn, err = (&net.Dialer{}).DialContext(ctx, network, addr)
+			return err
+		})
+		return conn, err
 	}
 }

@@ -6,6 +6,10 @@
 // into the relay's two directions, so a simulated scenario and a real one
 // mean the same thing.
 //
+// An on-path attacker sits in the same place: a Path's Rewrite changes the
+// datagrams (NTPTamper shifts an NTP server's timestamps), and the relay
+// can live in a network namespace of a lab (Linux).
+//
 // On Linux the relay works outside the Go scheduler, on two real-time
 // threads (when the process may raise them: root): one receives with
 // kernel timestamps, one sleeps until shortly before each datagram is due

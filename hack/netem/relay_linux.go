@@ -6,15 +6,13 @@ import (
 	"container/heap"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/clockwatch/clockwatch/internal/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -285,34 +283,12 @@ func (e *threadEngine) transmit(h held) {
 // socket opens a stamped socket in the link's namespace: a socket stays in
 // the namespace it was made in, whichever thread uses it later.
 func (e *threadEngine) socket(addr netip.Addr) (int, error) {
-	ns := e.r.link.Namespace
-	if ns == "" {
-		return stampedSocket(addr)
-	}
-	type result struct {
-		fd  int
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		// Never unlocked: the thread, in another namespace, ends with the
-		// goroutine.
-		runtime.LockOSThread()
-		f, err := os.Open(filepath.Join("/var/run/netns", ns))
-		if err != nil {
-			done <- result{-1, err}
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- result{-1, fmt.Errorf("enter network namespace %s: %w", ns, err)}
-			return
-		}
-		fd, err := stampedSocket(addr)
-		done <- result{fd, err}
-	}()
-	r := <-done
-	return r.fd, r.err
+	fd := -1
+	err := netns.Do(e.r.link.Namespace, func() (err error) {
+		fd, err = stampedSocket(addr)
+		return err
+	})
+	return fd, err
 }
 
 // stampedSocket opens a non-blocking UDP socket for addresses like addr
