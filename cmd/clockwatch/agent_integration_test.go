@@ -148,16 +148,9 @@ func TestStateSurvivesRestart(t *testing.T) {
 	// the last.
 	time.Sleep(3 * time.Second)
 	stopped := time.Now()
-	agent.signal(t, syscall.SIGTERM)
-	select {
-	case err := <-agent.done:
-		if err != nil {
-			t.Fatalf("agent did not stop cleanly on SIGTERM: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("agent did not stop on SIGTERM")
+	if err := agent.stop(t, syscall.SIGTERM); err != nil {
+		t.Fatalf("agent did not stop cleanly on SIGTERM: %v", err)
 	}
-	agent.done <- nil // for the cleanup
 	state, err := exporters.LoadState(dir)
 	if err != nil {
 		t.Fatalf("no state after SIGTERM: %v", err)

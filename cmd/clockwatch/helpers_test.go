@@ -183,6 +183,21 @@ func (p *agentProcess) signal(t *testing.T, sig syscall.Signal) {
 	}
 }
 
+// stop sends the agent sig and returns how it exited, failing the test
+// unless it exits within 10 s.
+func (p *agentProcess) stop(t *testing.T, sig syscall.Signal) error {
+	t.Helper()
+	p.signal(t, sig)
+	select {
+	case err := <-p.done:
+		p.done <- err // for the cleanup of startProcess
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("agent did not stop on %v", sig)
+		return nil
+	}
+}
+
 // waitFor polls cond every 200 ms until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -196,9 +196,7 @@ func TestShmBoundedTimeFromAgent(t *testing.T) {
 	}
 	t.Logf("bounded time while the agent runs: ± %v", r.width()/2)
 
-	agent.signal(t, syscall.SIGKILL)
-	exited := <-agent.done
-	agent.done <- exited // for the cleanup of startAgent
+	_ = agent.stop(t, syscall.SIGKILL)
 	killed := time.Now()
 	time.Sleep(readerStaleAfter + 200*time.Millisecond)
 	first := reader.read(t)

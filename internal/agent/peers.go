@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -29,6 +30,15 @@ type ResponderConfig struct {
 	Burst, Leak int
 	// NTS, when its certificate is set, serves NTS beside the responder.
 	NTS ResponderNTSConfig
+}
+
+// validate checks what can be checked before anything listens: NTS is
+// served beside the responder, never without it.
+func (c ResponderConfig) validate() error {
+	if c.Listen == "" && (c.NTS.Certificate != "" || c.NTS.Key != "") {
+		return errors.New("--responder.nts.certificate and --responder.nts.key need --responder.listen-address: the NTS key exchange hands out cookies for the responder, which is off")
+	}
+	return nil
 }
 
 // rateLimit is the responder's token bucket.

@@ -29,6 +29,29 @@ func TestResponderAddress(t *testing.T) {
 	}
 }
 
+// TestResponderNTSNeedsTheResponder refuses an NTS certificate or key
+// without a responder to serve, which would otherwise be ignored.
+func TestResponderNTSNeedsTheResponder(t *testing.T) {
+	nts := ResponderNTSConfig{Certificate: "agent.pem", Key: "agent.key", Listen: ":4460"}
+	tests := []struct {
+		name string
+		c    ResponderConfig
+		ok   bool
+	}{
+		{"no responder", ResponderConfig{}, true},
+		{"plain responder", ResponderConfig{Listen: ":9123"}, true},
+		{"NTS responder", ResponderConfig{Listen: ":9123", NTS: nts}, true},
+		{"certificate alone", ResponderConfig{NTS: ResponderNTSConfig{Certificate: "agent.pem"}}, false},
+		{"NTS without the responder", ResponderConfig{NTS: nts}, false},
+	}
+	for _, tt := range tests {
+		err := tt.c.validate()
+		if (err == nil) != tt.ok || (err != nil && !strings.Contains(err.Error(), "--responder.listen-address")) {
+			t.Errorf("%s: %v; want ok %v, an error naming --responder.listen-address", tt.name, err, tt.ok)
+		}
+	}
+}
+
 // TestHealthFailsForThePeerOutlier: /healthz fails while most reachable
 // peers see this host beyond the maximum offset, and every failing check
 // is named.

@@ -62,6 +62,9 @@ func Start(ctx context.Context, opts Options) (r *Running, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := opts.Responder.validate(); err != nil {
+		return nil, err
+	}
 	// Sources take the local clock as it is given, nil for the system
 	// clock, which they read exactly; the agent reads it through clock.
 	clock, systemClock := opts.Clock, opts.Clock == nil

@@ -17,7 +17,8 @@ import (
 )
 
 // PKI is a throw-away certificate authority and one server certificate it
-// signed, written as PEM files, for TLS servers in tests (NTS-KE).
+// signed, written as PEM files, for TLS servers in tests (NTS-KE). Issue
+// signs more, one for each server of a fleet.
 type PKI struct {
 	// CAFile is the CA's certificate; CertFile and KeyFile the server's
 	// certificate and private key.
@@ -25,16 +26,36 @@ type PKI struct {
 	// Roots trusts the CA alone; Certificate is the server's.
 	Roots       *x509.CertPool
 	Certificate tls.Certificate
+
+	dir    string
+	caKey  *ecdsa.PrivateKey
+	caCert *x509.Certificate
 }
 
 // NewPKI makes a CA and a server certificate valid for names (DNS names
 // or IP addresses) in dir.
 func NewPKI(t testing.TB, dir string, names ...string) *PKI {
 	t.Helper()
-	caKey, caCert := newCert(t, &x509.Certificate{
+	p := &PKI{CAFile: filepath.Join(dir, "ca.pem"), Roots: x509.NewCertPool(), dir: dir}
+	p.caKey, p.caCert = newCert(t, &x509.Certificate{
 		Subject: pkix.Name{CommonName: "clockwatch test CA"}, IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}, nil, nil)
+	p.Roots.AddCert(p.caCert)
+	writePEM(t, p.CAFile, "CERTIFICATE", p.caCert.Raw)
+	p.CertFile, p.KeyFile = p.Issue(t, "server", names...)
+	var err error
+	if p.Certificate, err = tls.LoadX509KeyPair(p.CertFile, p.KeyFile); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Issue makes another server certificate signed by the CA, valid for
+// names (DNS names or IP addresses), and writes it and its private key
+// beside the CA's as BASE.pem and BASE.key.
+func (p *PKI) Issue(t testing.TB, base string, names ...string) (certFile, keyFile string) {
+	t.Helper()
 	leaf := &x509.Certificate{
 		Subject:     pkix.Name{CommonName: names[0]},
 		KeyUsage:    x509.KeyUsageDigitalSignature,
@@ -47,20 +68,15 @@ func NewPKI(t testing.TB, dir string, names ...string) *PKI {
 			leaf.DNSNames = append(leaf.DNSNames, n)
 		}
 	}
-	key, cert := newCert(t, leaf, caCert, caKey)
-	p := &PKI{CAFile: filepath.Join(dir, "ca.pem"), CertFile: filepath.Join(dir, "server.pem"), KeyFile: filepath.Join(dir, "server.key"), Roots: x509.NewCertPool()}
-	p.Roots.AddCert(caCert)
+	key, cert := newCert(t, leaf, p.caCert, p.caKey)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writePEM(t, p.CAFile, "CERTIFICATE", caCert.Raw)
-	writePEM(t, p.CertFile, "CERTIFICATE", cert.Raw)
-	writePEM(t, p.KeyFile, "PRIVATE KEY", keyDER)
-	if p.Certificate, err = tls.LoadX509KeyPair(p.CertFile, p.KeyFile); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	certFile, keyFile = filepath.Join(p.dir, base+".pem"), filepath.Join(p.dir, base+".key")
+	writePEM(t, certFile, "CERTIFICATE", cert.Raw)
+	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
+	return certFile, keyFile
 }
 
 // newCert makes a key and a certificate from template, signed by parent

@@ -243,8 +243,8 @@ func TestKeyExchangeErrorsNameTheCause(t *testing.T) {
 		step, want   string
 	}{
 		{"untrusted CA", lab.addr, x509.NewCertPool(), "tls", "--nts.ca-file"},
-		{"wrong name", misnamed.addr, misnamed.pki.Roots, "tls", `does not name "127.0.0.1"`},
-		{"nothing listening", deadAddr, lab.pki.Roots, "connect", "refused"},
+		{"wrong name", misnamed.addr, misnamed.pki.Roots, "tls", `does not name "127.0.0.1": use a name it holds in --nts.server, or for peers that share a fleet certificate its name in --nts.peers-server-name`},
+		{"nothing listening", deadAddr, lab.pki.Roots, "connect", "--responder.nts.certificate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

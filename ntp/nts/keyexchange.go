@@ -71,7 +71,7 @@ func (e *KEError) Unwrap() error { return e.Err }
 // hint says what to do about a key-exchange error.
 func (e *KEError) hint() string {
 	if e.Step == "connect" {
-		return " (is an NTS-KE server listening there? its port is 4460 unless the server names another)"
+		return " (is an NTS-KE server listening there? its port is 4460 unless the server names another; a clockwatch peer serves one with --responder.nts.certificate)"
 	}
 	return certificateHint(e.Err)
 }
@@ -87,7 +87,7 @@ func certificateHint(err error) string {
 	case errors.As(err, &unknown):
 		return " (the server's certificate is not signed by a trusted CA: give its CA with --nts.ca-file)"
 	case errors.As(err, &hostname):
-		return fmt.Sprintf(" (the certificate does not name %q: use a name it holds in --nts.server)", hostname.Host)
+		return fmt.Sprintf(" (the certificate does not name %q: use a name it holds in --nts.server, or for peers that share a fleet certificate its name in --nts.peers-server-name)", hostname.Host)
 	case errors.As(err, &invalid):
 		return " (the certificate is expired, not yet valid or not for servers: check it and this host's clock)"
 	}
