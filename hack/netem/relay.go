@@ -128,6 +128,31 @@ func (r *Relay) Stats() Stats {
 // Close stops relaying.
 func (r *Relay) Close() error { return r.eng.close() }
 
+// SetPaths changes the two directions of the path from the next datagram
+// on, as when a route changes or the link goes down (Loss 1).
+func (r *Relay) SetPaths(toServer, toClient Path) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.link.ToServer, r.link.ToClient = toServer, toClient
+}
+
+// Paths returns the two directions of the path now.
+func (r *Relay) Paths() (toServer, toClient Path) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.link.ToServer, r.link.ToClient
+}
+
+// path returns the direction towards the server, or back if not toServer.
+func (r *Relay) path(toServer bool) Path {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if toServer {
+		return r.link.ToServer
+	}
+	return r.link.ToClient
+}
+
 // schedule decides the fate of a datagram that arrived at rx on its way
 // along p: when to send it, or ok false if it is lost.
 func (r *Relay) schedule(rx time.Time, p Path) (due time.Time, ok bool) {

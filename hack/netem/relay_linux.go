@@ -166,14 +166,14 @@ func (e *threadEngine) drain(fd int, buf, oob []byte) {
 		}
 		rx := receiveTime(oob[:oobn])
 		if fd != e.listen {
-			e.hold(buf[:n], rx, e.r.link.ToClient, e.listen, e.clients[fd])
+			e.hold(buf[:n], rx, e.r.path(false), e.listen, e.clients[fd])
 			continue
 		}
 		up, err := e.upstreamFor(from)
 		if err != nil {
 			continue
 		}
-		e.hold(buf[:n], rx, e.r.link.ToServer, up, nil)
+		e.hold(buf[:n], rx, e.r.path(true), up, nil)
 	}
 }
 

@@ -68,7 +68,7 @@ func (e *goEngine) serveClients() {
 			continue
 		}
 		if up, err := e.upstreamFor(from); err == nil {
-			e.forward(buf[:n], e.r.link.ToServer, func(b []byte) { up.Write(b) })
+			e.forward(buf[:n], e.r.path(true), func(b []byte) { up.Write(b) })
 		}
 	}
 }
@@ -106,7 +106,7 @@ func (e *goEngine) serveServer(up *net.UDPConn, client *net.UDPAddr) {
 		if err != nil {
 			continue
 		}
-		e.forward(buf[:n], e.r.link.ToClient, func(b []byte) { e.conn.WriteToUDP(b, client) })
+		e.forward(buf[:n], e.r.path(false), func(b []byte) { e.conn.WriteToUDP(b, client) })
 	}
 }
 

@@ -109,6 +109,25 @@ func TestRelayDrops(t *testing.T) {
 	}
 }
 
+// TestRelaySetPaths: a route change and an outage take effect on the
+// next datagram.
+func TestRelaySetPaths(t *testing.T) {
+	relay := startRelay(t, echoServer(t), Path{}, Path{})
+	client := newClient(t)
+	longer := Path{Delay: 20 * time.Millisecond}
+	relay.SetPaths(longer, Path{})
+	if out, back := relay.Paths(); out.Delay != longer.Delay || back.Delay != 0 {
+		t.Fatalf("paths %+v %+v after SetPaths", out, back)
+	}
+	if rtt, ok := exchange(t, client, relay, []byte("after the route change"), 5*time.Second); !ok || rtt < longer.Delay {
+		t.Errorf("echo after %v (%v), want one after at least %v", rtt, ok, longer.Delay)
+	}
+	relay.SetPaths(Path{Loss: 1}, Path{Loss: 1})
+	if _, ok := exchange(t, client, relay, []byte("in the outage"), 100*time.Millisecond); ok {
+		t.Error("a datagram got through the outage")
+	}
+}
+
 func TestRelayKeepsClientsApart(t *testing.T) {
 	relay := startRelay(t, echoServer(t), Path{}, Path{})
 	a, b := newClient(t), newClient(t)
