@@ -85,12 +85,16 @@ func (s *sourceState) adjust(c clockChange, atRel int64) {
 		r.at += int64(math.Round(d))
 		r.offset += float64(c.phase) + d
 	}
+	for dir := range s.oneWay.from {
+		from := &s.oneWay.from[dir]
+		*from += int64(math.Round(c.freq * float64(*from-atRel)))
+	}
 	if !s.last.Time.IsZero() {
 		s.last.Offset += c.shift(s.last.Time)
 		s.last.Time = c.move(s.last.Time)
 	}
 	s.cache.valid = false
 	if len(s.samples) > 0 {
-		s.drift, s.unfitted = fitDrift(s.samples, &s.buf), 0
+		s.refit()
 	}
 }

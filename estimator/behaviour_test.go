@@ -265,7 +265,8 @@ func TestHiddenFalsetickers(t *testing.T) {
 // TestDriftOutlierIsNotSelected: a source whose samples fit a drift the
 // majority rules out is left out of the offset selection while its
 // offsets pass through the others' (a server that lost its reference and
-// free-runs).
+// free-runs): its drift is an outlier or its envelope apart from the
+// others'.
 func TestDriftOutlierIsNotSelected(t *testing.T) {
 	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}, {name: "drifter"}})
 	var est Estimate
@@ -279,8 +280,8 @@ func TestDriftOutlierIsNotSelected(t *testing.T) {
 			t.Fatalf("second %d: %v ± %v misses 0", i, est.Offset, est.ErrorBound)
 		}
 	}
-	if !e.list[3].driftOutlier || est.Sources[3].Selected {
-		t.Errorf("drifter: outlier %v, status %s", e.list[3].driftOutlier, est.Sources[3].Status)
+	if d := e.list[3]; !(d.driftOutlier || d.apart) || est.Sources[3].Selected {
+		t.Errorf("drifter: outlier %v, apart %v, status %s", d.driftOutlier, d.apart, est.Sources[3].Status)
 	}
 }
 

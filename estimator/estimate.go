@@ -28,6 +28,30 @@ const (
 	StatusUnsynchronized Status = "unsynchronized"
 )
 
+// DriftModel names what the drift interval relies on, and so every bound
+// that grows with the age of a sample: the bound of every estimate, and
+// most of all in holdover.
+type DriftModel string
+
+// Drift models.
+const (
+	// DriftModelNone: nothing is measured; the drift is only known to
+	// lie within ±MaxFrequencyTolerance.
+	DriftModelNone DriftModel = "none"
+	// DriftModelIntervals: the drift is proven by the samples alone: a
+	// straight line of offset over time passes through every sample's
+	// interval. It narrows only as (interval width)/(time span).
+	DriftModelIntervals DriftModel = "intervals"
+	// DriftModelEnvelope: the drift is the slope of the envelopes of the
+	// one-way delays (the exchanges that queued least), which is far
+	// narrower. It relies on an assumption, not a proof: each path's
+	// minimum delay is constant between the route changes the estimator
+	// detects. It is used only while both directions of each source and a
+	// majority of the sources agree on it and it lies inside the drift
+	// the intervals prove; otherwise the model is DriftModelIntervals.
+	DriftModelEnvelope DriftModel = "envelope"
+)
+
 // SourceStatus is the state of one source; its value is the status label
 // of the metrics and the API.
 type SourceStatus string
@@ -72,6 +96,9 @@ type Estimate struct {
 	// fast); DriftBound bounds |true drift − Drift|.
 	Drift      float64
 	DriftBound float64
+	// DriftModel says what DriftBound, and so the growth of ErrorBound
+	// with the age of the samples, relies on.
+	DriftModel DriftModel
 	// LastSample is the local time of the newest sample of a selected
 	// source.
 	LastSample time.Time

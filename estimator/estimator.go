@@ -88,10 +88,8 @@ type Estimator struct {
 	seq uint64
 	// measured caches what the sources' drift fits agree on.
 	measured struct {
-		region interval
-		rate   float64
-		ok     bool
-		valid  bool
+		driftMeasure
+		valid bool
 	}
 	// kept is the drift interval measured before a step, kept across it
 	// while the new samples are too few to measure the drift as well.
@@ -106,9 +104,10 @@ type Estimator struct {
 }
 
 // driftPrior is a drift interval trusted until a time (forever if zero)
-// when the measured one is wider.
+// when the measured one is wider; model is what it relies on.
 type driftPrior struct {
 	iv    interval
+	model DriftModel
 	until time.Time
 }
 
@@ -177,8 +176,8 @@ func (e *Estimator) Add(s Sample) error {
 	if e.anchor.IsZero() {
 		e.anchor = s.Time
 	}
-	d, rate := e.drift(s.Time)
-	if src.contradicts(s, e.since(s.Time), d, rate) {
+	d := e.drift(s.Time)
+	if src.contradicts(s, e.since(s.Time), d) {
 		if src.timeKeeper() {
 			e.contradicted(s.Time, d, src)
 		}
@@ -186,6 +185,11 @@ func (e *Estimator) Add(s Sample) error {
 	}
 	e.seq++
 	src.add(s, newRecord(s, e.anchor, e.seq), e.cfg.MaxSamples, e.cfg.MaxSampleAge)
+	if src.oneWay.moved {
+		// The source's path changed or its clock moved against ours:
+		// until it shows which, the bound does not trust it alone.
+		src.movedUntil = s.Time.Add(suspectFor)
+	}
 	e.measured.valid = false
 	e.retireRuledOut(s.Time)
 	e.endTransition(s.Time)
@@ -195,14 +199,14 @@ func (e *Estimator) Add(s Sample) error {
 // retireRuledOut forgets the drifts the measurements rule out: a warm start
 // or a drift kept across a step that the sources' fits no longer overlap.
 func (e *Estimator) retireRuledOut(now time.Time) {
-	region, _, measured := e.measuredDrift()
-	if !measured {
+	m := e.measuredDrift()
+	if !m.ok {
 		return
 	}
-	if e.warm != nil && !e.warm.overlaps(region) {
+	if e.warm != nil && !e.warm.overlaps(m.region) {
 		e.warm = nil
 	}
-	if e.kept.activeAt(now) && !e.kept.iv.overlaps(region) {
+	if e.kept.activeAt(now) && !e.kept.iv.overlaps(m.region) {
 		e.kept = nil
 	}
 }
@@ -216,9 +220,9 @@ func (e *Estimator) since(t time.Time) int64 { return int64(t.Sub(e.anchor)) }
 // suspect for suspectFor from now. Otherwise the local clock or the
 // reference may have stepped: a transition starts, or src joins the one
 // under way. The drift d survives either way.
-func (e *Estimator) contradicted(at time.Time, d interval, src *sourceState) {
-	if !e.kept.activeAt(at) || d.width() < e.kept.iv.width() {
-		e.kept = &driftPrior{iv: d, until: at.Add(e.cfg.MaxSampleAge)}
+func (e *Estimator) contradicted(at time.Time, d drift, src *sourceState) {
+	if !e.kept.activeAt(at) || d.iv.width() < e.kept.iv.width() {
+		e.kept = &driftPrior{iv: d.iv, model: d.model, until: at.Add(e.cfg.MaxSampleAge)}
 	}
 	if e.transition == nil {
 		before := e.Estimate(at)
@@ -269,62 +273,6 @@ func (e *Estimator) Stop(source, reason string) {
 		src.stopped, src.reason = true, reason
 		e.measured.valid = false
 	}
-}
-
-// drift returns the system drift interval and estimate: the agreement of
-// the sources' feasible drifts, narrowed by the drift kept across a step,
-// widened by the wander allowance. A warm start moves the estimate within
-// that interval, never the interval itself.
-func (e *Estimator) drift(now time.Time) (interval, float64) {
-	region, rate, measured := e.measuredDrift()
-	if p := e.kept; p.activeAt(now) && narrows(p.iv, region) {
-		region = region.intersect(p.iv)
-		if !measured {
-			rate = region.mid()
-		}
-	}
-	if w := e.warm; w != nil && narrows(*w, region) {
-		guess := region.intersect(*w)
-		if measured {
-			rate = guess.clamp(rate)
-		} else {
-			rate = guess.mid()
-		}
-	}
-	rate = region.clamp(rate)
-	return interval{region.lo - e.cfg.Wander, region.hi + e.cfg.Wander}, rate
-}
-
-// narrows reports whether prior says more than region and agrees with it.
-func narrows(prior, region interval) bool {
-	return prior.width() < region.width() && prior.overlaps(region)
-}
-
-// measuredDrift returns what the sources' drift fits agree on, computed
-// once per change of the fits.
-func (e *Estimator) measuredDrift() (interval, float64, bool) {
-	if m := e.measured; m.valid {
-		return m.region, m.rate, m.ok
-	}
-	var fits []driftFit
-	var fitted []*sourceState
-	for _, src := range e.list {
-		src.driftOutlier = false
-		if src.drift.used >= 2 && src.timeKeeper() {
-			fits = append(fits, src.drift)
-			fitted = append(fitted, src)
-		}
-	}
-	m := &e.measured
-	var agreeing []bool
-	// A wrong drift would move every source's view, so the drift always
-	// allows for one hidden falseticker.
-	m.region, m.rate, agreeing, m.ok = driftChoice(fits, max(e.cfg.MaxFalsetickers, 1))
-	for i, src := range fitted {
-		src.driftOutlier = m.ok && !agreeing[i]
-	}
-	m.valid = true
-	return m.region, m.rate, m.ok
 }
 
 // live counts the sources that define time and could answer: not stopped,

@@ -3,6 +3,7 @@ package estimator
 import (
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -76,7 +77,17 @@ func FuzzEstimator(f *testing.F) {
 		est := e.Estimate(now.Add(time.Second))
 		checkEstimate(t, est)
 		checkEstimate(t, est.At(now.Add(time.Hour)))
+		checkDrift(t, e.measuredDrift())
 	})
+}
+
+// checkDrift fails on an envelope drift that leaves the drift the
+// intervals prove: the envelopes may only narrow it.
+func checkDrift(t *testing.T, m driftMeasure) {
+	t.Helper()
+	if m.model == DriftModelEnvelope && (m.proven.intersect(m.region) != m.region || m.region.clamp(m.rate) != m.rate) {
+		t.Fatalf("envelope drift %g in %v, outside the proven %v", m.rate, m.region, m.proven)
+	}
 }
 
 // checkEstimate fails on an estimate that breaks the invariants sinks rely
@@ -105,4 +116,40 @@ func checkEstimate(t *testing.T, e Estimate) {
 			t.Fatalf("source %s: negative bound %v", s.Name, s.ErrorBound)
 		}
 	}
+}
+
+// FuzzEnvelopeDrift feeds three sources long enough for their one-way
+// envelopes to be fitted, on paths whose delays, steps and garbage the
+// fuzzer chooses, and checks after every sample that the estimator does
+// not panic, that its estimates keep their invariants and that an
+// envelope drift never leaves the drift the intervals prove.
+func FuzzEnvelopeDrift(f *testing.F) {
+	f.Add(uint64(1), int64(12000), int64(50000), uint8(0))
+	f.Add(uint64(2), int64(-500000), int64(1), uint8(7))
+	f.Add(uint64(3), int64(0), int64(1e9), uint8(255))
+	f.Fuzz(func(t *testing.T, seed uint64, driftPPB, queue int64, garbage uint8) {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		e := New(Config{})
+		names := []string{"a", "b", "c"}
+		var infos []SourceInfo
+		for _, n := range names {
+			infos = append(infos, SourceInfo{Name: n, Kind: KindNTP})
+		}
+		e.SetSources(infos)
+		drift := float64(driftPPB%500000) * 1e-9
+		for i := range 150 {
+			at := epoch.Add(time.Duration(i) * time.Second)
+			for _, n := range names {
+				out := 100e3 + float64(queue%int64(time.Second))*rng.ExpFloat64()
+				back := 100e3 + float64(queue%int64(time.Second))*rng.ExpFloat64()
+				off := drift*float64(at.Sub(epoch)) + (back-out)/2
+				if garbage > 0 && rng.IntN(256) < int(garbage) {
+					off += float64(rng.Int64N(int64(time.Second))) - float64(time.Second/2)
+				}
+				e.Add(Sample{Source: n, Time: at, Offset: time.Duration(off), Delay: time.Duration(math.Abs(out + back))})
+				checkDrift(t, e.measuredDrift())
+			}
+			checkEstimate(t, e.Estimate(at))
+		}
+	})
 }

@@ -8,10 +8,11 @@ import (
 // Estimate computes the estimate at local time now. It changes nothing, so
 // it may be called at any instant, in any order.
 func (e *Estimator) Estimate(now time.Time) Estimate {
-	d, rate := e.drift(now)
+	dr := e.drift(now)
+	d, rate := dr.iv, dr.rate
 	out := Estimate{
 		Time: now, Status: StatusUnsynchronized, ErrorBound: UnknownBound,
-		Drift: rate, DriftBound: max(rate-d.lo, d.hi-rate),
+		Drift: rate, DriftBound: max(rate-d.lo, d.hi-rate), DriftModel: dr.model,
 		Steps: e.steps, LastStep: e.lastStep,
 	}
 	views, oks := make([]view, len(e.list)), make([]bool, len(e.list))
@@ -19,7 +20,7 @@ func (e *Estimator) Estimate(now time.Time) Estimate {
 	var keeperViews []view
 	at := e.since(now)
 	for i, src := range e.list {
-		views[i], oks[i] = src.viewAt(at, d, rate)
+		views[i], oks[i] = src.viewAt(at, dr)
 		if oks[i] && src.timeKeeper() && !src.driftOutlier {
 			keepers = append(keepers, i)
 			keeperViews = append(keeperViews, views[i])
@@ -71,11 +72,13 @@ const suspectFor = 10 * time.Minute
 
 // hidden returns how many sources the bound allows to be wrong while all
 // agree: Config.MaxFalsetickers, or at least one while a source of keepers
-// (indexes into e.list) is on probation at now.
+// (indexes into e.list) is on probation at now: new, suspect, moved (an
+// envelope shifted) or apart (its envelopes disagree with each other or
+// with the other sources').
 func (e *Estimator) hidden(keepers []int, now time.Time) int {
 	for _, i := range keepers {
 		src := e.list[i]
-		if len(src.samples) < probationSamples || now.Before(src.suspectUntil) {
+		if len(src.samples) < probationSamples || now.Before(src.suspectUntil) || now.Before(src.movedUntil) || src.apart {
 			return max(e.cfg.MaxFalsetickers, 1)
 		}
 	}

@@ -54,13 +54,16 @@ func choose(views []view, live, hidden int, transition bool) choice {
 }
 
 // combine weighs the selected sources' point estimates by the inverse
-// square of their bounds: a source far away or with a loose bound could be
-// off by more, whether from queueing or from path asymmetry.
+// square of their reach (view.reach): a source far away, with a loose
+// bound or with old information could be off by more, whether from
+// queueing, from path asymmetry or from a change of the frequency. The
+// reach rests on the proven drift only, so the envelopes' assumption
+// narrows the bound but does not decide which source the offset follows.
 func combine(views []view, selected []bool) float64 {
 	var sw, swp float64
 	for i, v := range views {
 		if selected[i] {
-			w := weight(v.iv.radiusFrom(v.point))
+			w := weight(v.reach.radiusFrom(v.point))
 			sw += w
 			swp += w * v.point
 		}

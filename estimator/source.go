@@ -127,6 +127,9 @@ type sourceState struct {
 	// since.
 	drift    driftFit
 	unfitted int
+	// oneWay is the drift the envelopes of the source's one-way delays
+	// show, fitted with drift.
+	oneWay oneWay
 	// reach is NTP's reachability register: one bit per poll, newest in
 	// bit 0, set when the poll produced a usable sample.
 	reach uint8
@@ -144,16 +147,22 @@ type sourceState struct {
 	reason  string
 	// driftOutlier is set while the source's drift fit misses the drift
 	// the majority agrees on: it is left out of the offset selection.
-	driftOutlier bool
+	// apart is set while its envelope drift disagrees with the others'
+	// (envelopeDrift): the bound does not trust it alone.
+	driftOutlier, apart bool
 	// suspectUntil is set when the source contradicted its own history
 	// while the others did not follow: until then the bound does not
-	// trust it alone.
+	// trust it alone, and its contradictions start no transition.
 	suspectUntil time.Time
+	// movedUntil is set when one of its envelopes shifted (oneWay.moved):
+	// until then the bound does not trust it alone either.
+	movedUntil time.Time
 	// cache holds the view at the newest sample.
 	cache viewCache
-	// buf is reused by the fits, ends by project.
-	buf  fitBuffers
-	ends []float64
+	// buf and owBuf are reused by the fits, ends by project.
+	buf   fitBuffers
+	owBuf oneWayBuffers
+	ends  []float64
 }
 
 func newSourceState(info SourceInfo) *sourceState {
@@ -190,7 +199,7 @@ func (s *sourceState) timeKeeper() bool { return !s.stopped && s.keepsTime }
 // contradicts reports whether smp cannot be true together with the source's
 // history: its interval misses the history's, or its time is not after the
 // newest sample's (the local clock went back).
-func (s *sourceState) contradicts(smp Sample, at int64, d interval, rate float64) bool {
+func (s *sourceState) contradicts(smp Sample, at int64, d drift) bool {
 	last, _, ok := s.newest()
 	if !ok {
 		return false
@@ -198,7 +207,7 @@ func (s *sourceState) contradicts(smp Sample, at int64, d interval, rate float64
 	if !smp.Time.After(last.Time) {
 		return true
 	}
-	v, ok := s.viewAt(at, d, rate)
+	v, ok := s.viewAt(at, d)
 	return !ok || !around(float64(smp.Offset), float64(smp.ErrorBound())).overlaps(v.iv)
 }
 
@@ -206,6 +215,7 @@ func (s *sourceState) contradicts(smp Sample, at int64, d interval, rate float64
 func (s *sourceState) reset() {
 	s.samples = s.samples[:0]
 	s.drift, s.unfitted = driftFit{feasible: unknownDrift}, 0
+	s.oneWay.fit(nil, &s.owBuf)
 }
 
 // refitShare sets how often the drift and the noise floor are refitted:
@@ -227,8 +237,15 @@ func (s *sourceState) add(smp Sample, r record, maxSamples int, maxAge time.Dura
 		s.samples[i].scale = s.noise.scale(s.samples[i])
 	}
 	if refit {
-		s.drift, s.unfitted = fitDrift(s.samples, &s.buf), 0
+		s.refit()
 	}
+}
+
+// refit fits the drift to the samples: the intervals' feasible slopes and
+// the one-way envelopes.
+func (s *sourceState) refit() {
+	s.drift, s.unfitted = fitDrift(s.samples, &s.buf), 0
+	s.oneWay.fit(s.samples, &s.owBuf)
 }
 
 // recentSamples is how many of the newest samples thin always keeps.

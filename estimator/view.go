@@ -20,19 +20,46 @@ type view struct {
 	point float64
 	// lo and hi say which samples limit iv.
 	lo, hi limit
+	// reach is where the samples reach when each is moved with the
+	// proven drift and the wander allowance over its whole age (see
+	// drift.proven): it holds iv, and says how far the source could be
+	// off were the envelopes wrong or had the frequency changed since its
+	// samples. It weighs the source when sources are combined.
+	reach interval
 }
 
-// projection moves samples to one instant with a drift interval.
+// projection moves samples to one instant with a drift.
 type projection struct {
 	now  int64
 	rate float64
 	// below and above are how fast an interval grows under and over its
 	// centre per nanosecond of age.
 	below, above float64
+	// wander is how much faster it grows, both ways, over the part of
+	// the age before trusted; over the part after, it grows by
+	// curve·(that part)²/2.
+	wander, curve float64
+	trusted       int64
 }
 
-func newProjection(now int64, d interval, rate float64) projection {
-	return projection{now: now, rate: rate, below: rate - d.lo, above: d.hi - rate}
+// newProjection moves samples to now with the drift d: over the span the
+// drift was measured on (from d.since to now) with its measured interval,
+// and before that with the wander allowance added. With whole set, the
+// allowance is added over every sample's whole age.
+func newProjection(now int64, d drift, whole bool) projection {
+	if whole {
+		return spread(now, d.iv, d.rate)
+	}
+	return projection{
+		now: now, rate: d.rate, below: d.rate - d.measured.lo, above: d.measured.hi - d.rate,
+		wander: d.iv.hi - d.measured.hi, curve: d.curve, trusted: min(d.since, now),
+	}
+}
+
+// spread moves samples to now with the drift interval iv around rate,
+// over their whole age.
+func spread(now int64, iv interval, rate float64) projection {
+	return projection{now: now, rate: rate, below: rate - iv.lo, above: iv.hi - rate}
 }
 
 // move returns a sample's centre at the projection's instant and how much
@@ -42,7 +69,9 @@ func (p projection) move(r *record) (centre, under, over float64) {
 	if dt < 0 {
 		return r.offset + p.rate*dt, -p.above * dt, -p.below * dt
 	}
-	return r.offset + p.rate*dt, p.below * dt, p.above * dt
+	within := float64(p.now - max(r.at, p.trusted))
+	extra := p.wander*float64(max(p.trusted-r.at, 0)) + p.curve*within*within/2
+	return r.offset + p.rate*dt, p.below*dt + extra, p.above*dt + extra
 }
 
 // limit describes how the sample's moved interval reaches its upper end
@@ -67,45 +96,51 @@ const ageShare = 0.5
 type viewCache struct {
 	valid bool
 	seq   uint64
-	d     interval
-	rate  float64
+	d     drift
 	at    int64
 	v     view
 }
 
 // viewAt moves the source's samples to local time now (since the
-// estimator's anchor) with the drift interval d and the drift estimate
-// rate, intersects their intervals, and takes a point estimate weighted
-// towards samples that queued little and are recent. ok is false when the
-// source has no samples or they disagree.
-func (s *sourceState) viewAt(now int64, d interval, rate float64) (view, bool) {
+// estimator's anchor) with the drift d, intersects their intervals, and
+// takes a point estimate weighted towards samples that queued little and
+// are recent. ok is false when the source has no samples or they
+// disagree.
+//
+// Within the span the drift was measured on (up to the source's newest
+// sample) the samples move with the measured drift and its uncertainty;
+// outside it the wander allowance is added too, for the frequency may
+// have changed there (see drift).
+func (s *sourceState) viewAt(now int64, d drift) (view, bool) {
 	if len(s.samples) == 0 {
 		return view{}, false
 	}
 	newest := s.samples[len(s.samples)-1]
 	if now < newest.at {
-		return s.project(now, d, rate).settle()
+		return s.project(newProjection(now, d, true), d).settle()
 	}
 	c := &s.cache
-	if !c.valid || c.seq != newest.seq || c.d != d || c.rate != rate {
-		*c = viewCache{valid: true, seq: newest.seq, d: d, rate: rate, at: newest.at, v: s.project(newest.at, d, rate)}
+	if !c.valid || c.seq != newest.seq || c.d != d {
+		*c = viewCache{valid: true, seq: newest.seq, d: d, at: newest.at, v: s.project(newProjection(newest.at, d, false), d)}
 	}
-	return c.v.later(float64(now-c.at), d, rate).settle()
+	return c.v.later(float64(now-c.at), d).settle()
 }
 
-// project computes the source's view at now; its interval may be empty and
-// its point is not clamped yet.
-func (s *sourceState) project(now int64, d interval, rate float64) view {
-	p := newProjection(now, d, rate)
-	ageCost := max(p.below, p.above) * ageShare
+// project computes the source's view with the projection p of the drift
+// d; its interval may be empty and its point is not clamped yet.
+func (s *sourceState) project(p projection, d drift) view {
+	now, wander := p.now, spread(p.now, d.proven, d.rate)
+	ageCost := max(d.rate-d.iv.lo, d.iv.hi-d.rate) * ageShare
 	ends := slices.Grow(s.ends[:0], 2*len(s.samples))[:2*len(s.samples)]
-	iv := interval{math.Inf(-1), math.Inf(1)}
+	iv, reach := interval{math.Inf(-1), math.Inf(1)}, interval{math.Inf(-1), math.Inf(1)}
 	var sw, swp float64
 	for i := range s.samples {
 		r := &s.samples[i]
 		centre, under, over := p.move(r)
 		ends[2*i], ends[2*i+1] = centre-r.half()-under, centre+r.half()+over
 		iv.lo, iv.hi = max(iv.lo, ends[2*i]), min(iv.hi, ends[2*i+1])
+		_, under, over = wander.move(r)
+		reach.lo, reach.hi = max(reach.lo, centre-r.half()-under), min(reach.hi, centre+r.half()+over)
 		w := weight(r.scale + ageCost*math.Abs(float64(now-r.at)))
 		sw += w
 		swp += w * centre
@@ -120,17 +155,19 @@ func (s *sourceState) project(now int64, d interval, rate float64) view {
 			ihi = i
 		}
 	}
-	return view{iv: iv, point: swp / sw, lo: p.limit(&s.samples[ilo], false), hi: p.limit(&s.samples[ihi], true)}
+	return view{iv: iv, point: swp / sw, lo: p.limit(&s.samples[ilo], false), hi: p.limit(&s.samples[ihi], true), reach: reach}
 }
 
 // later returns the view dt nanoseconds later (dt ≥ 0) under the same
-// drift.
-func (v view) later(dt float64, d interval, rate float64) view {
-	shift := rate * dt
-	v.iv = interval{v.iv.lo + d.lo*dt, v.iv.hi + d.hi*dt}
+// drift, past every sample: the interval grows with the drift and the
+// wander allowance (d.iv), the reach with d.proven.
+func (v view) later(dt float64, d drift) view {
+	shift, iv := d.rate*dt, d.iv
+	v.iv = interval{v.iv.lo + iv.lo*dt, v.iv.hi + iv.hi*dt}
+	v.reach = interval{v.reach.lo + d.proven.lo*dt, v.reach.hi + d.proven.hi*dt}
 	v.point += shift
-	v.lo.centre, v.lo.growth = v.lo.centre+shift, v.lo.growth+(rate-d.lo)*dt
-	v.hi.centre, v.hi.growth = v.hi.centre+shift, v.hi.growth+(d.hi-rate)*dt
+	v.lo.centre, v.lo.growth = v.lo.centre+shift, v.lo.growth+(d.rate-iv.lo)*dt
+	v.hi.centre, v.hi.growth = v.hi.centre+shift, v.hi.growth+(iv.hi-d.rate)*dt
 	return v
 }
 

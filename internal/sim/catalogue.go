@@ -3,6 +3,7 @@ package sim
 import (
 	"time"
 
+	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/ntp"
 )
 
@@ -15,15 +16,42 @@ const (
 	Holdover              = "holdover"
 	ColdStart             = "cold-start"
 	Poll16                = "poll-16s"
+	ShortHoldover         = "holdover-60s"
+	RouteChange           = "route-change"
+	WalkingServer         = "walking-server"
+	LongOutage            = "outage-64s"
+	ThermalStep           = "thermal-step"
 )
 
 // coldStartDuration is how long the cold-start scenario runs, whatever the
 // catalogue's duration: it is about the first seconds.
 const coldStartDuration = 10 * time.Minute
 
+// The long-outage scenarios: two hours of 64 s polls, then every server
+// silent for 15 minutes, then 15 minutes more.
+const (
+	longOutagePoll     = 64 * time.Second
+	longOutageFrom     = 2 * time.Hour
+	longOutageLength   = 15 * time.Minute
+	longOutageDuration = longOutageFrom + 2*longOutageLength
+)
+
+// thermalStep is how much the local clock's frequency changes at the
+// thermal-step scenario's outage, and thermalWander the wander allowance
+// its operator configures for a clock known to do that, with a margin.
+const (
+	thermalStep   = 2e-6
+	thermalWander = 2.5e-6
+)
+
+// walk is how fast the walking server's frequency runs away: 1 ppm in 10
+// minutes.
+const walk = 1e-6 / 600
+
 // Catalogue returns the standard scenarios, each running for duration
-// (except cold start, which is about its first minutes). Steps and outages
-// sit at fixed shares of the duration.
+// (except cold start, which is about its first minutes, and the long
+// outages, which are about two hours of history). Steps, outages and route
+// changes sit at fixed shares of the duration.
 func Catalogue(duration time.Duration) []Scenario {
 	at := func(share float64) time.Duration { return time.Duration(share * float64(duration)) }
 	lan := lanServers()
@@ -49,6 +77,16 @@ func Catalogue(duration time.Duration) []Scenario {
 		},
 		{Name: ColdStart, Duration: coldStartDuration, Clock: LocalClock{Offset: 180 * time.Millisecond, Drift: 150e-6, Wander: 1e-9}, Servers: lan},
 		{Name: Poll16, Poll: 16 * time.Second, Clock: LocalClock{Offset: -4 * time.Millisecond, Drift: 30e-6, Wander: 1e-9}, Servers: lan},
+		{
+			Name:    ShortHoldover,
+			Clock:   LocalClock{Offset: -1 * time.Millisecond, Drift: 30e-6, Wander: 1e-9},
+			Servers: lan,
+			Outages: []Window{{From: at(0.5), To: at(0.5) + time.Minute}},
+		},
+		{Name: RouteChange, Clock: LocalClock{Offset: 2 * time.Millisecond, Drift: -9e-6, Wander: 1e-9}, Servers: routeChangeServers(at(0.5))},
+		{Name: WalkingServer, Clock: LocalClock{Offset: time.Millisecond, Drift: 3e-6, Wander: 1e-9}, Servers: walkingServers(at(0.2))},
+		longOutage(LongOutage, 0),
+		longOutage(ThermalStep, thermalStep),
 	}
 	for i := range scenarios {
 		sc := &scenarios[i]
@@ -58,6 +96,26 @@ func Catalogue(duration time.Duration) []Scenario {
 		sc.Burst, sc.Spread, sc.Precision = ntp.DefaultBurst, ntp.DefaultPollSpread, 30*time.Nanosecond
 	}
 	return scenarios
+}
+
+// longOutage is two hours of 64 s polls of the LAN servers, then 15
+// minutes of silence, at whose start the local clock's frequency changes
+// by step. A clock that may change so is configured with a wander
+// allowance that covers it. The estimator is configured as the agent
+// configures it for 64 s polls.
+func longOutage(name string, step float64) Scenario {
+	sc := Scenario{
+		Name: name, Duration: longOutageDuration, Poll: longOutagePoll,
+		Clock:   LocalClock{Offset: 3 * time.Millisecond, Drift: -15e-6, Wander: 1e-9},
+		Servers: lanServers(),
+		Outages: []Window{{From: longOutageFrom, To: longOutageFrom + longOutageLength}},
+		Config:  estimator.Config{StaleAfter: 8 * longOutagePoll},
+	}
+	if step != 0 {
+		sc.Clock.FrequencySteps = []FrequencyStep{{At: longOutageFrom, By: step}}
+		sc.Config.Wander = thermalWander
+	}
+	return sc
 }
 
 // Find returns the scenario of the catalogue with that name.
@@ -120,4 +178,31 @@ func wanServers() []Server {
 		stratum1("wan-c", path(7*time.Millisecond, 0.4)),
 		stratum1("wan-d", path(9*time.Millisecond, 0.6)),
 	}
+}
+
+// routeChangeServers are the LAN servers; at the given time the route to
+// the nearest one changes, and its outbound minimum delay grows by 300 µs.
+func routeChangeServers(at time.Duration) []Server {
+	servers := lanServers()
+	p := servers[0].Path
+	out, back := time.Duration(float64(p.Delay)*p.OutboundShare()), time.Duration(float64(p.Delay)*(1-p.OutboundShare()))
+	out += 300 * time.Microsecond
+	p.Delay, p.Outbound = out+back, float64(out)/float64(out+back)
+	servers[0].Routes = []Route{{At: at, Path: p}}
+	return servers
+}
+
+// walkingServers are the LAN servers and a fifth whose frequency runs
+// away from the given time on (walk).
+func walkingServers(from time.Duration) []Server {
+	servers := lanServersAndOne()
+	walker := &servers[len(servers)-1]
+	walker.Name, walker.Walk, walker.WalkFrom = "walker", walk, from
+	return servers
+}
+
+// lanServersAndOne is lanServers plus a fifth server, so that two faulty
+// servers leave an honest majority of three.
+func lanServersAndOne() []Server {
+	return append(lanServers(), stratum1("lan-e", Path{Delay: 300 * time.Microsecond, Jitter: Jitter{Kind: Exponential, Mean: 50 * time.Microsecond}}))
 }

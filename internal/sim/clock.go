@@ -36,6 +36,26 @@ type LocalClock struct {
 	Wander float64
 	// Steps are sudden changes of the local clock.
 	Steps []Step
+	// FrequencySteps are sudden changes of its frequency, as when the
+	// temperature changes.
+	FrequencySteps []FrequencyStep
+}
+
+// FrequencyStep is a sudden change of a clock's frequency by By (a ratio)
+// at true time At.
+type FrequencyStep struct {
+	At time.Duration
+	By float64
+}
+
+// frequencyStepsUntil is how far the frequency steps moved a clock by true
+// time t.
+func frequencyStepsUntil(steps []FrequencyStep, t time.Duration) float64 {
+	var sum float64
+	for _, s := range steps {
+		sum += s.By * float64(max(t-s.At, 0))
+	}
+	return sum
 }
 
 // wanderTick is the interval at which the frequency random walk moves.
@@ -66,7 +86,7 @@ func (c *localClock) offsetAt(t time.Duration) float64 {
 		c.freqs = append(c.freqs, c.freqs[last]+c.Wander*c.rng.NormFloat64())
 	}
 	linear := c.offsets[k] + c.freqs[k]*float64(t-time.Duration(k)*wanderTick)
-	return linear + float64(stepsUntil(c.Steps, t))
+	return linear + float64(stepsUntil(c.Steps, t)) + frequencyStepsUntil(c.FrequencySteps, t)
 }
 
 // read returns the local clock reading at true time t, rounded down to

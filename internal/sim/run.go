@@ -22,14 +22,24 @@ type event struct {
 	burst int
 }
 
+// Client is what the simulator scores: it is told the sources, fed
+// every poll's observation, and asked for its estimate.
+// *estimator.Estimator is one; ChronyLike is another.
+type Client interface {
+	SetSources([]estimator.SourceInfo)
+	Observe(estimator.Observation) error
+	Estimate(now time.Time) estimator.Estimate
+}
+
 // run is the state of one simulation.
 type run struct {
-	sc     Scenario
-	w      *world
-	est    *estimator.Estimator
-	rngs   []*rand.Rand
-	events Queue[event]
-	score  *scorer
+	sc      Scenario
+	w       *world
+	clients []Client
+	rngs    []*rand.Rand
+	events  Queue[event]
+	// scores[i] scores clients[i]; watch sees the first client's points.
+	scores []*scorer
 	watch  func(Point)
 	// newestSent is the latest start of an exchange that produced a sample.
 	newestSent time.Duration
@@ -50,10 +60,32 @@ func Run(sc Scenario, seed uint64, watch func(Point)) (Score, error) {
 // RunWith is Run with an estimator the caller made (for a warm start).
 // Its sources are replaced by the scenario's servers.
 func RunWith(est *estimator.Estimator, sc Scenario, seed uint64, watch func(Point)) (Score, error) {
+	scores, err := runClients([]Client{est}, sc, seed, watch)
+	if err != nil {
+		return Score{}, err
+	}
+	return scores[0], nil
+}
+
+// Compare runs the scenario once and scores the estimator and a
+// chrony-like reference client (ChronyLike, with the estimator's wander
+// allowance as its maxclockerror) on the same exchanges.
+func Compare(sc Scenario, seed uint64) (clockwatch, chrony Score, err error) {
+	ref := &ChronyLike{MaxClockError: sc.Config.Wander}
+	scores, err := runClients([]Client{estimator.New(sc.Config), ref}, sc, seed, nil)
+	if err != nil {
+		return Score{}, Score{}, err
+	}
+	return scores[0], scores[1], nil
+}
+
+// runClients simulates the scenario and scores every client on the same
+// exchanges.
+func runClients(clients []Client, sc Scenario, seed uint64, watch func(Point)) ([]Score, error) {
 	sc = sc.withDefaults()
 	r := &run{
-		sc:  sc,
-		est: est,
+		sc:      sc,
+		clients: clients,
 		w: &world{
 			epoch:     Epoch,
 			local:     newLocalClock(sc.Clock, rand.New(rand.NewPCG(seed, 0))),
@@ -62,9 +94,11 @@ func RunWith(est *estimator.Estimator, sc Scenario, seed uint64, watch func(Poin
 			timeout:   sc.Timeout,
 			outages:   sc.Outages,
 		},
-		score:      newScorer(sc.truthSteps()),
 		watch:      watch,
 		newestSent: -1,
+	}
+	for range clients {
+		r.scores = append(r.scores, newScorer(sc.truthSteps(), steadyPolls*sc.Poll))
 	}
 	infos := make([]estimator.SourceInfo, len(sc.Servers))
 	for i, s := range sc.Servers {
@@ -72,12 +106,18 @@ func RunWith(est *estimator.Estimator, sc Scenario, seed uint64, watch func(Poin
 		r.rngs = append(r.rngs, rand.New(rand.NewPCG(seed, uint64(i)+1)))
 		r.events.Push(sc.phase(r.rngs[i]), event{server: i, burst: sc.Burst})
 	}
-	r.est.SetSources(infos)
+	for _, c := range clients {
+		c.SetSources(infos)
+	}
 	r.events.Push(sc.EvalEvery, event{server: -1})
 	if err := r.loop(); err != nil {
-		return Score{}, err
+		return nil, err
 	}
-	return r.score.result(), nil
+	scores := make([]Score, len(r.scores))
+	for i, s := range r.scores {
+		scores[i] = s.result()
+	}
+	return scores, nil
 }
 
 // loop handles events until the end of the scenario.
@@ -116,8 +156,10 @@ func (r *run) launch(at time.Duration, e event) {
 
 // deliver feeds one exchange's observation to the estimator.
 func (r *run) deliver(x exchange) error {
-	if err := r.est.Observe(x.obs); err != nil {
-		return fmt.Errorf("sim: %s at %v: %w", r.sc.Name, x.sent, err)
+	for _, c := range r.clients {
+		if err := c.Observe(x.obs); err != nil {
+			return fmt.Errorf("sim: %s at %v: %w", r.sc.Name, x.sent, err)
+		}
 	}
 	if x.obs.Result == estimator.ResultOK {
 		r.newestSent = max(r.newestSent, x.sent)
@@ -132,20 +174,24 @@ func (r *run) evaluate(t time.Duration) {
 	localOffset := time.Duration(r.w.local.offsetAt(t))
 	now := r.w.epoch.Add(t + localOffset)
 	p := Point{
-		At:       t,
-		Truth:    localOffset - stepsUntil(r.sc.ReferenceSteps, t),
-		Estimate: r.est.Estimate(now),
-		Blind:    r.blind(t),
+		At:     t,
+		Truth:  localOffset - stepsUntil(r.sc.ReferenceSteps, t),
+		Blind:  r.blind(t),
+		Limit:  r.sc.Limit(t),
+		Outage: r.sc.inOutage(t),
 	}
-	r.score.add(p)
-	if r.watch != nil {
-		r.watch(p)
+	for i, c := range r.clients {
+		p.Estimate = c.Estimate(now)
+		r.scores[i].add(p)
+		if i == 0 && r.watch != nil {
+			r.watch(p)
+		}
 	}
 }
 
 // blind reports whether the truth jumped at or before t and no exchange
 // started after the jump has delivered a sample yet.
-func (r *run) blind(t time.Duration) bool { return blind(r.score.jumps, r.newestSent, t) }
+func (r *run) blind(t time.Duration) bool { return blind(r.scores[0].jumps, r.newestSent, t) }
 
 // blind reports whether one of the jumps of the truth happened at or
 // before t, after newestSent, the start of the newest exchange that

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -94,3 +95,31 @@ func (sc Scenario) truthSteps() []time.Duration {
 	}
 	return at
 }
+
+// Limit is the physical limit at true time t: half the width of the
+// intersection of the honest servers' regions, each [true offset −
+// minimum outbound delay − root distance, true offset + minimum inbound
+// delay + root distance]. It is the narrowest bound any client can prove
+// in steady state: even exchanges that queue nowhere prove no more. Zero
+// when no server is honest at t.
+func (sc Scenario) Limit(t time.Duration) time.Duration {
+	out, in := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+	for i := range sc.Servers {
+		s := &sc.Servers[i]
+		if !s.honestAt(t) {
+			continue
+		}
+		p := s.pathAt(t)
+		root := s.RootDelay/2 + s.RootDispersion
+		share := p.OutboundShare()
+		out = min(out, time.Duration(float64(p.Delay)*share)+root)
+		in = min(in, time.Duration(float64(p.Delay)*(1-share))+root)
+	}
+	if out == math.MaxInt64 {
+		return 0
+	}
+	return (out + in) / 2
+}
+
+// inOutage reports whether every server is silent at true time t.
+func (sc Scenario) inOutage(t time.Duration) bool { return silent(sc.Outages, t) }

@@ -21,6 +21,10 @@ type Point struct {
 	// jump has completed yet: no client can know of the jump, so the
 	// estimate is not scored.
 	Blind bool
+	// Limit is the physical limit at At (Scenario.Limit).
+	Limit time.Duration
+	// Outage is set while every server is silent.
+	Outage bool
 }
 
 // Error is the estimate's offset minus the truth.
@@ -65,6 +69,49 @@ type Score struct {
 	// StepLatencies holds, per jump of the truth, how long the estimator
 	// took to count it; -1 if it never did.
 	StepLatencies []time.Duration
+	// Steady summarizes the synchronized estimates outside outages once
+	// the first steadyPolls polls are over, and Outage the estimates while
+	// every server is silent (holdover).
+	Steady, Outage Summary
+}
+
+// Summary is the error and bound of some of the scored estimates.
+type Summary struct {
+	// Scored counts them.
+	Scored int
+	// Median, P95 and Max are of their absolute error.
+	Median, P95, Max time.Duration
+	// MeanBound is their mean error bound, and MeanLimit the mean
+	// physical limit at their instants.
+	MeanBound, MeanLimit time.Duration
+}
+
+// LimitRatio is the mean bound over the mean physical limit: how far the
+// bound is from the narrowest one any client can prove.
+func (s Summary) LimitRatio() float64 { return float64(s.MeanBound) / float64(s.MeanLimit) }
+
+// summer accumulates a Summary.
+type summer struct {
+	errs               []float64
+	boundSum, limitSum float64
+}
+
+func (m *summer) add(p Point) {
+	m.errs = append(m.errs, math.Abs(float64(p.Error())))
+	m.boundSum += float64(p.Estimate.ErrorBound)
+	m.limitSum += float64(p.Limit)
+}
+
+func (m *summer) result() Summary {
+	n := len(m.errs)
+	if n == 0 {
+		return Summary{}
+	}
+	slices.Sort(m.errs)
+	return Summary{
+		Scored: n, Median: time.Duration(quantile(m.errs, 0.5)), P95: time.Duration(quantile(m.errs, 0.95)), Max: time.Duration(m.errs[n-1]),
+		MeanBound: time.Duration(m.boundSum / float64(n)), MeanLimit: time.Duration(m.limitSum / float64(n)),
+	}
 }
 
 // Coverage is the share of scored estimates whose bound holds.
@@ -82,17 +129,21 @@ func (s Score) String() string {
 }
 
 // scorer accumulates points into a Score.
+// steadyPolls is how many polls a client may take to converge before its
+// estimates count as steady state: as many as a source's probation.
+const steadyPolls = 32
+
 type scorer struct {
-	score     Score
-	errs      []float64
-	boundSum  float64
-	widthSum  float64
-	jumps     []time.Duration
-	lastSteps uint64
+	score               Score
+	all, steady, outage summer
+	widthSum            float64
+	jumps               []time.Duration
+	steadyFrom          time.Duration
+	lastSteps           uint64
 }
 
-func newScorer(jumps []time.Duration) *scorer {
-	sc := &scorer{score: Score{FirstCovered: -1}, jumps: jumps}
+func newScorer(jumps []time.Duration, steadyFrom time.Duration) *scorer {
+	sc := &scorer{score: Score{FirstCovered: -1}, jumps: jumps, steadyFrom: steadyFrom}
 	sc.score.StepLatencies = make([]time.Duration, len(jumps))
 	for i := range sc.score.StepLatencies {
 		sc.score.StepLatencies[i] = -1
@@ -122,11 +173,16 @@ func (sc *scorer) add(p Point) {
 			s.FirstCovered = p.At
 		}
 	}
-	sc.errs = append(sc.errs, math.Abs(float64(p.Error())))
 	if p.InInterval() {
 		s.InInterval++
 	}
-	sc.boundSum += float64(p.Estimate.ErrorBound)
+	sc.all.add(p)
+	switch {
+	case p.Outage:
+		sc.outage.add(p)
+	case p.Estimate.Status == estimator.StatusSynchronized && p.At >= sc.steadyFrom:
+		sc.steady.add(p)
+	}
 	sc.widthSum += float64(p.Estimate.OffsetMax - p.Estimate.OffsetMin)
 }
 
@@ -147,14 +203,12 @@ func (sc *scorer) noteSteps(p Point) {
 // result finishes the score.
 func (sc *scorer) result() Score {
 	s := sc.score
-	if len(sc.errs) == 0 {
+	s.Steady, s.Outage = sc.steady.result(), sc.outage.result()
+	all := sc.all.result()
+	if all.Scored == 0 {
 		return s
 	}
-	slices.Sort(sc.errs)
-	s.Median = time.Duration(quantile(sc.errs, 0.5))
-	s.P95 = time.Duration(quantile(sc.errs, 0.95))
-	s.Max = time.Duration(sc.errs[len(sc.errs)-1])
-	s.MeanBound = time.Duration(sc.boundSum / float64(s.Scored))
+	s.Median, s.P95, s.Max, s.MeanBound = all.Median, all.P95, all.Max, all.MeanBound
 	s.MeanHalfWidth = time.Duration(sc.widthSum / 2 / float64(s.Scored))
 	return s
 }

@@ -31,11 +31,19 @@ type Server struct {
 	// Name is the source name given to the estimator.
 	Name string
 	Path Path
+	// Routes change the path during the run: from each one's At on, its
+	// Path is the path (a route change).
+	Routes []Route
 	// Error is the server's clock minus the reference: zero for an honest
 	// server, anything else makes a falseticker.
 	Error time.Duration
 	// Drift makes the server's own error grow (a free-running falseticker).
 	Drift float64
+	// Walk makes the server's frequency run away from WalkFrom on: it
+	// changes by Walk (a ratio) per second, so its error grows with the
+	// square of the time.
+	Walk     float64
+	WalkFrom time.Duration
 	// Steps are sudden changes of this server's clock alone.
 	Steps []Step
 	// Outages are spans in which the server does not answer.
@@ -50,6 +58,37 @@ type Server struct {
 	// timestamps.
 	Processing time.Duration
 }
+
+// Route is a path that holds from true time At on.
+type Route struct {
+	At   time.Duration
+	Path Path
+}
+
+// pathAt is the path to the server at true time t.
+func (s *Server) pathAt(t time.Duration) Path {
+	p := s.Path
+	for _, r := range s.Routes {
+		if r.At <= t {
+			p = r.Path
+		}
+	}
+	return p
+}
+
+// errorAt is the server's own error (its clock minus the reference) at
+// true time t.
+func (s *Server) errorAt(t time.Duration) time.Duration {
+	walk := 0.0
+	if t > s.WalkFrom {
+		dt := float64(t - s.WalkFrom)
+		walk = s.Walk * dt * dt / 2 / float64(time.Second)
+	}
+	return s.Error + stepsUntil(s.Steps, t) + time.Duration(math.Round(s.Drift*float64(t)+walk))
+}
+
+// honestAt reports whether the server serves the reference at true time t.
+func (s *Server) honestAt(t time.Duration) bool { return s.errorAt(t) == 0 && s.Drift == 0 }
 
 // exchange is one poll of a server: the observation it gives the estimator
 // and when that observation is available.
@@ -85,8 +124,7 @@ type world struct {
 
 // serverOffset is the server's clock minus true time at true time t.
 func (w *world) serverOffset(s *Server, t time.Duration) time.Duration {
-	own := s.Error + stepsUntil(s.Steps, t) + time.Duration(math.Round(s.Drift*float64(t)))
-	return stepsUntil(w.reference, t) + own
+	return stepsUntil(w.reference, t) + s.errorAt(t)
 }
 
 // poll runs one NTP exchange with s that starts at true time t1 on the
@@ -100,7 +138,7 @@ func (w *world) poll(s *Server, t1 time.Duration, rng *rand.Rand) exchange {
 // t1r, and draws its fate: the path's delays and loss, the server's
 // outages, the client's timeout.
 func (w *world) launch(s *Server, t1, t1r time.Duration, rng *rand.Rand) flight {
-	out, back, lost := s.Path.Transit(rng)
+	out, back, lost := s.pathAt(t1).Transit(rng)
 	f := flight{server: s, sent: t1, t1: t1r, arrives: t1 + w.timeout, lost: true}
 	if lost || silent(s.Outages, t1) || silent(w.outages, t1) || out+s.Processing+back > w.timeout {
 		return f

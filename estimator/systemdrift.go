@@ -1,0 +1,197 @@
+package estimator
+
+import (
+	"math"
+	"time"
+)
+
+// drift is the system drift at an instant: what moves samples to it.
+type drift struct {
+	// measured holds the drift over the span it was measured on, which
+	// begins at since (local time since the anchor) and ends at the
+	// newest samples, and iv the drift outside that span, widened by the
+	// wander allowance; rate is the estimate inside both. Only the
+	// envelopes say over which span the drift was one straight line; with
+	// the intervals' drift since is the end of time, and the allowance
+	// counts over every sample's whole age.
+	measured, iv interval
+	since        int64
+	rate         float64
+	model        DriftModel
+	// curve is how fast, per nanosecond, the frequency may move away
+	// from the measured drift within the span it was measured on: the
+	// wander allowance over Config.HoldoverMax.
+	curve float64
+	// proven is the drift the samples' intervals prove, widened by the
+	// wander allowance: it holds iv, and weighs the samples and the
+	// sources by what they could be off were the envelopes wrong.
+	proven interval
+}
+
+// drift returns the system drift: the agreement of the sources' drift
+// fits, narrowed by the drift kept across a step, widened by the wander
+// allowance. A warm start moves the estimate within that interval, never
+// the interval itself.
+func (e *Estimator) drift(now time.Time) drift {
+	m := e.measuredDrift()
+	region, rate, model, since := m.region, m.rate, m.model, m.since
+	if p := e.kept; p.activeAt(now) && narrows(p.iv, region) {
+		region, since = region.intersect(p.iv), math.MaxInt64
+		if !m.ok {
+			rate, model = region.mid(), p.model
+		} else if p.model == DriftModelEnvelope {
+			model = DriftModelEnvelope
+		}
+	}
+	if w := e.warm; w != nil && narrows(*w, region) {
+		guess := region.intersect(*w)
+		if m.ok {
+			rate = guess.clamp(rate)
+		} else {
+			rate = guess.mid()
+		}
+	}
+	rate = region.clamp(rate)
+	proven := region
+	if m.ok {
+		proven = interval{min(m.proven.lo, region.lo), max(m.proven.hi, region.hi)}
+	}
+	return drift{
+		measured: region, iv: widen(region, e.cfg.Wander), proven: widen(proven, e.cfg.Wander),
+		since: since, rate: rate, model: model, curve: e.cfg.Wander / float64(e.cfg.HoldoverMax),
+	}
+}
+
+// widen returns iv widened by w on both sides.
+func widen(iv interval, w float64) interval { return interval{iv.lo - w, iv.hi + w} }
+
+// narrows reports whether prior says more than region and agrees with it.
+func narrows(prior, region interval) bool {
+	return prior.width() < region.width() && prior.overlaps(region)
+}
+
+// driftMeasure is what the sources' drift fits agree on.
+type driftMeasure struct {
+	region interval
+	rate   float64
+	model  DriftModel
+	// since is where the span the drift holds over without the wander
+	// allowance begins (see drift).
+	since int64
+	// proven is the region the samples' intervals prove, before the
+	// envelopes narrow it.
+	proven interval
+	// ok is false when nothing is measured or the fits disagree.
+	ok bool
+}
+
+// measuredDrift returns what the sources' drift fits agree on, computed
+// once per change of the fits: the drifts their samples' intervals allow
+// and, where it says more and passes every check (see envelopeDrift), the
+// drift their one-way envelopes show.
+func (e *Estimator) measuredDrift() driftMeasure {
+	if m := e.measured; m.valid {
+		return m.driftMeasure
+	}
+	var fits []driftFit
+	var fitted []*sourceState
+	for _, src := range e.list {
+		src.driftOutlier, src.apart = false, false
+		if src.drift.used >= 2 && src.timeKeeper() {
+			fits = append(fits, src.drift)
+			fitted = append(fitted, src)
+		}
+	}
+	m := driftMeasure{model: DriftModelNone, since: math.MaxInt64}
+	var agreeing []bool
+	// A wrong drift would move every source's view, so the drift always
+	// allows for one hidden falseticker.
+	m.region, m.rate, agreeing, m.ok = driftChoice(fits, max(e.cfg.MaxFalsetickers, 1))
+	for i, src := range fitted {
+		src.driftOutlier = m.ok && !agreeing[i]
+	}
+	if m.ok {
+		m.model, m.proven = DriftModelIntervals, m.region
+		e.envelopeDrift(&m)
+	}
+	e.measured.driftMeasure, e.measured.valid = m, true
+	return m
+}
+
+// envelopeDrift narrows the provable drift m to what the sources' one-way
+// envelopes agree on, when those of a majority of the sources whose drift
+// the intervals measure do (see envelopeAgreement; a source without an
+// envelope, or whose two directions disagree, counts against it) and
+// their drift lies inside m's region: the envelope region is then
+// intersected with m's. Otherwise m stays as proven. Either way a source
+// whose envelope disagrees is marked apart: the bound does not trust it
+// alone (see hidden), for its clock may be running away from the others'.
+func (e *Estimator) envelopeDrift(m *driftMeasure) {
+	var ws []oneWay
+	var srcs []*sourceState
+	fitted := 0
+	for _, src := range e.list {
+		if src.drift.used < 2 || !src.timeKeeper() || src.driftOutlier {
+			continue
+		}
+		fitted++
+		src.apart = src.oneWay.split
+		if src.oneWay.ok {
+			ws, srcs = append(ws, src.oneWay), append(srcs, src)
+		}
+	}
+	agreeing, n := envelopeAgreement(ws)
+	for i, src := range srcs {
+		src.apart = !agreeing[i]
+	}
+	if 2*n <= fitted {
+		return
+	}
+	var sw, swr float64
+	agreed := interval{math.Inf(1), math.Inf(-1)}
+	since := int64(math.MinInt64)
+	for i, w := range ws {
+		if agreeing[i] {
+			k := driftWeight(w.iv)
+			sw, swr = sw+k, swr+k*w.rate
+			agreed = interval{min(agreed.lo, w.iv.lo), max(agreed.hi, w.iv.hi)}
+			since = max(since, w.start)
+		}
+	}
+	rate := agreed.clamp(swr / sw) // a weighted mean, to within rounding
+	region := agreed.intersect(m.region)
+	if m.region.clamp(rate) != rate || !(region.width() < m.region.width()) {
+		return
+	}
+	m.region, m.rate, m.model, m.since = region, rate, DriftModelEnvelope, since
+}
+
+// envelopeAgreement finds the sources whose envelope drifts agree: those
+// within their own width of the median drift, give or take how far the
+// sources' drifts typically lie from it (their median absolute
+// deviation). Envelopes measured over different spans of a clock whose
+// frequency wanders differ a little, by about that much; a clock that
+// runs away (a server that lost its reference) differs by far more. n
+// counts the sources that agree.
+func envelopeAgreement(ws []oneWay) (agreeing []bool, n int) {
+	if len(ws) == 0 {
+		return nil, 0
+	}
+	rates := make([]float64, len(ws))
+	for i, w := range ws {
+		rates[i] = w.rate
+	}
+	median := nth(rates, len(rates)/2)
+	for i, w := range ws {
+		rates[i] = math.Abs(w.rate - median)
+	}
+	spread := nth(rates, len(rates)/2)
+	agreeing = make([]bool, len(ws))
+	for i, w := range ws {
+		gap := max(w.iv.lo-median, median-w.iv.hi, 0)
+		if agreeing[i] = gap <= w.iv.width()+spread; agreeing[i] {
+			n++
+		}
+	}
+	return agreeing, n
+}
