@@ -17,8 +17,8 @@ const namespace = "clockwatch"
 type Collector struct {
 	current func() estimator.Estimate
 
-	offset, bound, drift, driftBound, synchronized, holdover *prometheus.Desc
-	steps, lastSample, boundPart, lastStep, lastStepSize     *prometheus.Desc
+	offset, bound, drift, driftBound, driftModel, synchronized, holdover *prometheus.Desc
+	steps, lastSample, boundPart, lastStep, lastStepSize                 *prometheus.Desc
 
 	srcInfo, srcOffset, srcDelay, srcBound, srcReachable *prometheus.Desc
 	srcSelected, srcStratum, srcLast, srcSamples         *prometheus.Desc
@@ -42,6 +42,7 @@ func NewCollector(current func() estimator.Estimate) *Collector {
 		bound:           desc("error_bound_seconds", "Bound on the error of clockwatch_offset_seconds: |true offset - estimate| is at most this (+Inf when unknown)."),
 		drift:           desc("frequency_offset_ratio", "Estimated frequency offset of the local clock (positive: it runs fast), as a ratio (1e-6 is 1 ppm)."),
 		driftBound:      desc("frequency_uncertainty_ratio", "Bound on the error of clockwatch_frequency_offset_ratio."),
+		driftModel:      desc("frequency_model_info", "What clockwatch_frequency_uncertainty_ratio, and so the growth of the error bound with time, relies on, as a label; always 1. intervals: proven by the samples alone. envelope: the one-way delays' envelopes, assuming each path's minimum delay is constant between the route changes clockwatch detects. none: nothing measured yet.", "model"),
 		synchronized:    desc("synchronized", "1 when a majority of sources agrees and the estimate is fresh (including holdover), else 0."),
 		holdover:        desc("holdover", "1 when every source went quiet and the estimate is carried forward with a growing bound."),
 		steps:           desc("clock_steps_total", "Times the offset moved further than its bound allowed: the local clock or the reference stepped."),
@@ -75,7 +76,7 @@ func NewCollector(current func() estimator.Estimate) *Collector {
 // Describe sends every metric description.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		c.offset, c.bound, c.drift, c.driftBound, c.synchronized, c.holdover, c.steps, c.lastSample,
+		c.offset, c.bound, c.drift, c.driftBound, c.driftModel, c.synchronized, c.holdover, c.steps, c.lastSample,
 		c.boundPart, c.lastStep, c.lastStepSize,
 		c.srcInfo, c.srcOffset, c.srcDelay, c.srcBound, c.srcReachable, c.srcSelected, c.srcStratum,
 		c.srcLast, c.srcSamples, c.srcStatus, c.srcRootDistance, c.srcLastOffset,
@@ -100,6 +101,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(c.drift, e.Drift)
 	gauge(c.driftBound, e.DriftBound)
+	if e.DriftModel != "" {
+		gauge(c.driftModel, 1, string(e.DriftModel))
+	}
 	gauge(c.synchronized, boolValue(e.Synchronized))
 	gauge(c.holdover, boolValue(e.Status == estimator.StatusHoldover))
 	ch <- prometheus.MustNewConstMetric(c.steps, prometheus.CounterValue, float64(e.Steps))

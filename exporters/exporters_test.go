@@ -27,7 +27,7 @@ func testEstimate() estimator.Estimate {
 		Time: now, Status: estimator.StatusSynchronized, Synchronized: true,
 		Offset: 1500 * time.Microsecond, ErrorBound: 300 * time.Microsecond,
 		OffsetMin: 1250 * time.Microsecond, OffsetMax: 1800 * time.Microsecond,
-		Drift: 12e-6, DriftBound: 1e-6, LastSample: now.Add(-time.Second), Steps: 2,
+		Drift: 12e-6, DriftBound: 1e-6, DriftModel: estimator.DriftModelEnvelope, LastSample: now.Add(-time.Second), Steps: 2,
 		BoundParts: estimator.BoundParts{Measurement: 100 * time.Microsecond, RootDistance: 150 * time.Microsecond, DriftGrowth: 50 * time.Microsecond},
 		LastStep:   estimator.StepEvent{At: now.Add(-time.Hour), Size: 30 * time.Millisecond},
 		Sources: []estimator.SourceEstimate{
@@ -68,8 +68,8 @@ func TestStatusJSONShape(t *testing.T) {
 	if iv := doc["offset_interval"].(map[string]any); iv["min_seconds"].(float64) != 0.00125 || iv["max_seconds"].(float64) != 0.0018 {
 		t.Errorf("offset interval %v", iv)
 	}
-	if doc["offset_seconds"].(float64) != 0.0015 || doc["drift_ppm"].(float64) != 12 {
-		t.Errorf("offset %v drift %v", doc["offset_seconds"], doc["drift_ppm"])
+	if doc["offset_seconds"].(float64) != 0.0015 || doc["drift_ppm"].(float64) != 12 || doc["drift_model"] != "envelope" {
+		t.Errorf("offset %v drift %v (%v)", doc["offset_seconds"], doc["drift_ppm"], doc["drift_model"])
 	}
 	sources := doc["sources"].([]any)
 	first := sources[0].(map[string]any)
@@ -131,6 +131,9 @@ func TestCollectorLintsClean(t *testing.T) {
 # HELP clockwatch_offset_seconds Estimated offset of this host's clock: local clock minus true time (positive: this host is ahead). Absent until something is measured.
 # TYPE clockwatch_offset_seconds gauge
 clockwatch_offset_seconds 0.0015
+# HELP clockwatch_frequency_model_info What clockwatch_frequency_uncertainty_ratio, and so the growth of the error bound with time, relies on, as a label; always 1. intervals: proven by the samples alone. envelope: the one-way delays' envelopes, assuming each path's minimum delay is constant between the route changes clockwatch detects. none: nothing measured yet.
+# TYPE clockwatch_frequency_model_info gauge
+clockwatch_frequency_model_info{model="envelope"} 1
 # HELP clockwatch_source_samples_total Polls of a source by result: ok, or why no sample came (timeout, bad_origin, kod, malformed, ...).
 # TYPE clockwatch_source_samples_total counter
 clockwatch_source_samples_total{kind="ntp",result="ok",source="a:123"} 10
@@ -138,7 +141,7 @@ clockwatch_source_samples_total{kind="ntp",result="ok",source="b:123"} 0
 clockwatch_source_samples_total{kind="ntp",result="timeout",source="a:123"} 1
 clockwatch_source_samples_total{kind="ntp",result="timeout",source="b:123"} 8
 `
-	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "clockwatch_offset_seconds", "clockwatch_source_samples_total"); err != nil {
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "clockwatch_offset_seconds", "clockwatch_frequency_model_info", "clockwatch_source_samples_total"); err != nil {
 		t.Error(err)
 	}
 }
@@ -238,7 +241,7 @@ func TestStateFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w, err := s.WarmDrift(s.Time, hostid.Identity{}, 0, false); err != nil || w.Drift != 12e-6 || s.OffsetSeconds != 0.0015 {
+	if w, err := s.WarmDrift(s.Time, hostid.Identity{}, 0, false); err != nil || w.Drift != 12e-6 || s.OffsetSeconds != 0.0015 || s.DriftModel != "envelope" {
 		t.Errorf("round trip: %+v (%v)", s, err)
 	}
 	entries, _ := os.ReadDir(dir)

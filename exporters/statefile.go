@@ -21,15 +21,20 @@ const StateFileName = "state.json"
 const stateVersion = 1
 
 // State is what the agent keeps across restarts: the drift, to warm-start
-// the estimator, and the last estimate, for the record.
+// the estimator, and the last estimate, for the record. The drift is the
+// estimate's: the envelope drift and its uncertainty when DriftModel is
+// "envelope". A warm start only steers the drift estimate with it; the
+// bound never relies on it.
 type State struct {
-	Version           int       `json:"version"`
-	Time              time.Time `json:"time"`
-	DriftPPM          float64   `json:"drift_ppm"`
-	DriftBoundPPM     float64   `json:"drift_bound_ppm"`
-	OffsetSeconds     float64   `json:"offset_seconds"`
-	ErrorBoundSeconds float64   `json:"error_bound_seconds"`
-	Synchronized      bool      `json:"synchronized"`
+	Version       int       `json:"version"`
+	Time          time.Time `json:"time"`
+	DriftPPM      float64   `json:"drift_ppm"`
+	DriftBoundPPM float64   `json:"drift_bound_ppm"`
+	// DriftModel is what the saved drift relied on.
+	DriftModel        estimator.DriftModel `json:"drift_model,omitempty"`
+	OffsetSeconds     float64              `json:"offset_seconds"`
+	ErrorBoundSeconds float64              `json:"error_bound_seconds"`
+	Synchronized      bool                 `json:"synchronized"`
 	// KernelFrequencyPPM is the kernel's frequency correction (adjtimex)
 	// when the drift was measured, if it could be read. The drift includes
 	// it, so a change of the correction since (chronyd, a reboot) changes
@@ -48,6 +53,7 @@ func NewState(e estimator.Estimate) State {
 		Time:              e.Time,
 		DriftPPM:          e.Drift * 1e6,
 		DriftBoundPPM:     e.DriftBound * 1e6,
+		DriftModel:        e.DriftModel,
 		OffsetSeconds:     e.Offset.Seconds(),
 		ErrorBoundSeconds: boundSeconds(e.ErrorBound),
 		Synchronized:      e.Synchronized,

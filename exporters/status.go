@@ -22,7 +22,13 @@ type Status struct {
 	// State is "synchronized", "holdover" or "unsynchronized".
 	State         estimator.Status `json:"state"`
 	DriftBoundPPM float64          `json:"drift_bound_ppm"`
-	BoundParts    BoundParts       `json:"bound_parts"`
+	// DriftModel says what drift_bound_ppm, and so the growth of the
+	// bound with time, relies on: "intervals" (proven by the samples),
+	// "envelope" (the one-way delays' envelopes, assuming each path's
+	// minimum delay is constant between detected route changes) or
+	// "none" (nothing measured).
+	DriftModel estimator.DriftModel `json:"drift_model"`
+	BoundParts BoundParts           `json:"bound_parts"`
 	// OffsetInterval is where the sources agree the true offset lies;
 	// absent while nothing is known.
 	OffsetInterval *OffsetInterval `json:"offset_interval,omitempty"`
@@ -126,6 +132,7 @@ func NewStatus(e estimator.Estimate) Status {
 		ErrorBoundSeconds: boundSeconds(e.ErrorBound),
 		DriftPPM:          e.Drift * 1e6,
 		DriftBoundPPM:     e.DriftBound * 1e6,
+		DriftModel:        e.DriftModel,
 		BoundParts:        newBoundParts(e.BoundParts),
 		State:             e.Status,
 		LastSample:        optionalTime(e.LastSample),

@@ -22,6 +22,7 @@ import (
 //	  interval: 16s
 //	holdover:
 //	  max: 30m
+//	  wander-ppm: 1
 //	peers:
 //	  dns: [clockwatch.monitoring.svc.cluster.local]
 //
@@ -37,7 +38,8 @@ type fileConfig struct {
 		Interval *model.Duration `yaml:"interval"`
 	} `yaml:"poll"`
 	Holdover struct {
-		Max *model.Duration `yaml:"max"`
+		Max       *model.Duration `yaml:"max"`
+		WanderPPM *float64        `yaml:"wander-ppm"`
 	} `yaml:"holdover"`
 	Peers  filePeers  `yaml:"peers"`
 	PTP    filePTP    `yaml:"ptp"`
@@ -55,6 +57,8 @@ type sourceFlags struct {
 	pollIntervalSet bool
 	holdoverMax     time.Duration
 	holdoverMaxSet  bool
+	wanderPPM       float64
+	wanderSet       bool
 	falsetickers    int
 	maxDelay        time.Duration
 	maxDelaySet     bool
@@ -72,6 +76,7 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 	cmd.Flag("ntp.server", "NTP server to measure against, HOST or HOST:PORT (port 123 by default). Repeatable; adds to the configuration file's ntp.servers.").PlaceHolder("HOST[:PORT]").StringsVar(&f.servers)
 	cmd.Flag("poll.interval", "Time between queries of each source; each interval is randomized by ±10% so a fleet does not poll in lock-step.").Default("16s").IsSetByUser(&f.pollIntervalSet).DurationVar(&f.pollInterval)
 	cmd.Flag("holdover.max", "How long to carry the estimate forward with a growing bound after every source is lost, before reporting unsynchronized.").Default("30m").IsSetByUser(&f.holdoverMaxSet).DurationVar(&f.holdoverMax)
+	cmd.Flag("holdover.wander-ppm", "How far the clock's frequency may move from its measured drift, in ppm (chrony's maxclockerror); the bound grows by it with time, in holdover above all.").Default("1").IsSetByUser(&f.wanderSet).Float64Var(&f.wanderPPM)
 	cmd.Flag("selection.max-falsetickers", "Sources the error bound allows to be wrong at once, at most a minority. 0 trusts the sources that agree, as NTP does; 1 guards against one.").Default("0").IntVar(&f.falsetickers)
 	cmd.Flag("ntp.max-delay", fmt.Sprintf("Longest round trip a reply of a server or peer may have to be used (chrony's maxdelay); up to %v.", ntp.MaxLimit)).Default(ntp.DefaultMaxDelay.String()).IsSetByUser(&f.maxDelaySet).DurationVar(&f.maxDelay)
 	cmd.Flag("ntp.max-distance", fmt.Sprintf("Largest root distance a reply may have to be used (chrony's maxdistance); up to %v.", ntp.MaxLimit)).Default(ntp.DefaultMaxDistance.String()).IsSetByUser(&f.maxDistanceSet).DurationVar(&f.maxDistance)
@@ -95,6 +100,7 @@ func (f *sourceFlags) load() (agent.Config, error) {
 		NTPServers:      append(append([]string{}, file.NTP.Servers...), f.servers...),
 		PollInterval:    pick(f.pollIntervalSet, f.pollInterval, file.Poll.Interval),
 		HoldoverMax:     pick(f.holdoverMaxSet, f.holdoverMax, file.Holdover.Max),
+		Wander:          pickFloat(f.wanderSet, f.wanderPPM, file.Holdover.WanderPPM) / 1e6,
 		MaxFalsetickers: f.falsetickers,
 		Peers:           f.peers.merge(file.Peers),
 		Limits: ntp.Limits{
@@ -114,6 +120,14 @@ func pick(flagSet bool, flag time.Duration, file *model.Duration) time.Duration 
 		return flag
 	}
 	return time.Duration(*file)
+}
+
+// pickFloat is pick for a number.
+func pickFloat(flagSet bool, flag float64, file *float64) float64 {
+	if flagSet || file == nil {
+		return flag
+	}
+	return *file
 }
 
 // readConfigFile parses a YAML configuration file strictly: an unknown key

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -166,6 +167,49 @@ func TestMaxFalsetickersFlag(t *testing.T) {
 	}
 	if _, err := parseSourceFlags(t, "--ntp.server=a", "--selection.max-falsetickers=-1").load(); err == nil {
 		t.Error("a negative count was accepted")
+	}
+}
+
+// TestWanderConfig reads the wander allowance from the flag and the file,
+// chrony's 1 ppm by default, and refuses what no clock does.
+func TestWanderConfig(t *testing.T) {
+	tests := []struct {
+		name, file string
+		args       []string
+		want       float64
+		wantErr    bool
+	}{
+		{name: "default", want: 1e-6},
+		{name: "flag", args: []string{"--holdover.wander-ppm=2.5"}, want: 2.5e-6},
+		{name: "file", file: "holdover:\n  wander-ppm: 3\n", want: 3e-6},
+		{name: "flag over file", file: "holdover:\n  wander-ppm: 3\n", args: []string{"--holdover.wander-ppm=2"}, want: 2e-6},
+		{name: "negative", args: []string{"--holdover.wander-ppm=-1"}, wantErr: true},
+		{name: "beyond any clock", args: []string{"--holdover.wander-ppm=600"}, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--ntp.server=a"}, tc.args...)
+			if tc.file != "" {
+				path := filepath.Join(t.TempDir(), "clockwatch.yaml")
+				if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, "--config.file="+path)
+			}
+			cfg, err := parseSourceFlags(t, args...).load()
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("wander %g ppm accepted", cfg.Wander*1e6)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(cfg.Wander-tc.want) > 1e-15 {
+				t.Errorf("wander %g, want %g", cfg.Wander, tc.want)
+			}
+		})
 	}
 }
 

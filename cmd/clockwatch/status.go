@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/exporters"
 	"github.com/clockwatch/clockwatch/internal/cli"
 )
@@ -89,7 +90,7 @@ func printStatus(out io.Writer, s exporters.Status) {
 		fmt.Fprintf(out, "Interval    : %s .. %s (where the sources agree the true offset lies)\n",
 			signedSeconds(iv.MinSeconds), signedSeconds(iv.MaxSeconds))
 	}
-	fmt.Fprintf(out, "Drift       : %+.3f ppm ± %.3f ppm (positive: the clock runs fast)\n", s.DriftPPM, s.DriftBoundPPM)
+	fmt.Fprintf(out, "Drift       : %+.3f ppm ± %.3f ppm (positive: the clock runs fast)%s\n", s.DriftPPM, s.DriftBoundPPM, driftModel(s.DriftModel))
 	if s.LastSample != nil {
 		fmt.Fprintf(out, "Last sample : %s ago\n", s.Time.Sub(*s.LastSample).Round(time.Millisecond))
 	}
@@ -145,3 +146,14 @@ func seconds(v float64) string {
 }
 
 func signedSeconds(v float64) string { return signed(time.Duration(v * 1e9)) }
+
+// driftModel says in words what the drift's bound relies on.
+func driftModel(model estimator.DriftModel) string {
+	switch model {
+	case estimator.DriftModelEnvelope:
+		return "; from the one-way delays' envelopes"
+	case estimator.DriftModelIntervals:
+		return "; proven by the samples' intervals"
+	}
+	return ""
+}

@@ -28,6 +28,10 @@ type Config struct {
 	// HoldoverMax is how long the estimate is carried forward after every
 	// source is lost, before the agent reports unsynchronized.
 	HoldoverMax time.Duration
+	// Wander is how far, as a ratio, the local clock's frequency may move
+	// from the measured drift (estimator.Config.Wander); zero means the
+	// estimator's default, 1 ppm.
+	Wander float64
 	// MaxFalsetickers is how many sources the bound allows to be wrong at
 	// once (estimator.Config.MaxFalsetickers).
 	MaxFalsetickers int
@@ -110,6 +114,9 @@ func (c Config) Validate() error {
 	if c.HoldoverMax <= 0 {
 		return fmt.Errorf("config: holdover.max %v must be positive", c.HoldoverMax)
 	}
+	if !(c.Wander >= 0 && c.Wander <= estimator.MaxFrequencyTolerance) {
+		return fmt.Errorf("config: holdover.wander-ppm %g is outside 0..%g (zero means the default, 1)", c.Wander*1e6, estimator.MaxFrequencyTolerance*1e6)
+	}
 	for _, l := range []struct {
 		key string
 		d   time.Duration
@@ -154,6 +161,7 @@ func (c Config) validateChrony() error {
 func (c Config) EstimatorConfig() estimator.Config {
 	return estimator.Config{
 		HoldoverMax:     c.HoldoverMax,
+		Wander:          c.Wander,
 		StaleAfter:      max(8*c.PollInterval, 30*time.Second),
 		MaxFalsetickers: c.MaxFalsetickers,
 		PeersDefineTime: c.Peers.Mode == PeersConsensus,
