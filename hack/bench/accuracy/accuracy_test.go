@@ -2,8 +2,11 @@ package main
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/sim"
 )
 
 func TestParseTracking(t *testing.T) {
@@ -60,7 +63,8 @@ func TestJudge(t *testing.T) {
 		{at: at(40), offset: 0.2, bound: 0.0001, synced: true},                                                                                                 // blind
 		{at: at(50), offset: 0.0009, bound: 2, synced: false},                                                                                                  // 100 µs, unknown bound
 	}
-	s := judge("x", readings, truth, at(5), []span{{from: at(39), to: at(41)}})
+	limit := func(t time.Time) float64 { return 0.0001 }
+	s := judge("x", readings, truth, window{from: at(5), blind: []span{{from: at(39), to: at(41)}}, limit: limit})
 	if s.scored != 3 || s.covered != 2 || s.unsynced != 1 {
 		t.Fatalf("scored %d covered %d unsynced %d, want 3 2 1", s.scored, s.covered, s.unsynced)
 	}
@@ -82,6 +86,31 @@ func TestJudge(t *testing.T) {
 	if want := (0.0001 + 0.0002 + 1) / 3; math.Abs(s.interval.meanHalfWidth-want) > 1e-12 {
 		t.Errorf("interval mean half-width %g, want %g", s.interval.meanHalfWidth, want)
 	}
+	if s.outage != nil || math.Abs(s.limit-0.0001) > 1e-12 || math.Abs(s.steadyBound-s.meanBound) > 1e-12 {
+		t.Errorf("without outages: outage %+v, limit %g, steady bound %g (mean bound %g)", s.outage, s.limit, s.steadyBound, s.meanBound)
+	}
+}
+
+// TestJudgeOutage: the readings in an outage are scored apart, and only
+// the others count against the physical limit.
+func TestJudgeOutage(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	truth := func(time.Time) float64 { return 0 }
+	readings := []reading{
+		{at: at(10), offset: 0.0001, bound: 0.0004, synced: true},
+		{at: at(20), offset: 0.0003, bound: 0.0008, synced: true}, // in the outage
+		{at: at(30), offset: 0.0005, bound: 0.0010, synced: true}, // in the outage
+		{at: at(40), offset: 0.0001, bound: 0.0004, synced: true},
+	}
+	limits := limitAt([]limitPoint{{at: at(0), seconds: 0.0002}, {at: at(35), seconds: 0.0004}})
+	s := judge("x", readings, truth, window{from: at(0), outages: []span{{from: at(15), to: at(35)}}, limit: limits})
+	if o := s.outage; o == nil || o.n != 2 || math.Abs(o.median-0.0003) > 1e-12 || math.Abs(o.meanBound-0.0009) > 1e-12 {
+		t.Fatalf("outage score %+v, want 2 readings, median 300 µs, mean bound 900 µs", s.outage)
+	}
+	if math.Abs(s.steadyBound-0.0004) > 1e-12 || math.Abs(s.limit-0.0003) > 1e-12 {
+		t.Errorf("steady bound %g limit %g, want 400 µs over a mean limit of 300 µs", s.steadyBound, s.limit)
+	}
 }
 
 func TestShift(t *testing.T) {
@@ -99,5 +128,31 @@ func TestShift(t *testing.T) {
 	}
 	if got := r.clockAt(start.Add(2 * time.Minute)); got != 70*time.Millisecond {
 		t.Errorf("after the step: %v", got)
+	}
+}
+
+// TestEvents: a scenario's steps, outages, route changes, frequency steps
+// and walk happen in time order, each when it says.
+func TestEvents(t *testing.T) {
+	sc := sim.Scenario{
+		Duration:       10 * time.Minute,
+		ReferenceSteps: []sim.Step{{At: 5 * time.Minute, By: time.Millisecond}},
+		Outages:        []sim.Window{{From: 2 * time.Minute, To: 3 * time.Minute}},
+		Clock:          sim.LocalClock{FrequencySteps: []sim.FrequencyStep{{At: 2 * time.Minute, By: 2e-6}}},
+		Servers: []sim.Server{
+			{Routes: []sim.Route{{At: 4 * time.Minute}}},
+			{Walk: 1e-9, WalkFrom: 8 * time.Minute},
+		},
+	}
+	var at []time.Duration
+	for _, e := range events(sc) {
+		at = append(at, e.at)
+	}
+	want := []time.Duration{2 * time.Minute, 2 * time.Minute, 3 * time.Minute, 4 * time.Minute, 5 * time.Minute}
+	for w := 8*time.Minute + walkStep; w < sc.Duration; w += walkStep {
+		want = append(want, w)
+	}
+	if !slices.Equal(at, want) {
+		t.Errorf("events at %v, want %v", at, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,6 +27,8 @@ type reading struct {
 	// interval is the region the client says holds the true offset, in
 	// seconds, when it says one apart from offset ± bound.
 	interval *offsetInterval
+	// model is what the client's drift bound relies on, when it says.
+	model string
 }
 
 // offsetInterval is a closed interval of offsets, in seconds.
@@ -57,17 +60,29 @@ type chronyClient struct {
 	socket string
 }
 
-// startChrony starts chronyd polling every server address once a second;
+// polling is how both clients poll their servers: every interval, and
+// allowing the local clock's frequency to move by wander (a ratio; zero:
+// each client's default, 1 ppm).
+type polling struct {
+	interval time.Duration
+	wander   float64
+}
+
+// startChrony starts chronyd polling every server address as p says;
 // label names it in logs and tables.
-func startChrony(l *lab, label string, servers []string) (*chronyClient, error) {
+func startChrony(l *lab, label string, servers []string, p polling) (*chronyClient, error) {
 	dir, err := l.subdir(label)
 	if err != nil {
 		return nil, err
 	}
 	var conf strings.Builder
+	exp := int(math.Round(math.Log2(p.interval.Seconds())))
 	for _, s := range servers {
 		host, port, _ := strings.Cut(s, ":")
-		fmt.Fprintf(&conf, "server %s port %s minpoll 0 maxpoll 0 iburst\n", host, port)
+		fmt.Fprintf(&conf, "server %s port %s minpoll %d maxpoll %d iburst\n", host, port, exp, exp)
+	}
+	if p.wander > 0 {
+		fmt.Fprintf(&conf, "maxclockerror %g\n", p.wander*1e6)
 	}
 	socket := filepath.Join(dir, "chronyd.sock")
 	fmt.Fprintf(&conf, "cmdport 0\nbindcmdaddress %s\npidfile %s\n", socket, filepath.Join(dir, "chronyd.pid"))
@@ -129,15 +144,18 @@ type agentClient struct {
 	http *http.Client
 }
 
-// startAgent starts clockwatch polling every server address once a second.
-func startAgent(l *lab, servers []string) (*agentClient, error) {
+// startAgent starts clockwatch polling every server address as p says.
+func startAgent(l *lab, servers []string, p polling) (*agentClient, error) {
 	port, err := freePort("tcp")
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	args := []string{l.opts.clockwatch, "run", "--poll.interval=1s", "--web.listen-address=" + addr,
+	args := []string{l.opts.clockwatch, "run", "--poll.interval=" + p.interval.String(), "--web.listen-address=" + addr,
 		"--state.dir=", "--shm.path=", "--log.level=info"}
+	if p.wander > 0 {
+		args = append(args, fmt.Sprintf("--holdover.wander-ppm=%g", p.wander*1e6))
+	}
 	for _, s := range servers {
 		args = append(args, "--ntp.server="+s)
 	}
@@ -176,6 +194,7 @@ func (a *agentClient) read(ctx context.Context) (reading, error) {
 			DriftGrowth  float64 `json:"drift_growth_seconds"`
 			Selection    float64 `json:"selection_seconds"`
 		} `json:"bound_parts"`
+		Model    string `json:"drift_model"`
 		Interval *struct {
 			Min float64 `json:"min_seconds"`
 			Max float64 `json:"max_seconds"`
@@ -188,7 +207,7 @@ func (a *agentClient) read(ctx context.Context) (reading, error) {
 		{"measurement", s.Parts.Measurement}, {"root distance", s.Parts.RootDistance},
 		{"drift growth", s.Parts.DriftGrowth}, {"selection", s.Parts.Selection},
 	}
-	r := reading{at: s.Time, offset: s.Offset, bound: s.Bound, synced: s.Synchronized, parts: parts}
+	r := reading{at: s.Time, offset: s.Offset, bound: s.Bound, synced: s.Synchronized, parts: parts, model: s.Model}
 	if s.Interval != nil {
 		r.interval = &offsetInterval{min: s.Interval.Min, max: s.Interval.Max}
 	}

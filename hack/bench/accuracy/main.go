@@ -1,6 +1,9 @@
 // Command accuracy runs clockwatch and chronyd side by side against the same
 // real NTP servers over the same emulated network, and prints how close
-// each client's offset is to the truth and how often its error bound holds.
+// each client's offset is to the truth, how often its error bound holds,
+// and how far that bound is from the physical limit (half the width of the
+// region the honest servers' minimum delays leave: the narrowest bound any
+// client can prove).
 // For clockwatch it scores its offset interval (offset_interval in
 // /api/v1/status: the region the sources agree holds the truth, narrower
 // than offset ± bound when the estimate sits off its centre) as a bound of
@@ -15,16 +18,21 @@
 // tens of microseconds off.
 // Between the clients and each server sits a hack/netem relay with the
 // scenario's delay, jitter, asymmetry and loss (taken from the simulator's
-// catalogue, so the two mean the same thing). The clients are chronyd -x,
-// which measures without touching the clock (its `chronyc tracking` System
-// time is its offset estimate, its bound root delay/2 + root dispersion),
-// and `clockwatch run`, read from GET /api/v1/status. Both poll every
-// second; both are read every second; the true offset follows from the
-// servers' configured shift.
+// catalogue, so the two mean the same thing). What happens in a scenario
+// happens for real (events.go): outages make every relay drop everything,
+// route changes change a relay's delays, a step of the local clock's
+// frequency or a server whose frequency walks away restarts the servers'
+// chronyd with the next rate. The clients are chronyd -x, which measures
+// without touching the clock (its `chronyc tracking` System time is its
+// offset estimate, its bound root delay/2 + root dispersion), and
+// `clockwatch run`, read from GET /api/v1/status. Both poll as the
+// scenario says (every second; 64 s in the long outages) with the same
+// wander allowance; both are read every second; the true offset follows
+// from the servers' configured shift.
 //
 // Run as root (chronyd wants it), from the repository root:
 //
-//	go run ./hack/bench/accuracy                       # every scenario, 10 min each
+//	go run ./hack/bench/accuracy                       # every scenario, 10 min each (the long outages 2 h 30 min)
 //	go run ./hack/bench/accuracy -duration 3m lan      # one scenario
 //	go run ./hack/bench/accuracy -check                # servers only: does chronyd measure the shift?
 //

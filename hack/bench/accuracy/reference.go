@@ -26,8 +26,8 @@ func (s shift) faketime() string {
 	return fmt.Sprintf("%+.9f x%.9f", s.offset.Seconds(), 1+s.rate)
 }
 
-// referenceOffset and referenceRate are how far the reference (the honest
-// servers' time) is from this machine's clock: FAKETIME="+0.037 x1.000025".
+// referenceOffset and referenceRate are how far the check's server is
+// from this machine's clock: FAKETIME="+0.037 x1.000025".
 const (
 	referenceOffset = 37 * time.Millisecond
 	referenceRate   = 25e-6
@@ -49,15 +49,15 @@ type referenceServer struct {
 	shifts []shift
 }
 
-// startReference starts a reference server whose clock is off from the
-// reference by err.
-func startReference(l *lab, name string, err time.Duration) (*referenceServer, error) {
-	port, perr := freePort("udp")
-	if perr != nil {
-		return nil, perr
+// startReference starts a reference server whose clock reads offset
+// ahead of this machine's from now on, and runs faster by rate.
+func startReference(l *lab, name string, offset time.Duration, rate float64) (*referenceServer, error) {
+	port, err := freePort("udp")
+	if err != nil {
+		return nil, err
 	}
 	r := &referenceServer{name: name, port: port, lab: l}
-	return r, r.start(referenceOffset+err, referenceRate)
+	return r, r.start(offset, rate)
 }
 
 // start runs chronyd with the shift and records when it began.
@@ -84,10 +84,22 @@ func (r *referenceServer) start(offset time.Duration, rate float64) error {
 
 // step restarts the server with its clock moved by by from where it is now.
 func (r *referenceServer) step(by time.Duration) error {
-	r.proc.stop()
-	last := r.shifts[len(r.shifts)-1]
-	return r.start(last.at(time.Now())+by, last.rate)
+	return r.restart(by, r.rate())
 }
+
+// retune restarts the server with its clock where it is now, running
+// faster than this machine's by rate from now on.
+func (r *referenceServer) retune(rate float64) error { return r.restart(0, rate) }
+
+// restart restarts the server with its clock moved by by from where it is
+// now and its rate set to rate.
+func (r *referenceServer) restart(by time.Duration, rate float64) error {
+	r.proc.stop()
+	return r.start(r.shifts[len(r.shifts)-1].at(time.Now())+by, rate)
+}
+
+// rate is how much faster than this machine's the server's clock runs now.
+func (r *referenceServer) rate() float64 { return r.shifts[len(r.shifts)-1].rate }
 
 // clockAt is the server's clock minus the real clock at real time t.
 func (r *referenceServer) clockAt(t time.Time) time.Duration {

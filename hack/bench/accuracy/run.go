@@ -37,7 +37,7 @@ func run(ctx context.Context, opts options) error {
 	if opts.check {
 		return check(ctx, l)
 	}
-	fmt.Printf("clockwatch vs chronyd -x, polling every 1s; %v per scenario, the first %v not scored; every path %v longer each way than the simulator's\n\n", opts.duration, opts.warmup, opts.floor)
+	fmt.Printf("clockwatch vs chronyd -x, polling %s; %v per scenario, the first %v not scored; every path %v longer each way than the simulator's\n\n", pollings(scs), opts.duration, opts.warmup, opts.floor)
 	tableHeader(os.Stdout)
 	for i, sc := range scs {
 		chrony, cw, err := runScenario(ctx, l, sc, opts.seed+uint64(100*i))
@@ -53,17 +53,29 @@ func run(ctx context.Context, opts options) error {
 type bench struct {
 	lab     *lab
 	servers []*referenceServer
-	honest  *referenceServer
+	// honest indexes the servers that serve the reference; the first
+	// defines the truth.
+	honest  []int
 	relays  []*netem.Relay
 	clients []client
-	blind   []span
+	// routes are the relays' paths as the scenario's routes have them;
+	// silent is set during an outage of every server.
+	routes []relayPaths
+	silent bool
+	// roots are the servers' root distances, as they advertise them.
+	roots []time.Duration
+	// blind are the spans just after a reference step, outages those in
+	// which every server is silent.
+	blind, outages []span
+	// limits holds the physical limit through the run.
+	limits []limitPoint
 }
 
 // runScenario runs one scenario and scores both clients.
 func runScenario(ctx context.Context, l *lab, sc scenario, seed uint64) (chrony, cw summary, err error) {
 	b := &bench{lab: l}
 	defer b.close()
-	if err := b.start(sc.sim, seed); err != nil {
+	if err := b.start(ctx, sc.sim, seed); err != nil {
 		return chrony, cw, err
 	}
 	start := time.Now()
@@ -71,48 +83,62 @@ func runScenario(ctx context.Context, l *lab, sc scenario, seed uint64) (chrony,
 	if err != nil {
 		return chrony, cw, err
 	}
-	truth := func(t time.Time) float64 { return -b.honest.clockAt(t).Seconds() }
+	truth := func(t time.Time) float64 { return -b.servers[b.honest[0]].clockAt(t).Seconds() }
 	if l.opts.keep {
 		if err := writeReadings(filepath.Join(l.dir, sc.name+".csv"), b.clients, readings, truth); err != nil {
 			return chrony, cw, err
 		}
 	}
-	from := start.Add(l.opts.warmup)
-	return judge("chronyd", readings[0], truth, from, b.blind), judge("clockwatch", readings[1], truth, from, b.blind), nil
+	w := window{from: start.Add(l.opts.warmup), blind: b.blind, outages: b.outages, limit: limitAt(b.limits)}
+	return judge("chronyd", readings[0], truth, w), judge("clockwatch", readings[1], truth, w), nil
 }
 
-// start starts the servers, a relay in front of each, and the clients.
-func (b *bench) start(sc sim.Scenario, seed uint64) error {
+// honest reports whether a simulated server serves the reference all the
+// time.
+func honest(s sim.Server) bool {
+	return s.Error == 0 && s.Drift == 0 && s.Walk == 0 && len(s.Steps) == 0 && len(s.Outages) == 0
+}
+
+// start starts the servers, shifted as the scenario's local clock and
+// their own errors say, a relay in front of each, and the clients.
+func (b *bench) start(ctx context.Context, sc sim.Scenario, seed uint64) error {
 	var addrs []string
 	for i, s := range sc.Servers {
-		srv, err := startReference(b.lab, "server-"+s.Name, s.Error)
+		// The truth is local clock − reference: the reference runs
+		// ahead of this machine's clock by minus the local clock's
+		// offset and drift.
+		srv, err := startReference(b.lab, "server-"+s.Name, s.Error-sc.Clock.Offset, s.Drift-sc.Clock.Drift)
 		if err != nil {
 			return err
 		}
 		b.servers = append(b.servers, srv)
-		if s.Error == 0 && b.honest == nil {
-			b.honest = srv
+		if honest(s) {
+			b.honest = append(b.honest, i)
 		}
-		toServer, toClient := netem.SplitPath(s.Path)
-		toServer.Delay += b.lab.opts.floor
-		toClient.Delay += b.lab.opts.floor
-		relay, err := netem.Start(netem.Link{Listen: "127.0.0.1:0", Server: srv.address(), ToServer: toServer, ToClient: toClient, Seed: seed + uint64(i)})
+		b.routes = append(b.routes, paths(s.Path, b.lab.opts.floor))
+		link := netem.Link{Listen: "127.0.0.1:0", Server: srv.address(), ToServer: b.routes[i].toServer, ToClient: b.routes[i].toClient, Seed: seed + uint64(i)}
+		relay, err := netem.Start(link)
 		if err != nil {
 			return err
 		}
 		b.relays = append(b.relays, relay)
 		addrs = append(addrs, relay.Addr().String())
 	}
-	if b.honest == nil {
+	if len(b.honest) == 0 {
 		return errors.New("no honest server defines the truth")
 	}
 	time.Sleep(serverStartup)
-	chrony, err := startChrony(b.lab, "chronyd", addrs)
+	var err error
+	if b.roots, err = rootDistances(ctx, b.servers); err != nil {
+		return err
+	}
+	p := polling{interval: max(sc.Poll, time.Second), wander: sc.Config.Wander}
+	chrony, err := startChrony(b.lab, "chronyd", addrs, p)
 	if err != nil {
 		return err
 	}
 	b.clients = append(b.clients, chrony)
-	agent, err := startAgent(b.lab, addrs)
+	agent, err := startAgent(b.lab, addrs, p)
 	if err != nil {
 		return err
 	}
@@ -121,11 +147,11 @@ func (b *bench) start(sc sim.Scenario, seed uint64) error {
 }
 
 // record reads every client once a second until the scenario ends,
-// stepping the reference when the scenario says; readings[i] are client
-// i's.
+// doing what the scenario does when it says (events) and noting the
+// physical limit; readings[i] are client i's.
 func (b *bench) record(ctx context.Context, sc sim.Scenario, start time.Time) ([][]reading, error) {
 	readings := make([][]reading, len(b.clients))
-	steps := sc.ReferenceSteps
+	evs := events(sc)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for now := time.Now(); now.Sub(start) < sc.Duration; now = time.Now() {
@@ -134,12 +160,13 @@ func (b *bench) record(ctx context.Context, sc sim.Scenario, start time.Time) ([
 			return nil, ctx.Err()
 		case <-tick.C:
 		}
-		if len(steps) > 0 && now.Sub(start) >= steps[0].At {
-			if err := b.stepReference(steps[0].By); err != nil {
+		for len(evs) > 0 && now.Sub(start) >= evs[0].at {
+			if err := evs[0].do(b); err != nil {
 				return nil, err
 			}
-			steps = steps[1:]
+			evs = evs[1:]
 		}
+		b.limits = append(b.limits, limitPoint{at: now, seconds: b.limit().Seconds()})
 		for i, c := range b.clients {
 			r, err := c.read(ctx)
 			if err != nil {
@@ -209,7 +236,7 @@ const (
 // and one through a relay that adds only the floor, and reports whether
 // they measure the configured shift and what the relay itself changes.
 func check(ctx context.Context, l *lab) error {
-	srv, err := startReference(l, "check-server", 0)
+	srv, err := startReference(l, "check-server", referenceOffset, referenceRate)
 	if err != nil {
 		return err
 	}
@@ -223,7 +250,7 @@ func check(ctx context.Context, l *lab) error {
 	time.Sleep(serverStartup)
 	var clients []*chronyClient
 	for label, addr := range map[string]string{"direct": srv.address(), "relayed": relay.Addr().String()} {
-		c, err := startChrony(l, label, []string{addr})
+		c, err := startChrony(l, label, []string{addr}, polling{interval: time.Second})
 		if err != nil {
 			return err
 		}

@@ -8,8 +8,10 @@ import (
 	"github.com/clockwatch/clockwatch/internal/sim"
 )
 
-// scenario is one side-by-side run: the servers and network paths of a
-// simulator scenario, and the reference steps it may have.
+// scenario is one side-by-side run of a simulator scenario: its servers,
+// network paths and local clock, and what happens while it runs
+// (reference steps, outages, route changes, frequency steps, a walking
+// server; see events).
 type scenario struct {
 	name string
 	sim  sim.Scenario
@@ -29,7 +31,27 @@ func scenarios(duration time.Duration) []scenario {
 		{name: "asymmetric-falseticker", sim: find(sim.AsymmetricFalseticker)},
 		{name: "wan-heavy-tail-loss", sim: steady},
 		{name: "wan-reference-step", sim: wan},
+		{name: sim.ShortHoldover, sim: find(sim.ShortHoldover)},
+		{name: sim.RouteChange, sim: find(sim.RouteChange)},
+		{name: sim.WalkingServer, sim: find(sim.WalkingServer)},
+		// Two hours of 64 s polls, whatever -duration says.
+		{name: sim.LongOutage, sim: find(sim.LongOutage)},
+		{name: sim.ThermalStep, sim: find(sim.ThermalStep)},
 	}
+}
+
+// pollings describes how the scenarios poll, for the table's heading.
+func pollings(scs []scenario) string {
+	var slow []string
+	for _, sc := range scs {
+		if sc.sim.Poll > time.Second {
+			slow = append(slow, fmt.Sprintf("%v in %s (%v long)", sc.sim.Poll, sc.name, sc.sim.Duration))
+		}
+	}
+	if len(slow) == 0 {
+		return "every 1s"
+	}
+	return "every 1s (" + strings.Join(slow, ", ") + ")"
 }
 
 // scenarioNames lists the known scenarios for the usage text.

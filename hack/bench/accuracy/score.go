@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -24,6 +25,38 @@ type summary struct {
 	// interval scores the client's offset interval as a bound of its
 	// own; nil when the client never says one.
 	interval *intervalScore
+	// steadyBound and limit are the mean bound and the mean physical
+	// limit over the scored readings outside outages, in seconds.
+	steadyBound, limit float64
+	// outage scores the readings while every server was silent; nil if
+	// none was.
+	outage *errorScore
+	// models counts the scored readings by the drift model they say.
+	models map[string]int
+}
+
+// errorScore is the error and bound of some readings, in seconds.
+type errorScore struct {
+	n                           int
+	median, p95, max, meanBound float64
+}
+
+// newErrorScore scores errors (which it sorts) and the sum of their
+// bounds.
+func newErrorScore(errs []float64, boundSum float64) errorScore {
+	slices.Sort(errs)
+	n := len(errs)
+	return errorScore{n: n, median: quantile(errs, 0.5), p95: quantile(errs, 0.95), max: errs[n-1], meanBound: boundSum / float64(n)}
+}
+
+// window says which readings judge scores and how: from when (after the
+// warm-up), outside which blind spans (just after a reference step,
+// before any poll could have seen it), which of them in an outage, and the
+// physical limit at each.
+type window struct {
+	from           time.Time
+	blind, outages []span
+	limit          func(time.Time) float64
 }
 
 // intervalScore is how well a client's offset interval bounded the truth:
@@ -45,22 +78,29 @@ func (s summary) coverage() float64 {
 
 // judge scores a client's readings against the truth: truth(t) is the true
 // offset at t, and readings are scored from the client's first
-// synchronized one after from, outside the blind spans (just after a
-// reference step, before any poll could have seen it).
-func judge(name string, readings []reading, truth func(time.Time) float64, from time.Time, blind []span) summary {
-	s := summary{client: name}
-	var errs []float64
-	var boundSum float64
+// synchronized one in the window (see window).
+func judge(name string, readings []reading, truth func(time.Time) float64, w window) summary {
+	s := summary{client: name, models: map[string]int{}}
+	var errs, outageErrs []float64
+	var boundSum, outageBoundSum, steadyN float64
 	var withParts int
 	var interval intervalScore
 	sawInterval := false
 	started := false
 	for _, r := range readings {
-		started = started || (r.synced && !r.at.Before(from))
-		if !started || inAny(blind, r.at) {
+		started = started || (r.synced && !r.at.Before(w.from))
+		if !started || inAny(w.blind, r.at) {
 			continue
 		}
 		e := math.Abs(r.offset - truth(r.at))
+		if r.model != "" {
+			s.models[r.model]++
+		}
+		if inAny(w.outages, r.at) {
+			outageErrs, outageBoundSum = append(outageErrs, e), outageBoundSum+min(r.bound, 1)
+		} else {
+			s.steadyBound, s.limit, steadyN = s.steadyBound+min(r.bound, 1), s.limit+w.limit(r.at), steadyN+1
+		}
 		s.scored++
 		if e <= r.bound {
 			s.covered++
@@ -84,12 +124,18 @@ func judge(name string, readings []reading, truth func(time.Time) float64, from 
 	for i := range s.meanParts {
 		s.meanParts[i].seconds /= float64(withParts)
 	}
+	if steadyN > 0 {
+		s.steadyBound, s.limit = s.steadyBound/steadyN, s.limit/steadyN
+	}
+	if len(outageErrs) > 0 {
+		o := newErrorScore(outageErrs, outageBoundSum)
+		s.outage = &o
+	}
 	if len(errs) == 0 {
 		return s
 	}
-	slices.Sort(errs)
-	s.median, s.p95, s.max = quantile(errs, 0.5), quantile(errs, 0.95), errs[len(errs)-1]
-	s.meanBound = boundSum / float64(len(errs))
+	all := newErrorScore(errs, boundSum)
+	s.median, s.p95, s.max, s.meanBound = all.median, all.p95, all.max, all.meanBound
 	return s
 }
 
@@ -165,19 +211,31 @@ func inAny(spans []span, t time.Time) bool {
 
 // tableHeader starts the results table.
 func tableHeader(w io.Writer) {
-	fmt.Fprintf(w, "%-24s %-11s %6s %10s %10s %10s %11s %9s\n", "scenario", "client", "scored", "median", "p95", "max", "mean bound", "coverage")
+	fmt.Fprintf(w, "%-24s %-11s %6s %10s %10s %10s %11s %9s %10s %9s\n", "scenario", "client", "scored", "median", "p95", "max", "mean bound", "coverage", "limit", "bound/lim")
 }
 
 // printScenario prints one scenario's rows and the clockwatch/chronyd
-// ratios; the first summary is chronyd's, the second clockwatch's.
+// ratios; the first summary is chronyd's, the second clockwatch's. The
+// limit columns are over the readings outside outages: the mean physical
+// limit and the mean bound over it.
 func printScenario(w io.Writer, name string, chrony, cw summary) {
 	for _, s := range []summary{chrony, cw} {
-		fmt.Fprintf(w, "%-24s %-11s %6d %10s %10s %10s %11s %8.3f%%\n", name, s.client, s.scored,
-			seconds(s.median), seconds(s.p95), seconds(s.max), seconds(s.meanBound), 100*s.coverage())
+		fmt.Fprintf(w, "%-24s %-11s %6d %10s %10s %10s %11s %8.3f%% %10s %9.2f\n", name, s.client, s.scored,
+			seconds(s.median), seconds(s.p95), seconds(s.max), seconds(s.meanBound), 100*s.coverage(), seconds(s.limit), s.steadyBound/s.limit)
 	}
 	ratio := func(a, b float64) string { return fmt.Sprintf("%.2f", a/b) }
 	fmt.Fprintf(w, "%-24s %-11s %6s %10s %10s %10s %11s\n", name, "ratio cw/ch", "",
 		ratio(cw.median, chrony.median), ratio(cw.p95, chrony.p95), ratio(cw.max, chrony.max), ratio(cw.meanBound, chrony.meanBound))
+	if chrony.outage != nil && cw.outage != nil {
+		for _, s := range []summary{chrony, cw} {
+			o := s.outage
+			fmt.Fprintf(w, "%-24s %-11s %6d %10s %10s %10s %11s   (every server silent)\n", name+" outage", s.client, o.n,
+				seconds(o.median), seconds(o.p95), seconds(o.max), seconds(o.meanBound))
+		}
+		c, k := chrony.outage, cw.outage
+		fmt.Fprintf(w, "%-24s %-11s %6s %10s %10s %10s %11s\n", name+" outage", "ratio cw/ch", "",
+			ratio(k.median, c.median), ratio(k.p95, c.p95), ratio(k.max, c.max), ratio(k.meanBound, c.meanBound))
+	}
 	for _, s := range []summary{chrony, cw} {
 		if len(s.meanParts) == 0 {
 			continue
@@ -187,6 +245,13 @@ func printScenario(w io.Writer, name string, chrony, cw summary) {
 			parts = append(parts, p.name+" "+seconds(p.seconds))
 		}
 		fmt.Fprintf(w, "%-24s %-11s mean bound parts: %s\n", "", s.client, strings.Join(parts, ", "))
+	}
+	if len(cw.models) > 0 {
+		var shares []string
+		for _, m := range slices.Sorted(maps.Keys(cw.models)) {
+			shares = append(shares, fmt.Sprintf("%s %.1f%%", m, 100*float64(cw.models[m])/float64(cw.scored)))
+		}
+		fmt.Fprintf(w, "%-24s %-11s drift model: %s of the scored readings\n", "", cw.client, strings.Join(shares, ", "))
 	}
 	if is := cw.interval; is != nil {
 		fmt.Fprintf(w, "%-24s %-11s offset interval: mean half-width %s (%.2f of chronyd's mean bound), coverage %.3f%%\n", "", cw.client,
