@@ -178,9 +178,7 @@ func TestSymmetricKeyClientOfChronyd(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte(labKeys), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port := testlab.FreeUDPPort(t)
-	testlab.Chronyd(t, dir, fmt.Sprintf("local stratum 1\nallow 127.0.0.1\nport %d\ncmdport 0\nbindaddress 127.0.0.1\nkeyfile %s\n", port, keyFile))
-	server := fmt.Sprintf("127.0.0.1:%d", port)
+	server := testlab.ChronydKeyedServer(t, keyFile)
 	keys, _ := symkey.Load(keyFile)
 	for _, id := range []uint32{7, 8} {
 		key, _ := keys.Get(id)

@@ -38,27 +38,41 @@ type fileKeys struct {
 	Peers *uint32 `yaml:"peers"`
 }
 
-// authFlags are the flags of authenticated time.
+// serverAuthFlags are the flags that authenticate NTP and NTS servers,
+// shared by `run` and `query`.
+type serverAuthFlags struct {
+	ntsServers       []string
+	caFile, keysFile string
+	ntpKey           uint32
+	ntpKeySet        bool
+}
+
+// register adds the flags to cmd.
+func (f *serverAuthFlags) register(cmd *kingpin.CmdClause) {
+	cmd.Flag("nts.server", fmt.Sprintf("NTS (RFC 8915) server to measure, HOST[:PORT] of its key exchange (port %d by default); always authenticated. Repeatable.", nts.DefaultKEPort)).PlaceHolder("HOST[:PORT]").StringsVar(&f.ntsServers)
+	cmd.Flag("nts.ca-file", "PEM file of the CAs that sign the NTS servers' and peers' certificates, trusted instead of the system's roots.").PlaceHolder("FILE").StringVar(&f.caFile)
+	cmd.Flag("keys.file", "Symmetric keys (RFC 8573 AES-CMAC) in chrony's key-file format; the responder of `run` answers requests signed with any of them.").PlaceHolder("FILE").StringVar(&f.keysFile)
+	cmd.Flag("keys.ntp", "ID of the key in --keys.file that authenticates every NTP server (chrony's `server ... key ID`).").PlaceHolder("ID").IsSetByUser(&f.ntpKeySet).Uint32Var(&f.ntpKey)
+}
+
+// authFlags are the flags of authenticated time of `run`: the servers',
+// the peers' and the policy.
 type authFlags struct {
-	ntsServers              []string
-	caFile, peersServerName string
-	required, peers         bool
-	requiredSet, peersSet   bool
-	keysFile                string
-	ntpKey, peersKey        uint32
-	ntpKeySet, peersKeySet  bool
+	serverAuthFlags
+	peersServerName       string
+	required, peers       bool
+	requiredSet, peersSet bool
+	peersKey              uint32
+	peersKeySet           bool
 }
 
 // addAuthFlags registers the NTS and symmetric-key flags on cmd.
 func addAuthFlags(cmd *kingpin.CmdClause) *authFlags {
 	f := &authFlags{}
-	cmd.Flag("nts.server", fmt.Sprintf("NTS (RFC 8915) server to measure, HOST[:PORT] of its key exchange (port %d by default); always authenticated. Repeatable.", nts.DefaultKEPort)).PlaceHolder("HOST[:PORT]").StringsVar(&f.ntsServers)
-	cmd.Flag("nts.ca-file", "PEM file of the CAs that sign the NTS servers' and peers' certificates, trusted instead of the system's roots.").PlaceHolder("FILE").StringVar(&f.caFile)
+	f.serverAuthFlags.register(cmd)
 	cmd.Flag("nts.required", "Use only authenticated sources (NTS or a symmetric key); local ones (chronyd, ptp4l, a PHC) are exempt.").IsSetByUser(&f.requiredSet).BoolVar(&f.required)
 	cmd.Flag("nts.peers", "Measure peers with NTS: the key exchange at each peer's host, port 4460 (the peers' --responder.nts.listen-address).").IsSetByUser(&f.peersSet).BoolVar(&f.peers)
 	cmd.Flag("nts.peers-server-name", "The name every peer's certificate holds, when peers share a fleet certificate; by default each peer's address must be in its certificate.").PlaceHolder("NAME").StringVar(&f.peersServerName)
-	cmd.Flag("keys.file", "Symmetric keys (RFC 8573 AES-CMAC) in chrony's key-file format; the responder answers requests signed with any of them.").PlaceHolder("FILE").StringVar(&f.keysFile)
-	cmd.Flag("keys.ntp", "ID of the key in --keys.file that authenticates every --ntp.server (chrony's `server ... key ID`).").PlaceHolder("ID").IsSetByUser(&f.ntpKeySet).Uint32Var(&f.ntpKey)
 	cmd.Flag("keys.peers", "ID of the key in --keys.file that authenticates every peer.").PlaceHolder("ID").IsSetByUser(&f.peersKeySet).Uint32Var(&f.peersKey)
 	return f
 }

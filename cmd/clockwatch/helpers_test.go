@@ -198,6 +198,13 @@ func (p *agentProcess) stop(t *testing.T, sig syscall.Signal) error {
 	}
 }
 
+// Symmetric keys of the tests, in chrony's key-file format: a fleet's key
+// 7, and an outsider's key of the same ID with another secret.
+const (
+	fleetKey    = "7 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1\n"
+	outsiderKey = "7 AES128 HEX:0F1E2D3C4B5A69788796A5B4C3D2E1F0\n"
+)
+
 // waitFor polls cond every 200 ms until it holds or timeout passes.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

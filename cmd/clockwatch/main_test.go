@@ -32,6 +32,10 @@ func TestExecuteExitCodes(t *testing.T) {
 		{[]string{"run", "--responder.leak=0"}, 2, "", "--responder.leak=0 is not a whole number from 1 to 4"},
 		{[]string{"run", "--responder.leak=5"}, 2, "", "--responder.leak=5 is not a whole number from 1 to 4"},
 		{[]string{"run", "--state.dir=", "--responder.rate-limit=0", "--responder.leak=4"}, 1, "", "no sources"},
+		{[]string{"query"}, 1, "", "no server to query: name NTP servers as arguments or NTS servers with --nts.server"},
+		{[]string{"query", "--keys.ntp=7", "127.0.0.1"}, 1, "", "keys.ntp and keys.peers need keys.file"},
+		{[]string{"query", "--nts.server", "127.0.0.1:99999"}, 1, "", "127.0.0.1:99999"},
+		{[]string{"query", "--nts.server", "127.0.0.1", "--nts.ca-file", "/nonexistent/ca.pem"}, 1, "", "--nts.ca-file: open /nonexistent/ca.pem"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -29,13 +29,6 @@ const (
 	meshShifted = 1
 )
 
-// Symmetric keys of the mesh tests: the fleet's key 7, and an outsider's
-// key of the same ID with another secret.
-const (
-	fleetKey    = "7 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1\n"
-	outsiderKey = "7 AES128 HEX:0F1E2D3C4B5A69788796A5B4C3D2E1F0\n"
-)
-
 // TestPeersAuthenticateEachOtherWithNTS runs the mesh over NTS: every
 // agent's responder serves a key exchange. The fleet's certificates are
 // signed by one CA (made here with crypto/x509), each naming its agent's

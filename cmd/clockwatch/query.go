@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/exporters"
+	"github.com/clockwatch/clockwatch/internal/agent"
 	"github.com/clockwatch/clockwatch/internal/cli"
 	"github.com/clockwatch/clockwatch/ntp"
 )
@@ -23,16 +25,18 @@ type queryFlags struct {
 	spacing time.Duration
 	timeout time.Duration
 	json    bool
+	auth    serverAuthFlags
 }
 
 func registerQuery(app *kingpin.Application, commands map[string]cli.Runner) {
-	cmd := app.Command("query", "Measure NTP servers once, like `chronyd -Q`: each server's offset, delay and bound, and the combined estimate.")
+	cmd := app.Command("query", "Measure NTP and NTS servers once, like `chronyd -Q`: each server's offset, delay and bound, and the combined estimate.")
 	f := &queryFlags{}
-	cmd.Arg("server", "NTP servers, HOST or HOST:PORT.").Required().StringsVar(&f.servers)
+	cmd.Arg("server", "NTP servers, HOST or HOST:PORT (NTS servers go in --nts.server).").StringsVar(&f.servers)
 	cmd.Flag("count", "Queries per server (the lowest-delay ones count most).").Default("4").IntVar(&f.count)
 	cmd.Flag("spacing", "Time between the queries to one server.").Default("250ms").DurationVar(&f.spacing)
 	cmd.Flag("timeout", "How long to wait for each reply.").Default("2s").DurationVar(&f.timeout)
 	cmd.Flag("json", "Print the result as JSON, in the shape of GET /api/v1/status.").BoolVar(&f.json)
+	f.auth.register(cmd)
 	commands["query"] = func(ctx context.Context, c *cli.Env) error { return runQuery(ctx, c, f) }
 }
 
@@ -41,15 +45,17 @@ func runQuery(ctx context.Context, c *cli.Env, f *queryFlags) error {
 	if f.count < 1 {
 		return fmt.Errorf("--count %d: want at least 1", f.count)
 	}
-	client := &ntp.Client{Timeout: f.timeout}
-	sources := make([]*ntp.Source, 0, len(f.servers))
-	infos := make([]estimator.SourceInfo, 0, len(f.servers))
-	for _, server := range f.servers {
-		src, err := ntp.NewSource(server, estimator.KindNTP, ntp.PollConfig{}, client, c.Logger)
-		if err != nil {
-			return err
-		}
-		sources = append(sources, src)
+	if len(f.servers) == 0 && len(f.auth.ntsServers) == 0 {
+		return errors.New("no server to query: name NTP servers as arguments or NTS servers with --nts.server")
+	}
+	sources, err := agent.QuerySources(agent.Config{NTPServers: f.servers, Auth: agent.AuthConfig{
+		NTSServers: f.auth.ntsServers, CAFile: f.auth.caFile, KeysFile: f.auth.keysFile, NTPKey: f.auth.ntpKey,
+	}}, &ntp.Client{Timeout: f.timeout}, c.Logger)
+	if err != nil {
+		return err
+	}
+	infos := make([]estimator.SourceInfo, 0, len(sources))
+	for _, src := range sources {
 		infos = append(infos, src.Info())
 	}
 	est := estimator.New(estimator.Config{})
@@ -64,12 +70,30 @@ func runQuery(ctx context.Context, c *cli.Env, f *queryFlags) error {
 		printQuery(c.Stdout, e)
 	}
 	if countOK(e) == 0 {
-		for _, err := range errs {
-			fmt.Fprintln(c.Stderr, err)
-		}
+		printErrors(c.Stderr, errs)
 		return fmt.Errorf("no server answered")
 	}
 	return nil
+}
+
+// printErrors prints each distinct error once, in the order they came,
+// with how often it came when more than once.
+func printErrors(out io.Writer, errs []error) {
+	count := map[string]int{}
+	var order []string
+	for _, err := range errs {
+		msg := err.Error()
+		if count[msg] == 0 {
+			order = append(order, msg)
+		}
+		count[msg]++
+	}
+	for _, msg := range order {
+		if count[msg] > 1 {
+			msg += fmt.Sprintf(" (%d times)", count[msg])
+		}
+		fmt.Fprintln(out, msg)
+	}
 }
 
 // queryAll queries every server count times, the servers in parallel,
@@ -113,7 +137,8 @@ func countOK(e estimator.Estimate) int {
 	return n
 }
 
-// printQuery prints a table of the servers and the combined estimate.
+// printQuery prints a table of the servers, the authentication counters
+// of the authenticated ones and the combined estimate.
 func printQuery(out io.Writer, e estimator.Estimate) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVER\tSTATUS\tSTRATUM\tOFFSET\tDELAY\tBOUND\tREPLIES")
@@ -127,6 +152,7 @@ func printQuery(out io.Writer, e estimator.Estimate) {
 			s.Delay.Round(time.Microsecond), s.ErrorBound.Round(time.Microsecond), replies)
 	}
 	tw.Flush()
+	printAuthentication(out, exporters.NewStatus(e))
 	if e.HasOffset() {
 		fmt.Fprintf(out, "\nthis host is %s ± %v from true time (%s; offset = local clock − reference)\n",
 			signed(e.Offset), e.ErrorBound.Round(time.Microsecond), e.Status)

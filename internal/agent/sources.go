@@ -33,33 +33,13 @@ func newSourceMaker(clock Clock, limits ntp.Limits, auth *sourceAuth, logger *sl
 // sources makes a source for everything cfg names and for every peer of
 // the current sample, each authenticated as configured.
 func (m *sourceMaker) sources(cfg Config, peers []netip.AddrPort) ([]Source, error) {
-	var out []Source
-	add := func(server string, kind estimator.Kind, authenticate func(*ntp.Source) error) error {
-		s, err := ntp.NewNamedSource(cfg.ServerNames[server], server, kind, ntp.PollConfig{Interval: cfg.PollInterval}, m.client, m.logger)
-		if err == nil {
-			err = authenticate(s)
-		}
-		if err == nil {
-			out = append(out, s)
-		}
-		return err
+	servers, err := m.serverSources(cfg)
+	if err != nil {
+		return nil, err
 	}
-	for _, server := range cfg.NTPServers {
-		if err := add(server, estimator.KindNTP, m.auth.ntpServer); err != nil {
-			return nil, err
-		}
-	}
-	for _, server := range cfg.Auth.NTSServers {
-		ke, err := keServer(server)
-		if err != nil {
-			return nil, err
-		}
-		err = add(ke, estimator.KindNTP, func(s *ntp.Source) error {
-			return m.auth.apply(s, func() (ntp.Authenticator, error) { return m.auth.ntsServer(ke, "") })
-		})
-		if err != nil {
-			return nil, err
-		}
+	out := make([]Source, 0, len(servers)+len(peers))
+	for _, s := range servers {
+		out = append(out, s)
 	}
 	local, err := m.localSources(cfg)
 	if err != nil {
@@ -67,11 +47,72 @@ func (m *sourceMaker) sources(cfg Config, peers []netip.AddrPort) ([]Source, err
 	}
 	out = append(out, local...)
 	for _, peer := range peers {
-		if err := add(peer.String(), estimator.KindPeer, func(s *ntp.Source) error { return m.auth.peer(s, peer) }); err != nil {
+		s, err := m.ntpSource(cfg, peer.String(), estimator.KindPeer, func(s *ntp.Source) error { return m.auth.peer(s, peer) })
+		if err != nil {
 			return nil, err
 		}
+		out = append(out, s)
 	}
 	return out, nil
+}
+
+// serverSources makes a source for every NTP server of cfg, with the NTP
+// key if one is set, and for every NTS server.
+func (m *sourceMaker) serverSources(cfg Config) ([]*ntp.Source, error) {
+	out := make([]*ntp.Source, 0, len(cfg.NTPServers)+len(cfg.Auth.NTSServers))
+	for _, server := range cfg.NTPServers {
+		s, err := m.ntpSource(cfg, server, estimator.KindNTP, m.auth.ntpServer)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	for _, server := range cfg.Auth.NTSServers {
+		ke, err := keServer(server)
+		if err != nil {
+			return nil, err
+		}
+		s, err := m.ntpSource(cfg, ke, estimator.KindNTP, func(s *ntp.Source) error {
+			return m.auth.apply(s, func() (ntp.Authenticator, error) { return m.auth.ntsServer(ke, "") })
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// ntpSource makes the source of one server or peer and authenticates it.
+func (m *sourceMaker) ntpSource(cfg Config, server string, kind estimator.Kind, authenticate func(*ntp.Source) error) (*ntp.Source, error) {
+	s, err := ntp.NewNamedSource(cfg.ServerNames[server], server, kind, ntp.PollConfig{Interval: cfg.PollInterval}, m.client, m.logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := authenticate(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// QuerySources makes the sources of a one-shot measurement such as
+// `clockwatch query`: one for every NTP server of cfg (authenticated with
+// cfg.Auth.NTPKey, if set) and one for every NTS server of cfg.Auth,
+// trusting cfg.Auth.CAFile. Client sends their queries; the rest of cfg
+// is not used.
+func QuerySources(cfg Config, client *ntp.Client, logger *slog.Logger) ([]*ntp.Source, error) {
+	if err := cfg.validateServers(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Auth.validate(); err != nil {
+		return nil, err
+	}
+	auth, err := newSourceAuth(cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
+	m := &sourceMaker{client: client, auth: auth, logger: logger}
+	return m.serverSources(cfg)
 }
 
 // localSources makes the PTP and chronyd sources of cfg; chronyd is polled

@@ -78,6 +78,16 @@ func ChronydServer(t testing.TB) string {
 	return fmt.Sprintf("127.0.0.1:%d", port)
 }
 
+// ChronydKeyedServer is ChronydServer that also answers requests signed
+// with the symmetric keys of keyFile (chrony's keyfile directive). It may
+// still be starting when this returns.
+func ChronydKeyedServer(t testing.TB, keyFile string) string {
+	t.Helper()
+	port := FreeUDPPort(t)
+	Chronyd(t, t.TempDir(), fmt.Sprintf("local stratum 1\nallow 127.0.0.1\nport %d\ncmdport 0\nbindaddress 127.0.0.1\nkeyfile %s\n", port, keyFile))
+	return fmt.Sprintf("127.0.0.1:%d", port)
+}
+
 // ChronydCommands is where a test reaches a chronyd's commands.
 type ChronydCommands struct {
 	// UDP is its command port on loopback: udp://127.0.0.1:PORT.
