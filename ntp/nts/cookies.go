@@ -11,7 +11,8 @@ import (
 
 // DefaultKeyRotation is how long a server key makes new cookies before
 // the next one takes over. Cookies of the two keys before the current one
-// are still accepted, so a cookie lives at least two rotations.
+// are still accepted, so a cookie lives at least two rotations and at most
+// three.
 const DefaultKeyRotation = 24 * time.Hour
 
 // keysKept is how many server keys open cookies: the current one and two
@@ -28,8 +29,8 @@ var errUnknownCookie = errors.New("nts: cookie not made by a current server key"
 
 // ServerKeys are the secret keys a server seals its cookies with (RFC 8915
 // section 6): the cookie carries the client's session keys, encrypted, so
-// the server keeps no state per client. Keys rotate every Rotation; they
-// live only in memory, so a restart invalidates all cookies and clients
+// the server keeps no state per client. Keys rotate every rotation period
+// (NewServerKeys); they live only in memory, so a restart invalidates all cookies and clients
 // re-key after one NTS NAK. Safe for concurrent use.
 type ServerKeys struct {
 	rotation time.Duration
@@ -59,8 +60,8 @@ func NewServerKeys(rotation time.Duration) (*ServerKeys, error) {
 	return k, nil
 }
 
-// rotate makes a new current key.
-func (k *ServerKeys) rotate(now time.Time) error {
+// rotate makes a new current key, made at created.
+func (k *ServerKeys) rotate(created time.Time) error {
 	var secret [4 + sivKeySize]byte
 	if _, err := rand.Read(secret[:]); err != nil {
 		return fmt.Errorf("nts: new server key: %w", err)
@@ -69,8 +70,26 @@ func (k *ServerKeys) rotate(now time.Time) error {
 	if err != nil {
 		return err
 	}
-	key := serverKey{id: binary.BigEndian.Uint32(secret[:4]), aead: aead, created: now}
+	key := serverKey{id: binary.BigEndian.Uint32(secret[:4]), aead: aead, created: created}
 	k.keys = append([]serverKey{key}, k.keys[:min(len(k.keys), keysKept-1)]...)
+	return nil
+}
+
+// advance makes the rotations due since the current key was made, one
+// for each rotation period that has begun since (the last keysKept of
+// them: older ones would be dropped at once). Each key counts as made at
+// the start of its period, so a cookie is accepted for at most keysKept
+// periods after its key began, however rarely the server is used: one
+// idle for days drops the keys of its old cookies before it opens one.
+// The caller holds k.mu.
+func (k *ServerKeys) advance() error {
+	start := k.keys[0].created
+	periods := k.now().Sub(start) / k.rotation
+	for i := max(periods-keysKept, 0) + 1; i <= periods; i++ {
+		if err := k.rotate(start.Add(i * k.rotation)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -79,18 +98,20 @@ func (k *ServerKeys) rotate(now time.Time) error {
 func (k *ServerKeys) current() (serverKey, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if now := k.now(); now.Sub(k.keys[0].created) >= k.rotation {
-		if err := k.rotate(now); err != nil {
-			return serverKey{}, err
-		}
+	if err := k.advance(); err != nil {
+		return serverKey{}, err
 	}
 	return k.keys[0], nil
 }
 
-// find returns the key with id.
+// find returns the key with id among the keys kept, rotating first if it
+// is due.
 func (k *ServerKeys) find(id uint32) (serverKey, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.advance() != nil {
+		return serverKey{}, false
+	}
 	for _, key := range k.keys {
 		if key.id == id {
 			return key, true
