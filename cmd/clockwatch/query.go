@@ -141,15 +141,16 @@ func countOK(e estimator.Estimate) int {
 // of the authenticated ones and the combined estimate.
 func printQuery(out io.Writer, e estimator.Estimate) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVER\tSTATUS\tSTRATUM\tOFFSET\tDELAY\tBOUND\tREPLIES")
+	fmt.Fprintln(tw, "SERVER\tSTATUS\tSTRATUM\tOFFSET\tDELAY\tBOUND\tREPLIES\tAUTH")
 	for _, s := range e.Sources {
 		replies := fmt.Sprintf("%d/%d", s.Results[estimator.ResultOK], total(s.Results))
+		auth := exporters.AuthenticationOf(s.SourceInfo)
 		if s.ErrorBound == estimator.UnknownBound {
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\n", s.Name, s.Status, replies)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t%s\t%s\n", s.Name, s.Status, replies, auth)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%v\t±%v\t%s\n", s.Name, s.Status, s.Stratum, signed(s.Offset),
-			s.Delay.Round(time.Microsecond), s.ErrorBound.Round(time.Microsecond), replies)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%v\t±%v\t%s\t%s\n", s.Name, s.Status, s.Stratum, signed(s.Offset),
+			s.Delay.Round(time.Microsecond), s.ErrorBound.Round(time.Microsecond), replies, auth)
 	}
 	tw.Flush()
 	printAuthentication(out, exporters.NewStatus(e))
