@@ -38,6 +38,7 @@ func (w *world) exchange(a *agent, s *source, t time.Duration) (estimator.Observ
 		return estimator.Observation{Source: s.name, Result: ntp.ResultTimeout}, timeout
 	}
 	if s.peer >= 0 {
+		w.score.cost.answered[s.peer]++
 		w.exported.answer(s.peer)
 	}
 	x := ntp.Exchange{Reply: reply, Nonce: nonce, T1: a.clock.read(t), T4: a.clock.read(arrival), Timestamping: ntp.StampKernel, Precision: precision}

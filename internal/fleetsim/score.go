@@ -24,6 +24,14 @@ type Result struct {
 	// --peers.max-offset) the same way.
 	OutlierRuleDetected       int `json:"outlier_rule_detected"`
 	OutlierRuleFalsePositives int `json:"outlier_rule_false_positives"`
+	// What one agent costs, which must not grow with the fleet:
+	// PollsPerHostRound is the exchanges an agent starts per round (its
+	// servers' and peers'), MaxAnsweredPerHostRound the peer requests the
+	// busiest responder answered per round, SeriesPerHost the most
+	// clockwatch_* series an agent exported at the last round.
+	PollsPerHostRound       float64 `json:"polls_per_host_round"`
+	MaxAnsweredPerHostRound float64 `json:"max_answered_per_host_round"`
+	SeriesPerHost           int     `json:"series_per_host"`
 }
 
 // verdicts tracks whom one judge named: the first detection of each
@@ -78,10 +86,11 @@ type scorer struct {
 	// peers is the most peers an agent measured at once; rounds counts
 	// the rounds scored.
 	peers, rounds int
+	cost          cost
 }
 
 func newScorer(w *world) *scorer {
-	s := &scorer{sc: w.sc, mesh: newVerdicts(w.faults, w.sc.Poll), rule: newVerdicts(w.faults, w.sc.Poll)}
+	s := &scorer{sc: w.sc, mesh: newVerdicts(w.faults, w.sc.Poll), rule: newVerdicts(w.faults, w.sc.Poll), cost: cost{answered: make([]int, w.sc.Hosts)}}
 	for _, f := range w.faults {
 		if f.kind != "" {
 			s.faulty++
@@ -94,5 +103,6 @@ func (s *scorer) result() Result {
 	r := Result{Hosts: s.sc.Hosts, Faulty: s.faulty, PeersPerHost: s.peers, Rounds: s.rounds, Seed: s.sc.Seed}
 	r.Detected, r.MaxDetectionRounds, r.FalsePositives = s.mesh.tally()
 	r.OutlierRuleDetected, _, r.OutlierRuleFalsePositives = s.rule.tally()
+	r.PollsPerHostRound, r.MaxAnsweredPerHostRound, r.SeriesPerHost = s.cost.perHost(s.rounds)
 	return r
 }

@@ -7,13 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
-	"github.com/clockwatch/clockwatch/exporters"
 	"github.com/clockwatch/clockwatch/ntp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -93,10 +91,7 @@ func (w *world) handler(addr string) http.Handler {
 	}
 	registries := make([]*prometheus.Registry, w.sc.Hosts)
 	for h := range registries {
-		reg := prometheus.NewRegistry()
-		current := w.current(h)
-		reg.MustRegister(exporters.NewCollector(current), exporters.NewPeerCollector(current, w.sc.Threshold),
-			exporters.NewResponderCollector(w.responderStats(h), []netip.AddrPort{hostAddress(h)}))
+		reg := agentRegistry(h, w.current(h), w.sc.Threshold, w.responderStats(h))
 		reg.MustRegister(process...)
 		registries[h] = reg
 	}

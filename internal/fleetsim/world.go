@@ -170,6 +170,7 @@ func (w *world) poll(at time.Duration, a *agent, s *source) {
 	if s.stopped || a.downAt(at) {
 		return
 	}
+	w.score.cost.polls++
 	obs, ready := w.exchange(a, s, at)
 	if obs.Result == estimator.ResultOK {
 		s.failures = 0
@@ -188,6 +189,7 @@ func (w *world) poll(at time.Duration, a *agent, s *source) {
 // would, judges each by its own outlier rule, and infers the mesh from the
 // pairwise offsets they export.
 func (w *world) round(at time.Duration) {
+	last := at == time.Duration(w.sc.Rounds)*w.sc.Poll
 	var edges []mesh.Edge
 	for h := range w.agents {
 		a := &w.agents[h]
@@ -197,6 +199,10 @@ func (w *world) round(at time.Duration) {
 		e, view := a.scrape(at, w.sc.Threshold)
 		w.exported.publish(h, e)
 		w.score.peers = max(w.score.peers, len(a.sources)-len(a.servers))
+		w.score.cost.agentRounds++
+		if last {
+			w.score.cost.series = max(w.score.cost.series, countSeries(h, e, w.sc.Threshold))
+		}
 		if view.Outlier() {
 			w.score.rule.judge(h, at)
 		}
