@@ -21,7 +21,7 @@ type inferFlags struct {
 	prometheusURL, selector, hostLabel string
 	threshold                          time.Duration
 	minEdges, paths                    int
-	format                             string
+	format, textfile                   string
 	every, timeout                     time.Duration
 }
 
@@ -41,6 +41,7 @@ func registerInfer(app *kingpin.Application, commands map[string]cli.Runner) {
 	cmd.Flag("min-edges", "How many measurements of or by a host it takes to judge it.").Default(fmt.Sprint(mesh.DefaultMinEdges)).IntVar(&f.minEdges)
 	cmd.Flag("paths", "List at most this many asymmetric paths.").Default("10").IntVar(&f.paths)
 	cmd.Flag("format", "text or json (one object per inference).").Default("text").EnumVar(&f.format, "text", "json")
+	cmd.Flag("textfile", "Also write each verdict as Prometheus metrics (clockwatch_mesh_*) to this file, atomically, for node_exporter's textfile collector: a FILE.prom in its --collector.textfile.directory. The mixin's ClockwatchMeshHostOff alert reads them.").PlaceHolder("FILE").StringVar(&f.textfile)
 	cmd.Flag("every", "Infer again at this interval until interrupted; 0 infers once.").Default("0s").DurationVar(&f.every)
 	cmd.Flag("timeout", "How long to wait for Prometheus.").Default("30s").DurationVar(&f.timeout)
 	commands["infer"] = func(ctx context.Context, env *cli.Env) error { return runInfer(ctx, env, f) }
@@ -85,6 +86,11 @@ func inferOnce(ctx context.Context, api promv1.API, f *inferFlags, out io.Writer
 	}
 	r := mesh.Infer(edges, mesh.Config{Threshold: f.threshold, MinEdges: f.minEdges})
 	v := newVerdict(at, len(edges), r, f.paths)
+	if f.textfile != "" {
+		if err := writeTextfile(f.textfile, v); err != nil {
+			return fmt.Errorf("--textfile: %w (is its directory there and writable?)", err)
+		}
+	}
 	if f.format == "json" {
 		return json.NewEncoder(out).Encode(v)
 	}

@@ -7,8 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // fleetPrometheus serves, as Prometheus would, the peer metrics of six
@@ -67,6 +72,45 @@ func TestInferNamesTheHostThatIsOff(t *testing.T) {
 	}
 }
 
+// TestInferWritesTextfile: --textfile writes the verdict as metrics that
+// node_exporter's textfile collector can read, the named host with its
+// offset.
+func TestInferWritesTextfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clockwatch-mesh.prom")
+	var stdout, stderr bytes.Buffer
+	if code := execute(context.Background(), []string{"infer", "--prometheus.url", fleetPrometheus(t, false), "--textfile", path}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(file)
+	if err != nil {
+		t.Fatalf("%s is not in the text format: %v", path, err)
+	}
+	for name, want := range map[string]float64{"clockwatch_mesh_hosts": 6, "clockwatch_mesh_measurements": 30, "clockwatch_mesh_named_hosts": 1} {
+		if got := families[name].GetMetric(); len(got) != 1 || got[0].GetGauge().GetValue() != want {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+	offsets := families["clockwatch_mesh_host_offset_seconds"].GetMetric()
+	labels := map[string]string{}
+	for _, m := range offsets {
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+	}
+	if len(offsets) != 1 || offsets[0].GetGauge().GetValue() < 1.9e-3 || labels["host"] != "198.18.0.3" || labels["verdict"] != "named" {
+		t.Errorf("clockwatch_mesh_host_offset_seconds: %v, want 198.18.0.3 named about 2ms ahead", offsets)
+	}
+	if ts := families["clockwatch_mesh_inference_timestamp_seconds"].GetMetric(); len(ts) != 1 || ts[0].GetGauge().GetValue() < 1.7e9 {
+		t.Errorf("clockwatch_mesh_inference_timestamp_seconds: %v, want now", ts)
+	}
+}
+
 func TestInferFailures(t *testing.T) {
 	tests := []struct {
 		name string
@@ -76,6 +120,7 @@ func TestInferFailures(t *testing.T) {
 	}{
 		{"no Prometheus", []string{"infer"}, 2, "--prometheus.url"},
 		{"no peer offsets", []string{"infer", "--prometheus.url", fleetPrometheus(t, true)}, 1, "no peer offsets"},
+		{"textfile in no folder", []string{"infer", "--prometheus.url", fleetPrometheus(t, false), "--textfile", filepath.Join(t.TempDir(), "none", "mesh.prom")}, 1, "--textfile"},
 		{"bad selector", []string{"infer", "--prometheus.url", "http://127.0.0.1:1", "--prometheus.selector", `{job="x"}`}, 1, "without braces"},
 	}
 	for _, tc := range tests {
