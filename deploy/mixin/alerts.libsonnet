@@ -87,6 +87,23 @@ local f = import 'format.libsonnet';
             "{{ $labels.instance }}: peers see this host's clock off",
             'More than half of the reachable peers of {{ $labels.instance }} have measured its clock beyond --peers.max-offset for %s. Its clock is off, or, if its own offset ± error bound says otherwise, its bound lies.' % c.holdDown.peerOutlier,
           ),
+          // clockwatch-mesh's verdict from every agent's pairwise offsets,
+          // which it writes for node_exporter's textfile collector: the host
+          // label names the host. A verdict too old to trust stays silent.
+          alert(
+            'ClockwatchMeshHostOff', c.criticalSeverity, c.holdDown.meshHostOff,
+            |||
+              clockwatch_mesh_host_offset_seconds{verdict="named"%(sel)s}
+              and ignoring (host, verdict)
+              time() - clockwatch_mesh_inference_timestamp_seconds%(timestampSel)s < %(age)s
+            ||| % {
+              sel: if c.meshSelector == '' then '' else ', ' + c.meshSelector,
+              timestampSel: if c.meshSelector == '' then '' else '{%s}' % c.meshSelector,
+              age: f.number(c.meshVerdictMaxAgeSeconds),
+            },
+            "{{ $labels.host }}: clock {{ $value | humanizeDuration }} from the fleet's median host, proved by the peer mesh",
+            "clockwatch-mesh has named {{ $labels.host }} for %s: most of the measurements by it and of it, each corrected by the other host's solved offset, put its clock beyond the inference's --threshold from the fleet's median host by more than their error (half the round trip), which no path asymmetry explains. Its clock is off, whatever its own upstream view says." % c.holdDown.meshHostOff,
+          ),
           alert(
             'ClockwatchManyHostsUnsynchronized', c.criticalSeverity, c.holdDown.manyUnsynchronized,
             |||

@@ -46,6 +46,16 @@
     // crystal drifts by tens of ppm; the kernel corrects 500 ppm at most).
     driftAbnormalRatio: 100e-6,
 
+    // Selects clockwatch-mesh's verdicts, which node_exporter serves from
+    // its --textfile under node_exporter's own job; empty: wherever they
+    // are (their names are clockwatch-mesh's own).
+    meshSelector: '',
+
+    // clockwatch-mesh's verdicts (`infer --every 1m --textfile FILE`, read
+    // by node_exporter's textfile collector) older than this are stale:
+    // ClockwatchMeshHostOff stops firing on them.
+    meshVerdictMaxAgeSeconds: 900,
+
     // How long each condition must hold before its alert fires.
     holdDown: {
       fleetSkew: '5m',
@@ -53,6 +63,7 @@
       clockSkewCritical: '5m',
       clockSkewWarning: '10m',
       peerOutlier: '10m',
+      meshHostOff: '5m',
       manyUnsynchronized: '5m',
       burnFast: '2m',
       burnSlow: '15m',

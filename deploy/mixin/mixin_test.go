@@ -118,17 +118,23 @@ func containsClose(xs []float64, x float64) bool {
 	return slices.ContainsFunc(xs, func(v float64) bool { return v > x*(1-1e-9) && v < x*(1+1e-9) })
 }
 
-// TestSelector renders the mixin with another selector and checks every
+// TestSelector renders the mixin with other selectors and checks every
 // selector of a raw clockwatch series (and up) in the rules and the
-// dashboards' variables carries it, and that job="clockwatch" is gone.
+// dashboards' variables carries clockwatchSelector, those of
+// clockwatch-mesh's verdicts (clockwatch_mesh_*, which node_exporter
+// serves) meshSelector, and that job="clockwatch" is gone.
 func TestSelector(t *testing.T) {
-	rules, files := renderRules(t, `{ clockwatchSelector: 'job="time", cluster="eu"' }`)
+	rules, files := renderRules(t, `{ clockwatchSelector: 'job="time", cluster="eu"', meshSelector: 'job="node", cluster="eu"' }`)
 	want := []*labels.Matcher{
 		labels.MustNewMatcher(labels.MatchEqual, "job", "time"),
 		labels.MustNewMatcher(labels.MatchEqual, "cluster", "eu"),
 	}
+	meshWant := []*labels.Matcher{
+		labels.MustNewMatcher(labels.MatchEqual, "job", "node"),
+		labels.MustNewMatcher(labels.MatchEqual, "cluster", "eu"),
+	}
 	for name, r := range rules {
-		checkSelectors(t, name, r.Expr, want)
+		checkSelectors(t, name, r.Expr, want, meshWant)
 	}
 	for name, data := range files {
 		if strings.Contains(string(data), `job="clockwatch"`) || strings.Contains(string(data), `job=\"clockwatch\"`) {
@@ -151,15 +157,16 @@ func TestSelector(t *testing.T) {
 		for _, v := range d.Templating.List {
 			if v.Name == "job" {
 				inner := strings.TrimSuffix(strings.TrimPrefix(v.Definition, "label_values("), ", job)")
-				checkSelectors(t, name+" variable job", inner, want)
+				checkSelectors(t, name+" variable job", inner, want, meshWant)
 			}
 		}
 	}
 }
 
 // checkSelectors checks that every selector of a raw series in expr (a
-// name without the colons of a recorded one) has the matchers want.
-func checkSelectors(t *testing.T, where, expr string, want []*labels.Matcher) {
+// name without the colons of a recorded one) has the matchers want, or
+// meshWant for clockwatch-mesh's series.
+func checkSelectors(t *testing.T, where, expr string, want, meshWant []*labels.Matcher) {
 	t.Helper()
 	e, err := parser.NewParser(parser.Options{}).ParseExpr(expr)
 	if err != nil {
@@ -170,7 +177,11 @@ func checkSelectors(t *testing.T, where, expr string, want []*labels.Matcher) {
 		if !ok || strings.Contains(vs.Name, ":") {
 			return nil
 		}
-		for _, w := range want {
+		matchers := want
+		if strings.HasPrefix(vs.Name, "clockwatch_mesh_") {
+			matchers = meshWant
+		}
+		for _, w := range matchers {
 			if !slices.ContainsFunc(vs.LabelMatchers, func(m *labels.Matcher) bool { return m.String() == w.String() }) {
 				t.Errorf("%s: %s lacks %s", where, vs, w)
 			}
