@@ -1,6 +1,7 @@
 package estimator
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -108,5 +109,40 @@ func TestWalkingServerIsNotTrustedAlone(t *testing.T) {
 	w := c.e.sources["walker"]
 	if now := epoch.Add(1500 * time.Second); !(w.apart || w.driftOutlier || now.Before(w.movedUntil) || now.Before(w.suspectUntil)) {
 		t.Errorf("the walker is trusted alone: apart %v outlier %v moved until %v suspect until %v", w.apart, w.driftOutlier, w.movedUntil, w.suspectUntil)
+	}
+}
+
+// TestWarmStartNeverNarrowsTheInterval: a warm start, right or wrong and
+// however confident, steers only the drift estimate: on the same exchanges
+// the region that holds the truth is the cold estimator's, second by
+// second, and the bound never less than half of it.
+func TestWarmStartNeverNarrowsTheInterval(t *testing.T) {
+	const truth = 20e-6
+	for _, saved := range []float64{truth, truth + 50e-6, truth - 490e-6} {
+		t.Run(fmt.Sprintf("saved %+.0fppm", saved*1e6), func(t *testing.T) {
+			cold, warm := newPathClock(t, truth, "a", "b", "c"), newPathClock(t, truth, "a", "b", "c")
+			warm.e.WarmStart(saved, 0.001e-6)
+			for i := range 300 {
+				c, w := cold.run(t, i, i+1), warm.run(t, i, i+1)
+				if w.OffsetMin != c.OffsetMin || w.OffsetMax != c.OffsetMax || 2*w.ErrorBound < w.OffsetMax-w.OffsetMin {
+					t.Fatalf("second %d: warm %v..%v ± %v, cold %v..%v", i, w.OffsetMin, w.OffsetMax, w.ErrorBound, c.OffsetMin, c.OffsetMax)
+				}
+			}
+		})
+	}
+}
+
+// TestEstimateBeforeTheNewestSample: an estimate asked for an instant
+// before the newest sample (Estimate changes nothing and may be called in
+// any order) still holds the truth then.
+func TestEstimateBeforeTheNewestSample(t *testing.T) {
+	c := newPathClock(t, -15e-6, "a", "b", "c")
+	c.run(t, 0, 300)
+	for _, back := range []time.Duration{500 * time.Millisecond, 30 * time.Second} {
+		at := epoch.Add(299*time.Second - back)
+		truth := time.Duration(c.drift * float64(at.Sub(epoch)))
+		if est := c.e.Estimate(at); !est.Synchronized || (est.Offset-truth).Abs() > est.ErrorBound {
+			t.Errorf("%v before the newest sample: %v ± %v misses %v", back, est.Offset, est.ErrorBound, truth)
+		}
 	}
 }

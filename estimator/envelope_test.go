@@ -203,3 +203,74 @@ func FuzzEnvelopeFit(f *testing.F) {
 		}
 	})
 }
+
+// TestEnvelopeBandStopsAtTheWidestDrift: points whose scatter dwarfs their
+// span allow any slope a clock can have, and the band says so instead of
+// reaching past ±MaxFrequencyTolerance.
+func TestEnvelopeBandStopsAtTheWidestDrift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	pts := onePath(rng, minEnvelopePoints, 1e3, 0, 0, 1e6)
+	for _, i := range []int{0, minEnvelopePoints / 2, minEnvelopePoints - 1} {
+		pts[i].y = 0 // a flat envelope through three points
+	}
+	env := fitEnvelope(pts, 1, &envelopeScratch{})
+	if !env.ok || env.rate != 0 || env.iv != unknownDrift {
+		t.Errorf("envelope %+v: want slope 0 within the band %v", env, unknownDrift)
+	}
+}
+
+// oneWayRecords returns n exchanges a second apart of a clock drift fast
+// over a path with 100 µs minimum delay each way and exponential queueing;
+// back adds to the return delay of the newest grown exchanges.
+func oneWayRecords(n int, drift float64, grown int, back float64) []record {
+	rng := rand.New(rand.NewPCG(11, 11))
+	rs := make([]record, n)
+	for i := range rs {
+		out, in := 100e3+rng.ExpFloat64()*20e3, 100e3+rng.ExpFloat64()*20e3
+		if i >= n-grown {
+			in += back
+		}
+		at := int64(i) * 1e9
+		rs[i] = record{at: at, offset: drift*float64(at) + (in-out)/2, delay: out + in}
+	}
+	return rs
+}
+
+// TestOneWayFit: both directions measure the drift; a route change on the
+// way back restarts that direction, which has too few points for an
+// envelope until the path has been seen long enough, and the source's
+// drift is the outbound envelope's meanwhile; exchanges stamped no later
+// than the one before (the clock was adjusted) are left out.
+func TestOneWayFit(t *testing.T) {
+	const drift = 7e-6
+	tests := []struct {
+		name      string
+		records   []record
+		wantMoved bool
+		wantIn    bool
+	}{
+		{name: "steady", records: oneWayRecords(200, drift, 0, 0), wantIn: true},
+		{name: "return route grew", records: oneWayRecords(200, drift, 20, 300e3), wantMoved: true},
+		{
+			name: "a repeated stamp",
+			records: func() []record {
+				rs := oneWayRecords(200, drift, 0, 0)
+				rs[100].at = rs[99].at
+				return rs
+			}(),
+			wantIn: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var w oneWay
+			w.fit(tc.records, &oneWayBuffers{})
+			if !w.ok || w.iv.clamp(drift) != drift || w.moved != tc.wantMoved || w.dirs[inbound].ok != tc.wantIn {
+				t.Fatalf("fit %+v: want the drift %g in its band, moved %v, inbound envelope %v", w, drift, tc.wantMoved, tc.wantIn)
+			}
+			if !tc.wantIn && (w.rate != w.dirs[outbound].rate || w.iv != w.dirs[outbound].iv) {
+				t.Errorf("drift %g in %v, want the outbound envelope's %g in %v", w.rate, w.iv, w.dirs[outbound].rate, w.dirs[outbound].iv)
+			}
+		})
+	}
+}
