@@ -53,12 +53,12 @@
 //     which it then narrows. Otherwise the drift is the proven one
 //     (DriftModelIntervals); Estimate.DriftModel says which holds.
 //  4. Moving a sample's interval to a later instant adds the drift
-//     estimate to its centre and the drift's uncertainty to its ends. Over
-//     the span the envelopes were seen to be straight, the uncertainty is
-//     the measured one plus Config.Wander spread over Config.HoldoverMax as
-//     a rate of change of the frequency (it grows with the age squared);
-//     before that span, and with the proven drift always, and after the
-//     source's newest sample, it is the measured one plus Config.Wander.
+//     estimate to its centre and the drift's uncertainty to its ends: the
+//     measured one plus Config.Wander, times the sample's whole age. The
+//     allowance covers a change of the clock's frequency by up to
+//     Config.Wander at any instant, one between a source's polls included
+//     (a thermal step): no envelope can see such a change until many
+//     samples after it, so no span of the past is exempt from it.
 //     A source's samples are intersected over time, and the sources'
 //     intervals with each other (5), so one fast exchange on any source
 //     tightens the bound for every source for a while.

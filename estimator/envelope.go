@@ -90,29 +90,27 @@ func fitEnvelope(pts []point, floor float64, buf *envelopeScratch) envelope {
 // older half is left out. The band is then widened to hold the newest
 // half's band too: the envelope's slope is the drift averaged over the
 // span, and the drift now may differ from that average by as much as
-// the halves' bands cannot tell apart. It returns the envelope, the index
-// of the first point it was fitted on and that of the first point of its
-// newest half: only over that half has the drift been seen to stay within
-// the band.
-func straightEnvelope(pts []point, floor float64, buf *envelopeScratch) (env envelope, first, trusted int) {
+// the halves' bands cannot tell apart. It returns the envelope and the
+// index of the first point it was fitted on.
+func straightEnvelope(pts []point, floor float64, buf *envelopeScratch) (env envelope, first int) {
 	env = fitEnvelope(pts, floor, buf)
 	for env.ok {
-		trusted = first
+		half := first
 		mid := (pts[first].x + pts[len(pts)-1].x) / 2
-		for pts[trusted].x < mid {
-			trusted++
+		for pts[half].x < mid {
+			half++
 		}
-		half := fitEnvelope(pts[trusted:], floor, buf)
-		if !half.ok {
+		newer := fitEnvelope(pts[half:], floor, buf)
+		if !newer.ok {
 			break
 		}
-		if half.iv.overlaps(env.iv) {
-			env.iv = interval{min(env.iv.lo, half.iv.lo), max(env.iv.hi, half.iv.hi)}
+		if newer.iv.overlaps(env.iv) {
+			env.iv = interval{min(env.iv.lo, newer.iv.lo), max(env.iv.hi, newer.iv.hi)}
 			break
 		}
-		env, first = half, trusted
+		env, first = newer, half
 	}
-	return env, first, trusted
+	return env, first
 }
 
 // upperHull appends the vertices of the upper convex hull of pts (ordered

@@ -18,11 +18,8 @@ type oneWay struct {
 	// anchor) of the first sample after the last level shift: the
 	// envelope is fitted on samples from there on only.
 	from [directions]int64
-	// dirs are the envelopes of the two directions, and since the local
-	// time from which each is trusted to be one straight line
-	// (straightEnvelope).
-	dirs  [directions]envelope
-	since [directions]int64
+	// dirs are the envelopes of the two directions (straightEnvelope).
+	dirs [directions]envelope
 	// shifts counts the level shifts seen: route changes, or changes of
 	// the drift. moved is set when the last fit found one: the source's
 	// path changed, or its clock moved against ours.
@@ -34,12 +31,11 @@ type oneWay struct {
 	// a route changed.
 	split bool
 	// rate and iv are the source's envelope drift and the slopes it
-	// allows over the span from start to its newest sample; ok is false
-	// when neither direction has an envelope or the two disagree.
-	rate  float64
-	iv    interval
-	start int64
-	ok    bool
+	// allows; ok is false when neither direction has an envelope or the
+	// two disagree.
+	rate float64
+	iv   interval
+	ok   bool
 }
 
 // oneWayBuffers are reused between the fits of one source.
@@ -62,20 +58,16 @@ func (w *oneWay) fit(samples []record, buf *oneWayBuffers) {
 	floor = max(floor, 1)
 	w.moved = false
 	for dir := range directions {
-		start := w.points(samples, dir, buf)
+		w.points(samples, dir, buf)
 		shift, _ := levelShift(buf.pts, floor, &buf.env)
 		if shift >= 0 {
 			w.moved = true
-			w.from[dir] = samples[start+shift].at
+			w.from[dir] = samples[len(samples)-1].at + int64(buf.pts[shift].x)
 			w.shifts++
 			w.points(samples, dir, buf)
 		}
-		env, _, trusted := straightEnvelope(buf.pts, floor, &buf.env)
-		w.dirs[dir] = env
-		if env.ok {
-			w.since[dir] = samples[len(samples)-1].at + int64(buf.pts[trusted].x)
-		}
-		if dir == inbound && env.ok {
+		w.dirs[dir], _ = straightEnvelope(buf.pts, floor, &buf.env)
+		if dir == inbound && w.dirs[dir].ok {
 			e := &w.dirs[dir]
 			e.rate, e.height, e.iv = -e.rate, -e.height, interval{-e.iv.hi, -e.iv.lo}
 		}
@@ -84,10 +76,10 @@ func (w *oneWay) fit(samples []record, buf *oneWayBuffers) {
 }
 
 // points fills buf.pts with the oriented points of direction dir from the
-// samples since its envelope began, x relative to the newest sample, and
-// returns the index of the first sample used. A sample no later than the
-// one before it (the clock was adjusted) is left out.
-func (w *oneWay) points(samples []record, dir int, buf *oneWayBuffers) int {
+// samples since its envelope began, x relative to the newest sample. A
+// sample no later than the one before it (the clock was adjusted) is left
+// out.
+func (w *oneWay) points(samples []record, dir int, buf *oneWayBuffers) {
 	start, _ := slices.BinarySearchFunc(samples, w.from[dir], func(r record, at int64) int {
 		switch {
 		case r.at < at:
@@ -110,7 +102,6 @@ func (w *oneWay) points(samples []record, dir int, buf *oneWayBuffers) int {
 		pts = append(pts, p)
 	}
 	buf.pts = pts
-	return start
 }
 
 // combine takes the source's drift from its two envelopes. They measure
@@ -130,11 +121,10 @@ func (w *oneWay) combine() {
 		}
 		wo, wi := driftWeight(out.iv), driftWeight(in.iv)
 		w.rate, w.iv, w.ok = narrow.clamp((wo*out.rate+wi*in.rate)/(wo+wi)), narrow, true
-		w.start = max(w.since[outbound], w.since[inbound])
 	case out.ok:
-		w.rate, w.iv, w.start, w.ok = out.rate, out.iv, w.since[outbound], true
+		w.rate, w.iv, w.ok = out.rate, out.iv, true
 	case in.ok:
-		w.rate, w.iv, w.start, w.ok = in.rate, in.iv, w.since[inbound], true
+		w.rate, w.iv, w.ok = in.rate, in.iv, true
 	default:
 		w.ok = false
 	}

@@ -7,21 +7,14 @@ import (
 
 // drift is the system drift at an instant: what moves samples to it.
 type drift struct {
-	// measured holds the drift over the span it was measured on, which
-	// begins at since (local time since the anchor) and ends at the
-	// newest samples, and iv the drift outside that span, widened by the
-	// wander allowance; rate is the estimate inside both. Only the
-	// envelopes say over which span the drift was one straight line; with
-	// the intervals' drift since is the end of time, and the allowance
-	// counts over every sample's whole age.
-	measured, iv interval
-	since        int64
-	rate         float64
-	model        DriftModel
-	// curve is how fast, per nanosecond, the frequency may move away
-	// from the measured drift within the span it was measured on: the
-	// wander allowance over Config.HoldoverMax.
-	curve float64
+	// iv is the measured drift interval widened by the wander allowance
+	// on both sides: every sample moves with it over its whole age, so a
+	// change of the clock's frequency by up to the allowance, at any time,
+	// keeps the truth inside every moved interval. rate is the estimate
+	// inside it.
+	iv    interval
+	rate  float64
+	model DriftModel
 	// proven is the drift the samples' intervals prove, widened by the
 	// wander allowance: it holds iv, and weighs the samples and the
 	// sources by what they could be off were the envelopes wrong.
@@ -34,9 +27,9 @@ type drift struct {
 // the interval itself.
 func (e *Estimator) drift(now time.Time) drift {
 	m := e.measuredDrift()
-	region, rate, model, since := m.region, m.rate, m.model, m.since
+	region, rate, model := m.region, m.rate, m.model
 	if p := e.kept; p.activeAt(now) && narrows(p.iv, region) {
-		region, since = region.intersect(p.iv), math.MaxInt64
+		region = region.intersect(p.iv)
 		if !m.ok {
 			rate, model = region.mid(), p.model
 		} else if p.model == DriftModelEnvelope {
@@ -57,8 +50,7 @@ func (e *Estimator) drift(now time.Time) drift {
 		proven = interval{min(m.proven.lo, region.lo), max(m.proven.hi, region.hi)}
 	}
 	return drift{
-		measured: region, iv: widen(region, e.cfg.Wander), proven: widen(proven, e.cfg.Wander),
-		since: since, rate: rate, model: model, curve: e.cfg.Wander / float64(e.cfg.HoldoverMax),
+		iv: widen(region, e.cfg.Wander), proven: widen(proven, e.cfg.Wander), rate: rate, model: model,
 	}
 }
 
@@ -75,9 +67,6 @@ type driftMeasure struct {
 	region interval
 	rate   float64
 	model  DriftModel
-	// since is where the span the drift holds over without the wander
-	// allowance begins (see drift).
-	since int64
 	// proven is the region the samples' intervals prove, before the
 	// envelopes narrow it.
 	proven interval
@@ -102,7 +91,7 @@ func (e *Estimator) measuredDrift() driftMeasure {
 			fitted = append(fitted, src)
 		}
 	}
-	m := driftMeasure{model: DriftModelNone, since: math.MaxInt64}
+	m := driftMeasure{model: DriftModelNone}
 	var agreeing []bool
 	// A wrong drift would move every source's view, so the drift always
 	// allows for one hidden falseticker.
@@ -149,13 +138,11 @@ func (e *Estimator) envelopeDrift(m *driftMeasure) {
 	}
 	var sw, swr float64
 	agreed := interval{math.Inf(1), math.Inf(-1)}
-	since := int64(math.MinInt64)
 	for i, w := range ws {
 		if agreeing[i] {
 			k := driftWeight(w.iv)
 			sw, swr = sw+k, swr+k*w.rate
 			agreed = interval{min(agreed.lo, w.iv.lo), max(agreed.hi, w.iv.hi)}
-			since = max(since, w.start)
 		}
 	}
 	rate := agreed.clamp(swr / sw) // a weighted mean, to within rounding
@@ -163,7 +150,7 @@ func (e *Estimator) envelopeDrift(m *driftMeasure) {
 	if m.region.clamp(rate) != rate || !(region.width() < m.region.width()) {
 		return
 	}
-	m.region, m.rate, m.model, m.since = region, rate, DriftModelEnvelope, since
+	m.region, m.rate, m.model = region, rate, DriftModelEnvelope
 }
 
 // envelopeAgreement finds the sources whose envelope drifts agree: those

@@ -23,55 +23,36 @@ type view struct {
 	// reach is where the samples reach when each is moved with the
 	// proven drift and the wander allowance over its whole age (see
 	// drift.proven): it holds iv, and says how far the source could be
-	// off were the envelopes wrong or had the frequency changed since its
-	// samples. It weighs the source when sources are combined.
+	// off were the envelopes wrong. It weighs the source when sources are
+	// combined.
 	reach interval
 }
 
-// projection moves samples to one instant with a drift.
+// projection moves samples to one instant with a drift interval.
 type projection struct {
 	now  int64
 	rate float64
 	// below and above are how fast an interval grows under and over its
 	// centre per nanosecond of age.
 	below, above float64
-	// wander is how much faster it grows, both ways, over the part of
-	// the age before trusted; over the part after, it grows by
-	// curve·(that part)²/2.
-	wander, curve float64
-	trusted       int64
 }
 
-// newProjection moves samples to now with the drift d: over the span the
-// drift was measured on (from d.since to now) with its measured interval,
-// and before that with the wander allowance added. With whole set, the
-// allowance is added over every sample's whole age.
-func newProjection(now int64, d drift, whole bool) projection {
-	if whole {
-		return spread(now, d.iv, d.rate)
-	}
-	return projection{
-		now: now, rate: d.rate, below: d.rate - d.measured.lo, above: d.measured.hi - d.rate,
-		wander: d.iv.hi - d.measured.hi, curve: d.curve, trusted: min(d.since, now),
-	}
-}
-
-// spread moves samples to now with the drift interval iv around rate,
-// over their whole age.
-func spread(now int64, iv interval, rate float64) projection {
+// newProjection moves samples to now with the drift interval iv around
+// rate, over their whole age: iv holds the wander allowance, so a change
+// of the clock's frequency within it, at any time, stays inside every
+// moved interval.
+func newProjection(now int64, iv interval, rate float64) projection {
 	return projection{now: now, rate: rate, below: rate - iv.lo, above: iv.hi - rate}
 }
 
 // move returns a sample's centre at the projection's instant and how much
-// its interval grew under and over the centre since it was taken.
+// its interval grew below and above the centre.
 func (p projection) move(r *record) (centre, under, over float64) {
 	dt := float64(p.now - r.at)
 	if dt < 0 {
 		return r.offset + p.rate*dt, -p.above * dt, -p.below * dt
 	}
-	within := float64(p.now - max(r.at, p.trusted))
-	extra := p.wander*float64(max(p.trusted-r.at, 0)) + p.curve*within*within/2
-	return r.offset + p.rate*dt, p.below*dt + extra, p.above*dt + extra
+	return r.offset + p.rate*dt, p.below * dt, p.above * dt
 }
 
 // limit describes how the sample's moved interval reaches its upper end
@@ -107,21 +88,19 @@ type viewCache struct {
 // are recent. ok is false when the source has no samples or they
 // disagree.
 //
-// Within the span the drift was measured on (up to the source's newest
-// sample) the samples move with the measured drift and its uncertainty;
-// outside it the wander allowance is added too, for the frequency may
-// have changed there (see drift).
+// Every sample moves with the drift and its uncertainty widened by the
+// wander allowance over its whole age (see drift).
 func (s *sourceState) viewAt(now int64, d drift) (view, bool) {
 	if len(s.samples) == 0 {
 		return view{}, false
 	}
 	newest := s.samples[len(s.samples)-1]
 	if now < newest.at {
-		return s.project(newProjection(now, d, true), d).settle()
+		return s.project(newProjection(now, d.iv, d.rate), d).settle()
 	}
 	c := &s.cache
 	if !c.valid || c.seq != newest.seq || c.d != d {
-		*c = viewCache{valid: true, seq: newest.seq, d: d, at: newest.at, v: s.project(newProjection(newest.at, d, false), d)}
+		*c = viewCache{valid: true, seq: newest.seq, d: d, at: newest.at, v: s.project(newProjection(newest.at, d.iv, d.rate), d)}
 	}
 	return c.v.later(float64(now-c.at), d).settle()
 }
@@ -129,7 +108,7 @@ func (s *sourceState) viewAt(now int64, d drift) (view, bool) {
 // project computes the source's view with the projection p of the drift
 // d; its interval may be empty and its point is not clamped yet.
 func (s *sourceState) project(p projection, d drift) view {
-	now, wander := p.now, spread(p.now, d.proven, d.rate)
+	now, wander := p.now, newProjection(p.now, d.proven, d.rate)
 	ageCost := max(d.rate-d.iv.lo, d.iv.hi-d.rate) * ageShare
 	ends := slices.Grow(s.ends[:0], 2*len(s.samples))[:2*len(s.samples)]
 	iv, reach := interval{math.Inf(-1), math.Inf(1)}, interval{math.Inf(-1), math.Inf(1)}
