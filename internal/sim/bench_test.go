@@ -31,3 +31,43 @@ func BenchmarkScenarios(b *testing.B) {
 }
 
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// BenchmarkAgainstChronyLike runs every scenario of the test catalogue on
+// the seeds of the gates beside the chrony-like reference and reports
+// clockwatch's scores over the reference's, summed over the seeds: the
+// median and p95 errors, the mean bound, the steady-state mean bound over
+// the physical limit (for both clients), the same three in holdover where
+// the scenario has an outage, and both clients' coverage.
+func BenchmarkAgainstChronyLike(b *testing.B) {
+	for _, sc := range testCatalogue() {
+		b.Run(sc.Name, func(b *testing.B) {
+			var cw, ref Score
+			var cwCovered, refCovered, cwScored, refScored int
+			for b.Loop() {
+				cw, ref, cwCovered, refCovered, cwScored, refScored = Score{}, Score{}, 0, 0, 0, 0
+				for _, seed := range seeds {
+					c, r, err := Compare(sc, seed)
+					if err != nil {
+						b.Fatal(err)
+					}
+					cw, ref = addScores(cw, c), addScores(ref, r)
+					cwCovered, refCovered = cwCovered+c.Covered, refCovered+r.Covered
+					cwScored, refScored = cwScored+c.Scored, refScored+r.Scored
+				}
+			}
+			r := ratios(cw, ref)
+			b.ReportMetric(r.median, "median/ref")
+			b.ReportMetric(r.p95, "p95/ref")
+			b.ReportMetric(r.bound, "bound/ref")
+			b.ReportMetric(r.steady, "bound/limit")
+			b.ReportMetric(ref.Steady.LimitRatio(), "ref-bound/limit")
+			if cw.Outage.Scored > 0 {
+				b.ReportMetric(r.outageMedian, "outage-median/ref")
+				b.ReportMetric(r.outageP95, "outage-p95/ref")
+				b.ReportMetric(r.outageBound, "outage-bound/ref")
+			}
+			b.ReportMetric(100*float64(cwCovered)/float64(cwScored), "coverage%")
+			b.ReportMetric(100*float64(refCovered)/float64(refScored), "ref-coverage%")
+		})
+	}
+}
