@@ -156,3 +156,22 @@ func TestEvents(t *testing.T) {
 		t.Errorf("events at %v, want %v", at, want)
 	}
 }
+
+// TestOutageAt: a long outage moved earlier keeps its length and the time
+// after it, takes its frequency step along, and leaves the simulator's
+// scenario as it was.
+func TestOutageAt(t *testing.T) {
+	orig, _ := sim.Find(time.Hour, sim.ThermalStep)
+	from, length, after := orig.Outages[0].From, orig.Outages[0].To-orig.Outages[0].From, orig.Duration-orig.Outages[0].To
+	sc := outageAt(orig, 40*time.Minute)
+	o := sc.Outages[0]
+	if o.From != 40*time.Minute || o.To-o.From != length || sc.Duration-o.To != after || sc.Clock.FrequencySteps[0].At != 40*time.Minute {
+		t.Errorf("outage %v, duration %v, step at %v: want the outage at 40m lasting %v, %v after it, the step with it", o, sc.Duration, sc.Clock.FrequencySteps[0].At, length, after)
+	}
+	if orig.Outages[0].From != from || orig.Clock.FrequencySteps[0].At != from {
+		t.Errorf("the simulator's scenario changed: outage %v, step at %v", orig.Outages[0], orig.Clock.FrequencySteps[0].At)
+	}
+	if same := outageAt(orig, 0); same.Duration != orig.Duration || same.Outages[0] != orig.Outages[0] {
+		t.Errorf("outageAt(0) changed the scenario: %+v", same.Outages)
+	}
+}

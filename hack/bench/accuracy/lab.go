@@ -14,10 +14,13 @@ import (
 type options struct {
 	duration, warmup time.Duration
 	floor            time.Duration
-	clockwatch       string
-	faketime         string
-	seed             uint64
-	check, keep      bool
+	// outageAfter, when positive, is how long the long-outage scenarios
+	// poll before their outage (see scenarios).
+	outageAfter time.Duration
+	clockwatch  string
+	faketime    string
+	seed        uint64
+	check, keep bool
 	// serverStamps is "kernel" (kernel timestamps moved onto the shifted
 	// clock) or "user" (kernel timestamps refused; chronyd stamps in user
 	// space).

@@ -34,6 +34,7 @@
 //
 //	go run ./hack/bench/accuracy                       # every scenario, 10 min each (the long outages 2 h 30 min)
 //	go run ./hack/bench/accuracy -duration 3m lan      # one scenario
+//	go run ./hack/bench/accuracy -outage-after 40m outage-64s   # a long outage after 40 min of polls, not 2 h
 //	go run ./hack/bench/accuracy -check                # servers only: does chronyd measure the shift?
 //
 // It needs chronyd, chronyc, gcc and libfaketime (Debian: chrony,
@@ -58,6 +59,7 @@ import (
 func main() {
 	opts := options{}
 	flag.DurationVar(&opts.duration, "duration", 10*time.Minute, "how long each scenario runs")
+	flag.DurationVar(&opts.outageAfter, "outage-after", 0, "how long the long-outage scenarios (outage-64s, thermal-step) poll before their outage; 0: two hours, as in the simulator")
 	flag.DurationVar(&opts.warmup, "warmup", time.Minute, "how long after the start readings are not scored (both clients converge)")
 	flag.StringVar(&opts.clockwatch, "clockwatch", "", "clockwatch binary (default: go build ./cmd/clockwatch)")
 	flag.StringVar(&opts.faketime, "libfaketime", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "libfaketime shared object")

@@ -25,7 +25,7 @@ func run(ctx context.Context, opts options) error {
 	if os.Geteuid() != 0 {
 		return errors.New("run as root: the chronyd processes need it")
 	}
-	scs, err := pick(opts.duration, opts.scenarios)
+	scs, err := pick(opts.duration, opts.outageAfter, opts.scenarios)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,8 +18,10 @@ type scenario struct {
 	sim  sim.Scenario
 }
 
-// scenarios returns the runs this benchmark knows, each lasting duration.
-func scenarios(duration time.Duration) []scenario {
+// scenarios returns the runs this benchmark knows, each lasting duration;
+// the long outages start after outageAfter instead of the simulator's two
+// hours when it is positive.
+func scenarios(duration, outageAfter time.Duration) []scenario {
 	find := func(name string) sim.Scenario {
 		sc, _ := sim.Find(duration, name)
 		return sc
@@ -35,9 +38,28 @@ func scenarios(duration time.Duration) []scenario {
 		{name: sim.RouteChange, sim: find(sim.RouteChange)},
 		{name: sim.WalkingServer, sim: find(sim.WalkingServer)},
 		// Two hours of 64 s polls, whatever -duration says.
-		{name: sim.LongOutage, sim: find(sim.LongOutage)},
-		{name: sim.ThermalStep, sim: find(sim.ThermalStep)},
+		{name: sim.LongOutage, sim: outageAt(find(sim.LongOutage), outageAfter)},
+		{name: sim.ThermalStep, sim: outageAt(find(sim.ThermalStep), outageAfter)},
 	}
+}
+
+// outageAt moves a scenario's one outage, and the frequency steps with it,
+// to start after after (if positive), keeping the outage and the time
+// after it as long as they were: a long-outage scenario that fits in less
+// time than the simulator's two hours of polls before it.
+func outageAt(sc sim.Scenario, after time.Duration) sim.Scenario {
+	if after <= 0 || len(sc.Outages) != 1 {
+		return sc
+	}
+	by := after - sc.Outages[0].From
+	sc.Outages = []sim.Window{{From: after, To: sc.Outages[0].To + by}}
+	sc.Duration += by
+	steps := slices.Clone(sc.Clock.FrequencySteps)
+	for i := range steps {
+		steps[i].At += by
+	}
+	sc.Clock.FrequencySteps = steps
+	return sc
 }
 
 // pollings describes how the scenarios poll, for the table's heading.
@@ -57,15 +79,15 @@ func pollings(scs []scenario) string {
 // scenarioNames lists the known scenarios for the usage text.
 func scenarioNames() string {
 	var names []string
-	for _, sc := range scenarios(time.Minute) {
+	for _, sc := range scenarios(time.Minute, 0) {
 		names = append(names, sc.name)
 	}
 	return strings.Join(names, ", ")
 }
 
-// pick returns the scenarios named, or all of them.
-func pick(duration time.Duration, names []string) ([]scenario, error) {
-	all := scenarios(duration)
+// pick returns the scenarios named, or all of them (see scenarios).
+func pick(duration, outageAfter time.Duration, names []string) ([]scenario, error) {
+	all := scenarios(duration, outageAfter)
 	if len(names) == 0 {
 		return all, nil
 	}
