@@ -40,9 +40,12 @@
 //     envelope), widened to hold the newest half's band (the drift now may
 //     differ from the span's average). A run of the newest points above
 //     or below where the envelope can be (a level shift: a route change,
-//     or the drift changed) restarts that direction's envelope there, and
-//     the bound does not trust the source alone for ten minutes; an
-//     envelope that bends within its span is fitted on its newer part.
+//     or the drift changed) restarts that direction's envelope there; if
+//     they rose (a delay shrank, or the source's clock moved against ours,
+//     which raises one direction whichever way it moves) the bound does
+//     not trust the source alone for ten minutes, while a delay that grew
+//     leaves its intervals as true as before; an envelope that bends
+//     within its span is fitted on its newer part.
 //     THIS RELIES ON AN ASSUMPTION, NOT A PROOF: each path's minimum delay
 //     is constant between the level shifts detected, and the sources'
 //     clocks run at the reference's rate. So it is used only while it

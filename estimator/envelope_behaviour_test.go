@@ -82,19 +82,35 @@ func TestEnvelopeDriftNarrowsTheBound(t *testing.T) {
 }
 
 // TestRouteChangeRestartsTheEnvelope: a server's outbound minimum delay
-// grows by 300 µs; its envelope restarts there, the bound does not trust it
-// alone for a while, and the bound holds throughout.
+// grows or shrinks by 300 µs; its envelope restarts there and
+// the bound holds throughout. A longer delay leaves the server's intervals
+// as true as before, so the bound keeps trusting it; a shorter one looks
+// like its clock moving against ours (its points rise), so the bound does
+// not trust it alone for a while.
 func TestRouteChangeRestartsTheEnvelope(t *testing.T) {
-	c := newPathClock(t, -9e-6, "a", "b", "c")
-	c.run(t, 0, 300)
-	c.out["a"] += 300 * time.Microsecond
-	c.run(t, 300, 340)
-	a := c.e.sources["a"]
-	if a.oneWay.shifts == 0 || !epoch.Add(340*time.Second).Before(a.movedUntil) {
-		t.Fatalf("after the route change: %d shifts, moved until %v", a.oneWay.shifts, a.movedUntil)
+	tests := []struct {
+		name      string
+		by        time.Duration
+		wantMoved bool
+	}{
+		{name: "longer", by: 300 * time.Microsecond},
+		{name: "shorter", by: -300 * time.Microsecond, wantMoved: true},
 	}
-	if est := c.run(t, 340, 900); est.DriftModel != DriftModelEnvelope {
-		t.Errorf("ten minutes after the route change the drift model is %s", est.DriftModel)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newPathClock(t, -9e-6, "a", "b", "c")
+			c.out["a"] = 400 * time.Microsecond
+			c.run(t, 0, 300)
+			c.out["a"] += tc.by
+			c.run(t, 300, 340)
+			a := c.e.sources["a"]
+			if moved := epoch.Add(340 * time.Second).Before(a.movedUntil); a.oneWay.shifts == 0 || moved != tc.wantMoved {
+				t.Fatalf("after the route change: %d shifts, moved until %v; want it moved %v", a.oneWay.shifts, a.movedUntil, tc.wantMoved)
+			}
+			if est := c.run(t, 340, 900); est.DriftModel != DriftModelEnvelope {
+				t.Errorf("ten minutes after the route change the drift model is %s", est.DriftModel)
+			}
+		})
 	}
 }
 

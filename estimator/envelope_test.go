@@ -239,8 +239,11 @@ func oneWayRecords(n int, drift float64, grown int, back float64) []record {
 // TestOneWayFit: both directions measure the drift; a route change on the
 // way back restarts that direction, which has too few points for an
 // envelope until the path has been seen long enough, and the source's
-// drift is the outbound envelope's meanwhile; exchanges stamped no later
-// than the one before (the clock was adjusted) are left out.
+// drift is the outbound envelope's meanwhile. Only a shorter delay marks
+// the source moved (its points rose: the delay shrank, or its clock moved
+// against ours); a longer one leaves its intervals as true as before.
+// Exchanges stamped no later than the one before (the clock was adjusted)
+// are left out.
 func TestOneWayFit(t *testing.T) {
 	const drift = 7e-6
 	tests := []struct {
@@ -250,7 +253,8 @@ func TestOneWayFit(t *testing.T) {
 		wantIn    bool
 	}{
 		{name: "steady", records: oneWayRecords(200, drift, 0, 0), wantIn: true},
-		{name: "return route grew", records: oneWayRecords(200, drift, 20, 300e3), wantMoved: true},
+		{name: "return route grew", records: oneWayRecords(200, drift, 20, 300e3)},
+		{name: "return route shrank", records: oneWayRecords(200, drift, 6, -150e3), wantMoved: true},
 		{
 			name: "a repeated stamp",
 			records: func() []record {

@@ -186,7 +186,7 @@ func (e *Estimator) Add(s Sample) error {
 	e.seq++
 	src.add(s, newRecord(s, e.anchor, e.seq), e.cfg.MaxSamples, e.cfg.MaxSampleAge)
 	if src.oneWay.moved {
-		// The source's path changed or its clock moved against ours:
+		// A delay shrank or the source's clock moved against ours:
 		// until it shows which, the bound does not trust it alone.
 		src.movedUntil = s.Time.Add(suspectFor)
 	}

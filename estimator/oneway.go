@@ -21,8 +21,11 @@ type oneWay struct {
 	// dirs are the envelopes of the two directions (straightEnvelope).
 	dirs [directions]envelope
 	// shifts counts the level shifts seen: route changes, or changes of
-	// the drift. moved is set when the last fit found one: the source's
-	// path changed, or its clock moved against ours.
+	// the drift. moved is set when the last fit found points that rose
+	// above their envelope: a delay shrank, or the source's clock moved
+	// against ours (which raises one direction's points whichever way it
+	// moves). Points that dropped below it (a delay grew) restart the
+	// envelope only: the source's intervals are as true as before.
 	shifts uint64
 	moved  bool
 	// split is set when the two directions' envelopes disagree: one
@@ -59,9 +62,9 @@ func (w *oneWay) fit(samples []record, buf *oneWayBuffers) {
 	w.moved = false
 	for dir := range directions {
 		w.points(samples, dir, buf)
-		shift, _ := levelShift(buf.pts, floor, &buf.env)
+		shift, rose := levelShift(buf.pts, floor, &buf.env)
 		if shift >= 0 {
-			w.moved = true
+			w.moved = w.moved || rose
 			w.from[dir] = samples[len(samples)-1].at + int64(buf.pts[shift].x)
 			w.shifts++
 			w.points(samples, dir, buf)

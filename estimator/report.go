@@ -73,7 +73,7 @@ const suspectFor = 10 * time.Minute
 // hidden returns how many sources the bound allows to be wrong while all
 // agree: Config.MaxFalsetickers, or at least one while a source of keepers
 // (indexes into e.list) is on probation at now: new, suspect, moved (an
-// envelope shifted) or apart (its envelopes disagree with each other or
+// envelope rose) or apart (its envelopes disagree with each other or
 // with the other sources').
 func (e *Estimator) hidden(keepers []int, now time.Time) int {
 	for _, i := range keepers {

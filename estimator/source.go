@@ -154,7 +154,7 @@ type sourceState struct {
 	// while the others did not follow: until then the bound does not
 	// trust it alone, and its contradictions start no transition.
 	suspectUntil time.Time
-	// movedUntil is set when one of its envelopes shifted (oneWay.moved):
+	// movedUntil is set when one of its envelopes rose (oneWay.moved):
 	// until then the bound does not trust it alone either.
 	movedUntil time.Time
 	// cache holds the view at the newest sample.

@@ -47,9 +47,8 @@ func TestNewScenarios(t *testing.T) {
 		},
 		{
 			name: RouteChange,
-			gate: limits{median: 0.8, p95: 0.8, bound: 1, steady: 1.16},
-			why: "bound: as for holdover-60s; steady bound/limit: the wander allowance grows every sample over its " +
-				"whole age, so older exchanges from before the route change count for little",
+			gate: limits{median: 0.8, p95: 0.8, bound: 1, steady: 1.15},
+			why:  "bound: as for holdover-60s",
 		},
 		{
 			name: WalkingServer,
