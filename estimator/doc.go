@@ -24,7 +24,11 @@
 //     majority, allowing for one source that is wrong while it overlaps
 //     the others (a wrong drift would move every view). A source whose
 //     slope interval misses the majority's is left out of the offset
-//     selection (a frequency falseticker). This interval narrows only as
+//     selection (a frequency falseticker). Sources' runs of samples span
+//     different times, so when the frequency wanders honest slope
+//     intervals can miss each other by a little; when no majority agrees,
+//     they are selected again widened by Config.Wander, before the drift
+//     is given up as unknown. This interval narrows only as
 //     (interval width)/(time span): for minutes on a path a millisecond
 //     wide.
 //  3. Drift, from the one-way envelopes (DriftModelEnvelope). The points

@@ -95,3 +95,26 @@ func TestThinSpreadsHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestDriftAgreesWithinTheWander: after a step of the frequency, fits over
+// runs of different lengths miss each other by hundredths of a ppm (the
+// simulator's thermal step, 20 minutes after it); widened by the wander
+// allowance they agree, where otherwise the drift would be unknown, and a
+// fit tens of ppm away stays out.
+func TestDriftAgreesWithinTheWander(t *testing.T) {
+	ppm := func(lo, hi float64) driftFit {
+		iv := interval{lo * 1e-6, hi * 1e-6}
+		return driftFit{rate: iv.mid(), feasible: iv, used: 10}
+	}
+	fits := []driftFit{ppm(-13.32, -13.01), ppm(-13.33, -13.05), ppm(-13.40, -13.34), ppm(-13.52, -13.47)}
+	if _, _, _, ok := driftChoice(fits, 1); ok {
+		t.Fatal("the fits agree as they are: the test shows nothing")
+	}
+	region, rate, agreeing, ok := driftChoice(wandered(append(fits, ppm(40, 41)), 1e-6), 1)
+	if !ok || region.width() > 3e-6 || region.clamp(rate) != rate || region.clamp(-13.3e-6) != -13.3e-6 {
+		t.Fatalf("region %v, rate %g, ok %v: want the fits' drifts within the allowance", region, rate, ok)
+	}
+	if !slices.Equal(agreeing, []bool{true, true, true, true, false}) {
+		t.Errorf("agreeing %v: want the four close fits, not the far one", agreeing)
+	}
+}

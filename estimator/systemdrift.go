@@ -95,7 +95,11 @@ func (e *Estimator) measuredDrift() driftMeasure {
 	var agreeing []bool
 	// A wrong drift would move every source's view, so the drift always
 	// allows for one hidden falseticker.
-	m.region, m.rate, agreeing, m.ok = driftChoice(fits, max(e.cfg.MaxFalsetickers, 1))
+	hidden := max(e.cfg.MaxFalsetickers, 1)
+	m.region, m.rate, agreeing, m.ok = driftChoice(fits, hidden)
+	if !m.ok {
+		m.region, m.rate, agreeing, m.ok = driftChoice(wandered(fits, e.cfg.Wander), hidden)
+	}
 	for i, src := range fitted {
 		src.driftOutlier = m.ok && !agreeing[i]
 	}
@@ -105,6 +109,24 @@ func (e *Estimator) measuredDrift() driftMeasure {
 	}
 	e.measured.driftMeasure, e.measured.valid = m, true
 	return m
+}
+
+// wandered returns the fits with their feasible drifts widened by the
+// wander allowance on both sides. A fit holds the drift averaged over its
+// own span of samples, and sources' spans differ (a step of the frequency
+// or a contradiction restarts one source's run, not another's): when the
+// frequency wanders, honest fits can miss each other by a little, and the
+// drift now is within the allowance of each. Agreeing on the widened fits
+// keeps the drift known to within a few ppm where no agreement at all
+// would leave it at ±MaxFrequencyTolerance; the projection adds the
+// allowance once more, so this errs wide.
+func wandered(fits []driftFit, wander float64) []driftFit {
+	out := make([]driftFit, len(fits))
+	for i, f := range fits {
+		f.feasible = widen(f.feasible, wander).intersect(unknownDrift)
+		out[i] = f
+	}
+	return out
 }
 
 // envelopeDrift narrows the provable drift m to what the sources' one-way

@@ -49,7 +49,7 @@ var envelopeVersion = map[string][3]gate{
 	RouteChange:           {{3913, 136845}, {4068, 135485}, {3909, 136021}},
 	WalkingServer:         {{1176, 130638}, {1197, 130527}, {1181, 130183}},
 	LongOutage:            {{6000, 373403}, {4510, 354042}, {6070, 370400}},
-	ThermalStep:           {{7466, 666058}, {7624, 725786}, {7461, 530012}},
+	ThermalStep:           {{7458, 487593}, {7449, 466291}, {7467, 476917}},
 }
 
 // baseMedians returns the medians a scenario's must not be worse than:

@@ -64,7 +64,7 @@ func TestNewScenarios(t *testing.T) {
 		},
 		{
 			name: ThermalStep,
-			gate: limits{median: 0.8, p95: 1.05, bound: 2.1, steady: 4.3, outageMedian: 1.05, outageP95: 1.05, outageBound: 1.1},
+			gate: limits{median: 0.8, p95: 1.05, bound: 1.55, steady: 2.1, outageMedian: 1.05, outageP95: 1.05, outageBound: 1.1},
 			why: "errors: across the outage the 2 ppm step makes every client's extrapolation err alike (physics); " +
 				"bounds: as for outage-64s with the 2.5 ppm allowance such a clock needs, 80 µs for a sample half a " +
 				"poll old, and after the outage the step breaks every source's straight run of samples, so the " +
