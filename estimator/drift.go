@@ -118,3 +118,8 @@ func weight(scale float64) float64 {
 	s := max(scale, 1)
 	return 1 / (s * s)
 }
+
+// driftWeight is the inverse-variance weight of a drift interval.
+func driftWeight(iv interval) float64 {
+	return 1 / math.Max(iv.width()*iv.width(), 1e-30)
+}

@@ -132,8 +132,3 @@ func (w *oneWay) combine() {
 		w.ok = false
 	}
 }
-
-// driftWeight is the inverse-variance weight of a drift interval.
-func driftWeight(iv interval) float64 {
-	return 1 / math.Max(iv.width()*iv.width(), 1e-30)
-}

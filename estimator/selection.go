@@ -1,7 +1,5 @@
 package estimator
 
-import "math"
-
 // choice is the combined knowledge of the sources at an instant.
 type choice struct {
 	// known is false when too few sources answered for the bound to mean
@@ -107,7 +105,7 @@ func driftChoice(fits []driftFit, hidden int) (region interval, rate float64, ag
 	var sw, swr float64
 	for i, f := range fits {
 		if a.truechimers[i] {
-			w := 1 / math.Max(f.feasible.width()*f.feasible.width(), 1e-30)
+			w := driftWeight(f.feasible)
 			sw += w
 			swr += w * f.rate
 		}
