@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -44,5 +45,32 @@ func TestFlagHelpIsShortAndDocumented(t *testing.T) {
 				t.Errorf("clockwatch %s --%s is missing from the README's flag reference", c.Name, f.Name)
 			}
 		}
+	}
+}
+
+// TestNoGoInstallWhileTheModuleReplaces keeps the docs from suggesting
+// `go install .../cmd/...@VERSION` while the main module has a replace
+// directive: go install refuses such a module, so the command would fail
+// for every reader.
+func TestNoGoInstallWhileTheModuleReplaces(t *testing.T) {
+	gomod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^replace\b`).Match(gomod) {
+		t.Skip("go.mod has no replace directive: go install works")
+	}
+	install := regexp.MustCompile(`go install github\.com/clockwatch/clockwatch/cmd/\S*@`)
+	for _, doc := range []string{"../../README.md", "../../docs/runbook.md", "../../deploy/systemd/clockwatch.service"} {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := install.Find(text); m != nil {
+			t.Errorf("%s suggests %q, which fails while go.mod replaces a module", doc, m)
+		}
+	}
+	if install.MatchString(traceInstall) {
+		t.Errorf("the hint for clockwatch-trace suggests %q", traceInstall)
 	}
 }

@@ -21,8 +21,11 @@ import (
 // pdata nor the Prometheus query client.
 const traceProgram = "clockwatch-trace"
 
-// traceInstall says how to install traceProgram.
-const traceInstall = "go install github.com/clockwatch/clockwatch/cmd/clockwatch-trace@latest"
+// traceInstall says how to build traceProgram from a clone of the
+// repository. `go install ...@latest` cannot: the main module replaces
+// its logicaltime requirement with the directory beside it, and go
+// install refuses modules with replace directives.
+const traceInstall = "go build -o /usr/local/bin/ ./cmd/clockwatch-trace"
 
 // registerTrace lists `clockwatch trace` in --help. The command itself
 // never reaches kingpin: execute hands its arguments to runTrace as they
@@ -102,5 +105,5 @@ func findTrace() (string, error) {
 	if path, err := exec.LookPath(traceProgram); err == nil {
 		return path, nil
 	}
-	return "", fmt.Errorf("trace correction is the separate program %s, found neither beside clockwatch nor on PATH; install it with `%s` (or copy it from the release beside clockwatch)", traceProgram, traceInstall)
+	return "", fmt.Errorf("trace correction is the separate program %s, found neither beside clockwatch nor on PATH: the release tarball, the .deb and the image ship it beside clockwatch; from a clone of the repository, %s", traceProgram, traceInstall)
 }

@@ -22,7 +22,8 @@ const defaultMaxConnections = 64
 // httpLimits bound what HTTP clients can hold of the agent: the time a
 // connection may take to send its request and to take the reply, how long
 // an idle keep-alive connection stays open, the size of a request's
-// header, and how many connections are served at once per listen address.
+// header, and how many connections are served at once, over all listen
+// addresses together.
 type httpLimits struct {
 	readHeader, read, write, idle time.Duration
 	maxHeaderBytes                int

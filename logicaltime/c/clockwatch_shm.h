@@ -16,8 +16,9 @@
  *		... true time lies in [earliest, latest], Unix nanoseconds ...
  *
  * A program that must survive the file being truncated under its mapping
- * (an access then raises SIGBUS) checks the file's size with fstat before
- * reading, or handles SIGBUS; the Go reader turns it into an error.
+ * (an access then raises SIGBUS) checks the file's size with stat(2) on
+ * its path before reading (clockwatch_shm_open keeps no descriptor), or
+ * handles SIGBUS; the Go reader turns it into an error.
  */
 #ifndef CLOCKWATCH_SHM_H
 #define CLOCKWATCH_SHM_H
