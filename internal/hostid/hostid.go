@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -23,9 +24,13 @@ type Identity struct {
 	// (/etc/machine-id): it changes when a system is installed, not when
 	// its disk is copied.
 	Machine string `json:"machine,omitempty"`
-	// Hardware is derived from the firmware's product UUID (readable by
-	// root) and the CPU model: it changes when the system moves to other
-	// hardware, a cloned virtual machine included.
+	// Hardware is derived from what any user can read of the hardware, so
+	// that root and the agent's own unprivileged user (under the systemd
+	// unit, which also hides /proc/cpuinfo) see the same: the firmware's
+	// system and board names and the permanent addresses of the network
+	// interfaces that are devices. It changes when the system moves to
+	// other hardware, a cloned virtual machine with new interface addresses
+	// included, and when an interface is added or removed.
 	Hardware string `json:"hardware,omitempty"`
 }
 
@@ -54,13 +59,14 @@ func Local(root string) Identity {
 	if machine == "" {
 		machine = read("var/lib/dbus/machine-id")
 	}
-	hardware := strings.Join([]string{
-		read("sys/class/dmi/id/product_uuid"),
-		cpuModel(filepath.Join(root, "proc/cpuinfo")),
-	}, "\n")
+	var hardware []string
+	for _, name := range firmwareNames {
+		hardware = append(hardware, read(filepath.Join("sys/class/dmi/id", name)))
+	}
+	hardware = append(hardware, interfaceAddresses(filepath.Join(root, "sys/class/net"))...)
 	id := Identity{Machine: digest("machine", machine)}
-	if strings.TrimSpace(hardware) != "" {
-		id.Hardware = digest("hardware", hardware)
+	if joined := strings.Join(hardware, "\n"); strings.TrimSpace(joined) != "" {
+		id.Hardware = digest("hardware", joined)
 	}
 	return id
 }
@@ -89,23 +95,35 @@ func firstLine(path string) string {
 	return strings.TrimSpace(line)
 }
 
-// maxCPUInfo caps how much of /proc/cpuinfo is read: the first CPU's model
-// comes early.
-const maxCPUInfo = 64 << 10
+// firmwareNames are the files of /sys/class/dmi/id that name the machine
+// and that every user may read (product_uuid and the serial numbers are
+// root's alone). Firmware versions are left out: an update is not a move.
+var firmwareNames = []string{"sys_vendor", "product_name", "board_vendor", "board_name"}
 
-// cpuModel returns the first "model name" of a cpuinfo file, or "".
-func cpuModel(path string) string {
-	f, err := os.Open(path)
+// interfaceAddresses returns the sorted permanent link-layer addresses of
+// the network interfaces under dir (/sys/class/net) that are devices, real
+// or emulated; virtual ones (loopback, bridges, veth, bonds, tunnels) have
+// no device and are left out. A bonded interface's permanent address is
+// read from its bonding_slave directory, as its own address is the bond's.
+func interfaceAddresses(dir string) []string {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return ""
+		return nil
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(io.LimitReader(f, maxCPUInfo))
-	for sc.Scan() {
-		key, value, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(key) == "model name" {
-			return strings.TrimSpace(value)
+	var addrs []string
+	for _, e := range entries {
+		iface := filepath.Join(dir, e.Name())
+		if _, err := os.Lstat(filepath.Join(iface, "device")); err != nil {
+			continue
+		}
+		addr := firstLine(filepath.Join(iface, "bonding_slave", "perm_hwaddr"))
+		if addr == "" {
+			addr = firstLine(filepath.Join(iface, "address"))
+		}
+		if addr != "" && strings.Trim(addr, "0:") != "" {
+			addrs = append(addrs, addr)
 		}
 	}
-	return ""
+	sort.Strings(addrs)
+	return addrs
 }
