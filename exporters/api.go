@@ -48,12 +48,6 @@ func (a *API) status(w http.ResponseWriter, _ *http.Request) {
 	a.writeJSON(w, http.StatusOK, NewStatus(a.Current()))
 }
 
-// historyDocument is the JSON of GET /api/v1/history.
-type historyDocument struct {
-	Host      string         `json:"host"`
-	Estimates []HistoryPoint `json:"estimates"`
-}
-
 func (a *API) history(w http.ResponseWriter, r *http.Request) {
 	var since time.Time
 	if s := r.URL.Query().Get("since"); s != "" {
@@ -64,7 +58,11 @@ func (a *API) history(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
-	a.writeJSON(w, http.StatusOK, historyDocument{Host: a.Host, Estimates: a.History.Since(since)})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if err := writeHistory(w, a.Host, a.History, since); err != nil {
+		a.Logger.Debug("write response", "err", err)
+	}
 }
 
 func (a *API) healthz(w http.ResponseWriter, _ *http.Request) {
