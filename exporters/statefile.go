@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/filelimit"
 	"github.com/clockwatch/clockwatch/internal/hostid"
 )
 
@@ -179,20 +179,15 @@ func LoadState(dir string) (State, error) {
 	return s, nil
 }
 
-// readCapped reads a whole file of at most limit bytes; a larger one is an
-// error that names its size, read no further.
+// readCapped reads a whole state file of at most limit bytes; a larger
+// one is an error that says so, read no further.
 func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	data, err := filelimit.Read(path, limit)
+	if errors.Is(err, filelimit.ErrTooLarge) {
+		return nil, fmt.Errorf("state: %w, more than a state file can be; it will be rewritten", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("state: read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("state: %s is larger than the %d KiB a state file can be; it will be rewritten", path, limit>>10)
 	}
 	return data, nil
 }

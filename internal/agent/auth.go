@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"sync"
 
@@ -102,7 +101,7 @@ type sourceAuth struct {
 func newSourceAuth(c AuthConfig) (*sourceAuth, error) {
 	a := &sourceAuth{cfg: c, tls: &tls.Config{}, kept: map[string]ntp.Authenticator{}}
 	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
+		pem, err := readPEMFile(c.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("--nts.ca-file: %w", err)
 		}

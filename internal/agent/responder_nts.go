@@ -30,7 +30,15 @@ func startKeyExchange(ctx context.Context, c ResponderNTSConfig, udpPort uint16,
 	if c.Certificate == "" || c.Key == "" {
 		return nil, fmt.Errorf("the responder's NTS needs both --responder.nts.certificate and --responder.nts.key")
 	}
-	cert, err := tls.LoadX509KeyPair(c.Certificate, c.Key)
+	certPEM, err := readPEMFile(c.Certificate)
+	if err != nil {
+		return nil, fmt.Errorf("--responder.nts.certificate: %w", err)
+	}
+	keyPEM, err := readPEMFile(c.Key)
+	if err != nil {
+		return nil, fmt.Errorf("--responder.nts.key: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("--responder.nts.certificate/--responder.nts.key: %w", err)
 	}

@@ -12,11 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/clockwatch/clockwatch/internal/filelimit"
 	"gopkg.in/yaml.v3"
 )
 
@@ -26,17 +26,12 @@ const MaxSize = 1 << 20
 // Read reads the file at path (at most MaxSize bytes) and decodes it into
 // out as Decode does.
 func Read(path string, out any) error {
-	f, err := os.Open(path)
+	data, err := filelimit.Read(path, MaxSize)
+	if errors.Is(err, filelimit.ErrTooLarge) {
+		return fmt.Errorf("config: %w; is it the right file?", err)
+	}
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
-	if err != nil {
-		return fmt.Errorf("config: read %s: %w", path, err)
-	}
-	if len(data) > MaxSize {
-		return fmt.Errorf("config: %s is larger than %d MiB; is it the right file?", path, MaxSize>>20)
 	}
 	return Decode(path, data, out)
 }

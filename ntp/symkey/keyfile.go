@@ -2,12 +2,15 @@ package symkey
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/clockwatch/clockwatch/internal/filelimit"
 )
 
 // Types of key this package uses, as chrony's key file names them.
@@ -24,18 +27,25 @@ type Keys struct {
 	unsupported map[uint32]string
 }
 
+// MaxFileSize is the largest key file Load reads: thousands of keys.
+const MaxFileSize = 1 << 20
+
 // Load reads a key file in chrony's format: one key a line, `ID TYPE KEY`
 // or `ID KEY` (type MD5), the key as text, `ASCII:text` or `HEX:digits`;
 // `#`, `;`, `!` and `%` start comments. Keys of types other than AES128
 // and AES256 (RFC 8573's AES-CMAC) are kept aside: using one is an error
 // that says so.
+//
+// A file larger than MaxFileSize is refused unread.
 func Load(path string) (*Keys, error) {
-	f, err := os.Open(path)
+	data, err := filelimit.Read(path, MaxFileSize)
+	if errors.Is(err, filelimit.ErrTooLarge) {
+		return nil, fmt.Errorf("symkey: %w, more than a key file can be; is it the right file?", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("symkey: %w", err)
 	}
-	defer f.Close()
-	return Parse(f, path)
+	return Parse(bytes.NewReader(data), path)
 }
 
 // Parse reads a key file from r; name labels its errors.

@@ -3,6 +3,8 @@ package symkey
 import (
 	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -142,4 +144,18 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("forged packet passed: %x", packet)
 		}
 	})
+}
+
+// TestLoadRefusesOversizedFiles: a key file past MaxFileSize, of any
+// number of lines, is refused with an error naming it and the limit.
+func TestLoadRefusesOversizedFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys")
+	text := "1 AES128 HEX:7EA62AE64D190114D46D5A082F948EC1\n" + strings.Repeat("# comment\n", MaxFileSize/10+1)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Errorf("oversized key file: %v, want an error naming it and its limit", err)
+	}
 }
