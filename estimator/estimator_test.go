@@ -261,7 +261,11 @@ func TestAgree(t *testing.T) {
 		{"two disagree", []interval{{0, 1}, {2, 3}}, 2, 1, false, interval{}, nil},
 		{"touching", []interval{{0, 1}, {1, 2}}, 2, 1, true, interval{1, 1}, []bool{true, true}},
 		{"silent sources count against", []interval{{0, 2}}, 3, 1, false, interval{}, nil},
-		{"majority of live answered", []interval{{0, 2}, {1, 3}}, 3, 1, true, interval{1, 2}, []bool{true, true}},
+		{"majority of live answered, all trusted", []interval{{0, 2}, {1, 3}}, 3, 0, true, interval{1, 2}, []bool{true, true}},
+		// While some sources have not answered, the one allowed for may be
+		// among those that have: each answer alone bounds the truth.
+		{"majority of live answered", []interval{{0, 2}, {1, 3}}, 3, 1, true, interval{0, 3}, []bool{true, true}},
+		{"three of five answered, a liar among them", []interval{honest, {-100, 200}, liar}, 5, 1, true, interval{-100, 200}, []bool{true, true, true}},
 		// A falseticker overlapping the honest intervals must not pull the
 		// region away from the truth (0)...
 		{"overlapping liar", []interval{honest, honest, honest, honest, liar}, 5, 1, true, honest, []bool{true, true, true, true, true}},

@@ -77,11 +77,13 @@ type edge struct {
 // the fewest falsetickers f < n/2 that leave points covered by n−f
 // intervals, and the truechimers that reach them.
 //
-// The region it returns is a bound, so it allows for F = max(f, hidden)
-// falsetickers (at most a minority): hidden is how many may be wrong while
-// their intervals still overlap the others', as a server drifting away on
-// its own does for a while. Such a falseticker cannot squeeze the region
-// past the truth; NTP's intersection (F = f) would let it.
+// The region it returns is a bound, so besides the f falsetickers it
+// allows for hidden (at most a minority) among the sources that answered:
+// hidden is how many may be wrong while their intervals still overlap the
+// others', as a server drifting away on its own does for a while. Such a
+// falseticker cannot squeeze the region past the truth; NTP's intersection
+// would let it, and so would counting the sources that have not answered
+// yet as the wrong ones.
 func agree(ivs []interval, n, hidden int) agreement {
 	n = max(n, len(ivs))
 	if len(ivs) == 0 {
@@ -97,8 +99,11 @@ func agree(ivs []interval, n, hidden int) agreement {
 		for i, iv := range ivs {
 			a.truechimers[i] = iv.overlaps(best)
 		}
-		if most := min(max(f, hidden), (n-1)/2); most > f {
-			a.region, _ = covered(edges, n-most)
+		// Of the sources that answered, up to hidden may be wrong on top
+		// of the ones that did not: while some have not answered, the f
+		// that NTP's count allows for may all be among them.
+		if need := len(ivs) - min(hidden, (n-1)/2); need < n-f {
+			a.region, _ = covered(edges, need)
 		}
 		return a
 	}
