@@ -7,8 +7,9 @@ import (
 	"net"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/clockwatch/clockwatch/internal/hostport"
 )
 
 // Resolver looks peers up in DNS; *net.Resolver is one.
@@ -150,16 +151,11 @@ func (d *Discovery) addresses(ctx context.Context, host string) ([]netip.Addr, e
 
 // splitHostPort parses HOST or HOST:PORT with the default responder port.
 func (d *Discovery) splitHostPort(s string) (string, uint16, error) {
-	bad := fmt.Errorf("peers: %q is not HOST or HOST:PORT with a port from 1 to 65535", s)
-	host, portText, err := net.SplitHostPort(s)
+	host, port, err := hostport.Split(s, d.port())
 	if err != nil {
-		host, portText = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"), strconv.Itoa(int(d.port()))
+		return "", 0, fmt.Errorf("peers: %w", err)
 	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil || port == 0 || host == "" || strings.ContainsAny(host, " /[]") {
-		return "", 0, bad
-	}
-	return host, uint16(port), nil
+	return host, port, nil
 }
 
 func (d *Discovery) port() uint16 {

@@ -8,10 +8,10 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/hostport"
 	"github.com/clockwatch/clockwatch/internal/localclock"
 )
 
@@ -169,21 +169,14 @@ func NewNamedSource(name, server string, kind estimator.Kind, cfg PollConfig, cl
 	}, nil
 }
 
-// SplitHostPort parses HOST or HOST:PORT, defaulting to port 123.
+// SplitHostPort parses HOST or HOST:PORT, defaulting to port 123. HOST
+// must be an IP address or a DNS name; it is not resolved.
 func SplitHostPort(server string) (string, uint16, error) {
-	host, portText, err := net.SplitHostPort(server)
+	host, port, err := hostport.Split(server, DefaultPort)
 	if err != nil {
-		// No port: the whole string is the host, maybe a bracketed IPv6.
-		host, portText = strings.TrimSuffix(strings.TrimPrefix(server, "["), "]"), strconv.Itoa(DefaultPort)
+		return "", 0, fmt.Errorf("ntp: server %w", err)
 	}
-	if host == "" || strings.ContainsAny(host, " /[]") {
-		return "", 0, fmt.Errorf("ntp: server %q is not HOST or HOST:PORT", server)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil || port == 0 {
-		return "", 0, fmt.Errorf("ntp: server %q: port %q is not a number from 1 to 65535", server, portText)
-	}
-	return host, uint16(port), nil
+	return host, port, nil
 }
 
 // Authenticate makes every exchange of the source authenticated by auth

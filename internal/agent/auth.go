@@ -48,7 +48,7 @@ func (c AuthConfig) validate() error {
 	for _, s := range c.NTSServers {
 		ke, err := keServer(s)
 		if err != nil {
-			return fmt.Errorf("config: %w", err)
+			return fmt.Errorf("config: --nts.server or nts.servers: %w", err)
 		}
 		if seen[ke] {
 			return fmt.Errorf("config: NTS server %s is listed twice", s)

@@ -134,7 +134,7 @@ func (c Config) validateServers() error {
 	for _, s := range c.NTPServers {
 		host, port, err := ntp.SplitHostPort(s)
 		if err != nil {
-			return fmt.Errorf("config: %w", err)
+			return fmt.Errorf("config: --ntp.server or ntp.servers: %w", err)
 		}
 		key := fmt.Sprintf("%s:%d", host, port)
 		if seen[key] {
@@ -187,8 +187,17 @@ func (c PeersConfig) validate() error {
 	case c.Mode == PeersConsensus && !c.enabled():
 		return fmt.Errorf("config: peers.mode %s needs peers: give --peer, --peers.dns or --peers.srv", PeersConsensus)
 	}
-	if err := c.discovery().Check(); err != nil {
-		return fmt.Errorf("config: %w", err)
+	for _, l := range []struct {
+		flags string
+		d     ntp.Discovery
+	}{
+		{"--peer or peers.static", ntp.Discovery{Static: c.Static}},
+		{"--peers.dns or peers.dns", ntp.Discovery{DNS: c.DNS}},
+		{"--peers.srv or peers.srv", ntp.Discovery{SRV: c.SRV}},
+	} {
+		if err := l.d.Check(); err != nil {
+			return fmt.Errorf("config: %s: %w", l.flags, err)
+		}
 	}
 	return nil
 }

@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/hostport"
 )
 
 // DefaultKEPort is the NTS-KE port (RFC 8915 section 4).
@@ -97,18 +98,11 @@ func certificateHint(err error) string {
 // SplitServer parses an NTS-KE server, HOST or HOST:PORT (default port
 // 4460, IPv6 literals in brackets).
 func SplitServer(server string) (host string, port uint16, err error) {
-	host, portText, err := net.SplitHostPort(server)
+	host, port, err = hostport.Split(server, DefaultKEPort)
 	if err != nil {
-		host, portText = strings.TrimSuffix(strings.TrimPrefix(server, "["), "]"), strconv.Itoa(DefaultKEPort)
+		return "", 0, fmt.Errorf("nts: server %w", err)
 	}
-	if host == "" || strings.ContainsAny(host, " /[]") {
-		return "", 0, fmt.Errorf("nts: server %q is not HOST or HOST:PORT", server)
-	}
-	p, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil || p == 0 {
-		return "", 0, fmt.Errorf("nts: server %q: port %q is not a number from 1 to 65535", server, portText)
-	}
-	return host, uint16(p), nil
+	return host, port, nil
 }
 
 // Association is what a key exchange gives a client: where to send NTP,
