@@ -144,16 +144,6 @@ func timeoutError(addr netip.AddrPort, sawBadOrigin bool, authErr error, timeout
 	return reject(ResultTimeout, "ntp: query %s: no reply in %v (check the address and that UDP to it is allowed)", addr, timeout.Round(time.Millisecond))
 }
 
-// waitContext reports ctx's error, if any.
-func waitContext(ctx context.Context) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	default:
-		return nil
-	}
-}
-
 // checkReply runs the request's check on a reply that echoes its origin.
 func (o outgoing) checkReply(reply []byte) error {
 	if o.check == nil {

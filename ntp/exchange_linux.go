@@ -7,58 +7,54 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"time"
 
 	"github.com/clockwatch/clockwatch/internal/localclock"
 	"github.com/facebook/time/timestamp"
-	"golang.org/x/sys/unix"
 )
-
-// recvSlice is the socket read timeout: a blocking recvmsg can miss the
-// wake-up of a fast reply, so reads time out and retry until the deadline.
-const recvSlice = 50 * time.Millisecond
 
 // exchange sends req to addr from a fresh socket (a new random port for
 // every query, like chronyd) with kernel software timestamps enabled before
 // the first packet, and waits until deadline for a reply that echoes the
-// nonce and passes out's check.
+// nonce and passes out's check. The wait is in the Go runtime's poller
+// (waiter) and the system calls are raw (rawsys_linux.go): a blocking
+// receive, or a system call the runtime is told of, wakes the runtime's
+// threads, which cost an agent that polls every second most of its CPU time
+// (docs/footprint.md).
 func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, deadline time.Time) (Exchange, error) {
-	req := out.packet
 	addr := netip.AddrPortFrom(ip, port)
-	family := unix.AF_INET6
-	if ip.Is4() {
-		family = unix.AF_INET
-	}
-	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	s, err := dialUDP(ip, port)
 	if err != nil {
-		return Exchange{}, fmt.Errorf("ntp: query %s: socket: %w", addr, err)
+		return Exchange{}, fmt.Errorf("ntp: query %s: %w", addr, err)
 	}
-	defer unix.Close(fd)
-	kernelTX, kernelRX := enableTimestamps(fd)
-	tv := unix.NsecToTimeval(recvSlice.Nanoseconds())
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		return Exchange{}, fmt.Errorf("ntp: query %s: set read timeout: %w", addr, err)
+	reusable := true
+	defer func() { s.close(reusable) }()
+	if err := s.w.setDeadline(deadline); err != nil {
+		return Exchange{}, fmt.Errorf("ntp: query %s: set read deadline: %w", addr, err)
 	}
-	if err := unix.Connect(fd, timestamp.AddrToSockaddr(ip, int(port))); err != nil {
-		return Exchange{}, fmt.Errorf("ntp: query %s: connect: %w (check the route to the server)", addr, err)
-	}
+	// Cancelling ctx ends the wait at once; a waiter whose deadline a
+	// cancellation may still move is not used again.
+	stop := context.AfterFunc(ctx, func() { _ = s.w.setDeadline(time.Now()) })
+	defer func() { reusable = stop() }()
 
 	t1 := localclock.System()
-	if _, err := unix.Write(fd, req); err != nil {
+	if err := s.send(out.packet); err != nil {
 		return Exchange{}, fmt.Errorf("ntp: query %s: send: %w", addr, err)
 	}
-	stamps := StampUser
+	kernelTX := s.kernelTX
 	if kernelTX {
-		if ts, ok := readTXStamp(fd, t1); ok {
+		if ts, ok := s.txStamp(t1); ok {
 			t1 = ts
 		} else {
 			kernelTX = false
 		}
 	}
-	x, err := receive(ctx, fd, addr, out, deadline, kernelRX)
+	x, err := s.receive(ctx, addr, out, t1, deadline)
 	if err != nil {
 		return Exchange{}, err
 	}
+	stamps := StampUser
 	switch {
 	case kernelTX && x.Timestamping == StampKernel:
 		stamps = StampKernel
@@ -69,47 +65,22 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, dea
 	return x, nil
 }
 
-// enableTimestamps asks for kernel transmit and receive timestamps, or
-// receive only, and reports what it got.
-func enableTimestamps(fd int) (tx, rx bool) {
-	if timestamp.EnableSWTimestamps(fd) == nil {
-		return true, true
-	}
-	return false, timestamp.EnableSWTimestampsRx(fd) == nil
-}
-
-// readTXStamp reads the kernel's transmit timestamp from the error queue.
-// It is trusted only when it falls shortly after sent, the user-space time
-// taken before the send.
-func readTXStamp(fd int, sent time.Time) (time.Time, bool) {
-	oob := make([]byte, timestamp.ControlSizeBytes)
-	scratch := make([]byte, timestamp.ControlSizeBytes)
-	ts, _, err := timestamp.ReadTXtimestampBuf(fd, oob, scratch)
-	if err != nil || ts.Before(sent) || ts.Sub(sent) > time.Second {
-		return time.Time{}, false
-	}
-	return ts, true
-}
-
 // receive reads replies until one echoes the request's nonce and passes
-// its check, or the deadline passes.
-func receive(ctx context.Context, fd int, addr netip.AddrPort, out outgoing, deadline time.Time, kernelRX bool) (Exchange, error) {
+// its check, the deadline passes or ctx ends.
+func (s *udpSocket) receive(ctx context.Context, addr netip.AddrPort, out outgoing, start, deadline time.Time) (Exchange, error) {
 	buf := make([]byte, 1500)
 	oob := make([]byte, timestamp.ControlSizeBytes)
 	nonce := out.packet[40:48]
 	sawBadOrigin := false
 	var authErr error
-	start := time.Now()
-	for time.Now().Before(deadline) {
-		if err := waitContext(ctx); err != nil {
-			return Exchange{}, err
-		}
-		n, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, 0)
-		t4 := localclock.System()
-		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
+	for {
+		n, oobn, t4, err := s.read(buf, oob)
+		switch {
+		case ctx.Err() != nil:
+			return Exchange{}, ctx.Err()
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return Exchange{}, timeoutError(addr, sawBadOrigin, authErr, deadline.Sub(start))
+		case err != nil:
 			return Exchange{}, reject(ResultNetworkError, "ntp: query %s: receive: %v (is a server listening there?)", addr, err)
 		}
 		reply := buf[:n]
@@ -119,17 +90,16 @@ func receive(ctx context.Context, fd int, addr netip.AddrPort, out outgoing, dea
 		}
 		if authErr = out.checkReply(reply); authErr != nil {
 			if finalAuthError(authErr) {
-				break
+				return Exchange{}, timeoutError(addr, sawBadOrigin, authErr, deadline.Sub(start))
 			}
 			continue
 		}
 		stamps := StampUser
-		if kernelRX {
+		if s.kernelRX {
 			if ts, err := timestamp.ReadRXTimestamp(oob, oobn); err == nil && !ts.After(t4) {
 				t4, stamps = ts, StampKernel
 			}
 		}
 		return Exchange{Reply: append([]byte(nil), reply...), T4: t4, Timestamping: stamps}, nil
 	}
-	return Exchange{}, timeoutError(addr, sawBadOrigin, authErr, deadline.Sub(start))
 }

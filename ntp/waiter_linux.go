@@ -1,0 +1,122 @@
+//go:build linux
+
+package ntp
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// waiter lets a query's goroutine wait for its socket in the Go runtime's
+// poller without registering every new socket with the runtime (which
+// costs system calls that wake the runtime's monitor thread, see
+// rawsys_linux.go): the socket is added to the waiter's own epoll
+// instance, which the runtime's poller watches for good. A waiter serves
+// one query at a time; idle ones are kept for the next queries.
+type waiter struct {
+	epfd   int
+	file   *os.File // epfd, as the runtime's poller watches it
+	rc     syscall.RawConn
+	events [1]unix.EpollEvent
+}
+
+// newWaiter makes an epoll instance and registers it with the runtime's
+// poller.
+func newWaiter() (*waiter, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	// A non-blocking descriptor makes a File the poller watches.
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	f := os.NewFile(uintptr(epfd), "ntp-epoll")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	return &waiter{epfd: epfd, file: f, rc: rc}, nil
+}
+
+// watch adds a socket; closing the socket removes it.
+func (w *waiter) watch(fd int) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+	return unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+}
+
+// setDeadline bounds the waits from now on; a deadline in the past ends
+// a wait at once.
+func (w *waiter) setDeadline(t time.Time) error { return w.file.SetReadDeadline(t) }
+
+// wait parks until the watched socket has a datagram or an error
+// (EPOLLERR: a queued transmit timestamp or an ICMP error) and returns
+// its events, or fails with os.ErrDeadlineExceeded when the deadline
+// passes first.
+func (w *waiter) wait() (uint32, error) {
+	var events uint32
+	var pollErr error
+	err := w.rc.Read(func(uintptr) bool {
+		n, err := rawEpollPoll(w.epfd, w.events[:])
+		if n > 0 {
+			events = w.events[0].Events
+		}
+		if err != nil && err != unix.EINTR {
+			pollErr = fmt.Errorf("epoll: %w", err)
+		}
+		return n > 0 || pollErr != nil
+	})
+	if err == nil {
+		err = pollErr
+	}
+	return events, err
+}
+
+// close releases the epoll instance.
+func (w *waiter) close() { _ = w.file.Close() }
+
+// maxIdleWaiters is how many idle waiters are kept: as many as queries
+// usually overlap.
+const maxIdleWaiters = 8
+
+// waiterPool keeps idle waiters.
+type waiterPool struct {
+	mu   sync.Mutex
+	idle []*waiter
+}
+
+// idleWaiters are the process's idle waiters.
+var idleWaiters waiterPool
+
+// get returns an idle waiter or a new one.
+func (p *waiterPool) get() (*waiter, error) {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return w, nil
+	}
+	p.mu.Unlock()
+	return newWaiter()
+}
+
+// put keeps w for a later query, or closes it when enough are kept.
+func (p *waiterPool) put(w *waiter) {
+	p.mu.Lock()
+	if len(p.idle) < maxIdleWaiters {
+		p.idle = append(p.idle, w)
+		w = nil
+	}
+	p.mu.Unlock()
+	if w != nil {
+		w.close()
+	}
+}
