@@ -71,8 +71,9 @@ func (a *Agent) Healthy() error { return a.health.Check(a.Current()) }
 // out the sources stop and the sinks get the last estimate.
 func (a *Agent) Run(ctx context.Context) {
 	a.setSources(ctx, SourceSet{Sources: a.sources.Initial})
-	tick := time.NewTicker(a.publishInterval())
-	defer tick.Stop()
+	every := a.publishInterval()
+	idle := time.NewTimer(every)
+	defer idle.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -86,16 +87,19 @@ func (a *Agent) Run(ctx context.Context) {
 			a.observe(o)
 		case next := <-a.sources.Updates:
 			a.setSources(ctx, next)
-		case <-tick.C:
+		case <-idle.C:
 			a.publish()
 		}
+		idle.Reset(every)
 	}
 }
 
-// publishInterval is how often the estimate is published between the
-// sources' reports: as often as the steering or the most demanding sink
-// needs (ten times a second for shared memory and a discipline), so that an
-// agent that only measures wakes up no more than its sources do.
+// publishInterval is the longest time between two publications of the
+// estimate: as often as the steering or the most demanding sink needs (ten
+// times a second for shared memory and a discipline). Each report of a
+// source publishes too and restarts the wait, so an agent that only
+// measures, with sources reporting more often than that, wakes up only
+// when they do.
 func (a *Agent) publishInterval() time.Duration {
 	every := a.steering.MaxAge()
 	for _, s := range a.sinks {

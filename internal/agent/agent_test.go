@@ -113,6 +113,30 @@ func TestRunStopsAndClosesSinks(t *testing.T) {
 	}
 }
 
+// countingSink counts the estimates published to it and asks for one
+// every maxAge.
+type countingSink struct {
+	maxAge    time.Duration
+	published atomic.Int32
+}
+
+func (s *countingSink) Publish(estimator.Estimate) { s.published.Add(1) }
+func (s *countingSink) MaxAge() time.Duration      { return s.maxAge }
+func (s *countingSink) Close(estimator.Estimate)   {}
+
+// TestIdlePublishingContinues: with no source reporting, the sinks still
+// get an estimate every MaxAge, publication after publication.
+func TestIdlePublishingContinues(t *testing.T) {
+	sink := &countingSink{maxAge: 5 * time.Millisecond}
+	a := New(time.Now, estimator.New(estimator.Config{}), Sources{}, MeasureOnly{}, []Sink{sink}, nil, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
+	waitFor(t, 10*time.Second, "five idle publications", func() bool { return sink.published.Load() >= 5 })
+	cancel()
+	<-done
+}
+
 // agedSink is a sink that wants an estimate at least every maxAge.
 type agedSink struct {
 	recordingSink
