@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +16,7 @@ import (
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/exporters"
 	"github.com/clockwatch/clockwatch/internal/cli"
+	"github.com/clockwatch/clockwatch/internal/saturate"
 )
 
 // statusFlags are the flags of `clockwatch status`.
@@ -126,7 +128,7 @@ func pollInterval(v float64) string {
 	if v <= 0 {
 		return "-"
 	}
-	return time.Duration(v * 1e9).Round(time.Millisecond).String()
+	return formatSeconds(v, time.Millisecond, false)
 }
 
 // orDash is s, or "-" when it is empty, so table columns never collapse.
@@ -142,10 +144,32 @@ func seconds(v float64) string {
 	if v >= 1e9 {
 		return "unknown"
 	}
-	return time.Duration(v * 1e9).Round(time.Microsecond).String()
+	return formatSeconds(v, time.Microsecond, false)
 }
 
-func signedSeconds(v float64) string { return signed(time.Duration(v * 1e9)) }
+// signedSeconds formats a JSON seconds value as a duration with its sign.
+func signedSeconds(v float64) string { return formatSeconds(v, time.Microsecond, true) }
+
+// formatSeconds formats v seconds as a duration rounded to round, with a
+// + when sign is set and v is not negative. Past what a duration holds,
+// about 292 years, it says so: ">292y", "<-292y".
+func formatSeconds(v float64, round time.Duration, sign bool) string {
+	plus := ""
+	if sign {
+		plus = "+"
+	}
+	switch d := saturate.Seconds(v); d {
+	case math.MaxInt64:
+		return ">" + plus + "292y"
+	case math.MinInt64:
+		return "<-292y"
+	default:
+		if d = d.Round(round); d >= 0 {
+			return plus + d.String()
+		}
+		return d.String()
+	}
+}
 
 // driftModel says in words what the drift's bound relies on.
 func driftModel(model estimator.DriftModel) string {

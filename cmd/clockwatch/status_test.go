@@ -100,3 +100,36 @@ func TestPrintAuthentication(t *testing.T) {
 		t.Errorf("no authenticated source, yet: %q", out.String())
 	}
 }
+
+// TestPrintStatusBeyondDurations: values past what a time.Duration holds
+// (about 292 years), which an agent's JSON may carry, print as such, never
+// as a wrapped duration of the other sign.
+func TestPrintStatusBeyondDurations(t *testing.T) {
+	tests := []struct {
+		name   string
+		format func(float64) string
+		v      float64
+		want   string
+	}{
+		{"offset 1e308", signedSeconds, 1e308, ">+292y"},
+		{"offset -1e308", signedSeconds, -1e308, "<-292y"},
+		{"offset 300 years", signedSeconds, 300 * 365.25 * 86400, ">+292y"},
+		{"offset at the edge", signedSeconds, 9.2e9, "+2555555h33m20s"},
+		{"offset small", signedSeconds, -0.0015, "-1.5ms"},
+		{"bound negative", seconds, -1e300, "<-292y"},
+		{"bound unknown", seconds, 1e308, "unknown"},
+		{"poll huge", pollInterval, 1e300, ">292y"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.format(tc.v); got != tc.want {
+				t.Errorf("%g seconds: %q, want %q", tc.v, got, tc.want)
+			}
+		})
+	}
+	var out bytes.Buffer
+	printStatus(&out, exporters.Status{State: "synchronized", OffsetSeconds: 1e308, ErrorBoundSeconds: 0.0003})
+	if !strings.Contains(out.String(), "Offset      : >+292y ± 300µs") {
+		t.Errorf("status of an offset of 1e308 s:\n%s", out.String())
+	}
+}

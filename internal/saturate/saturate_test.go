@@ -53,3 +53,25 @@ func FuzzAddSub(f *testing.F) {
 		}
 	})
 }
+
+func TestSeconds(t *testing.T) {
+	tests := []struct {
+		v    float64
+		want time.Duration
+	}{
+		{0, 0},
+		{-0.0015, -1500 * time.Microsecond},
+		{9.2e9, 9_200_000_000 * time.Second},
+		{9.3e9, math.MaxInt64},
+		{1e308, math.MaxInt64},
+		{math.Inf(1), math.MaxInt64},
+		{-1e308, math.MinInt64},
+		{math.Inf(-1), math.MinInt64},
+		{math.NaN(), 0},
+	}
+	for _, tc := range tests {
+		if got := Seconds(tc.v); got != tc.want {
+			t.Errorf("Seconds(%g) = %d, want %d", tc.v, got, tc.want)
+		}
+	}
+}
