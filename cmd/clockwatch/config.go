@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -90,9 +92,10 @@ func addSourceFlags(cmd *kingpin.CmdClause) *sourceFlags {
 // validates the result.
 func (f *sourceFlags) load() (agent.Config, error) {
 	var file fileConfig
+	var lines configfile.Lines
 	if f.configFile != "" {
 		var err error
-		if file, err = readConfigFile(f.configFile); err != nil {
+		if file, lines, err = readConfigFile(f.configFile); err != nil {
 			return agent.Config{}, err
 		}
 	}
@@ -110,7 +113,36 @@ func (f *sourceFlags) load() (agent.Config, error) {
 	}
 	f.ptpChrony.merge(&c, file.PTP, file.Chrony)
 	f.auth.merge(&c, file.NTS, file.Keys)
-	return c, c.Validate()
+	return c, f.locate(c.Validate(), lines)
+}
+
+// locate says where a value out of range came from: the flag when the
+// user gave it, else the configuration file's line of its key.
+func (f *sourceFlags) locate(err error, lines configfile.Lines) error {
+	var bad *agent.ValueError
+	if !errors.As(err, &bad) {
+		return err
+	}
+	if line, ok := lines[bad.Key]; ok && !f.setByUser()[bad.Key] {
+		return fmt.Errorf("config: %s line %d: %s: %s %s", f.configFile, line, bad.Key, bad.Value, bad.Problem)
+	}
+	return fmt.Errorf("config: --%s=%s %s", bad.Key, bad.Value, bad.Problem)
+}
+
+// setByUser tells, by key, which flags that override a file's value the
+// user gave.
+func (f *sourceFlags) setByUser() map[string]bool {
+	set := map[string]bool{
+		"poll.interval": f.pollIntervalSet, "holdover.max": f.holdoverMaxSet, "holdover.wander-ppm": f.wanderSet,
+		"ntp.max-delay": f.maxDelaySet, "ntp.max-distance": f.maxDistanceSet,
+	}
+	if p := f.peers; p != nil {
+		maps.Copy(set, map[string]bool{
+			"peers.sample": p.sampleSet, "peers.mode": p.modeSet, "peers.max-offset": p.maxOffsetSet,
+			"peers.refresh-interval": p.refreshSet, "peers.rotate-interval": p.rotateSet,
+		})
+	}
+	return set
 }
 
 // pick returns the flag when the user set it or the file is silent (nil);
@@ -132,9 +164,9 @@ func pickFloat(flagSet bool, flag float64, file *float64) float64 {
 
 // readConfigFile parses a YAML configuration file strictly: an unknown key
 // is an error, so a typo cannot silently disable a source, and errors name
-// the line and the key.
-func readConfigFile(path string) (fileConfig, error) {
+// the line and the key. It returns the line of each key.
+func readConfigFile(path string) (fileConfig, configfile.Lines, error) {
 	var c fileConfig
-	err := configfile.Read(path, &c)
-	return c, err
+	lines, err := configfile.Read(path, &c)
+	return c, lines, err
 }

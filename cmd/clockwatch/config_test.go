@@ -89,13 +89,20 @@ func TestSourceFlagsLoad(t *testing.T) {
 		{name: "no sources", errText: "no sources"},
 		{name: "unknown key", file: "ntp:\n  server: [x]\n", errText: `line 2: unknown key "server" under ntp; known keys: max-delay, max-distance, servers`},
 		{name: "second document", file: "ntp:\n  servers: [x]\n---\nholdover:\n  max: 1m\n", errText: "line 3: a second YAML document"},
-		{name: "holdover.max 0s in the file", file: "ntp:\n  servers: [x]\nholdover:\n  max: 0s\n", errText: "holdover.max 0s must be positive"},
-		{name: "peers.sample 0 in the file", file: "peers:\n  static: [p]\n  sample: 0\n", errText: "peers.sample 0 must be at least 1"},
+		{name: "holdover.max 0s in the file", file: "ntp:\n  servers: [x]\nholdover:\n  max: 0s\n", errText: ".yml line 4: holdover.max: 0s must be positive"},
+		{name: "holdover.max negative in the file", file: "ntp:\n  servers: [x]\nholdover:\n  max: -5m\n", errText: `.yml line 4: holdover.max: want a duration such as 90s, 30m or 1h30m, never negative, got "-5m"`},
+		{name: "holdover.max negative flag", args: []string{"--ntp.server=a", "--holdover.max=-5m"}, errText: "config: --holdover.max=-5m0s must be positive"},
+		{name: "peers.sample 0 in the file", file: "peers:\n  static: [p]\n  sample: 0\n", errText: ".yml line 3: peers.sample: 0 must be at least 1"},
+		{name: "peers.sample negative in the file", file: "ntp:\n  servers: [x]\npeers:\n  sample: -3\n", errText: ".yml line 4: peers.sample: -3 must be at least 1"},
+		{name: "peers.sample flag over the file", file: "ntp:\n  servers: [x]\npeers:\n  sample: 4\n", args: []string{"--peers.sample=-3"}, errText: "config: --peers.sample=-3 must be at least 1"},
+		{name: "poll.interval 0s flag", args: []string{"--ntp.server=a", "--poll.interval=0s"}, errText: "config: --poll.interval=0s is outside 100ms..36h"},
+		{name: "poll.interval in the file", file: "ntp:\n  servers: [x]\npoll:\n  interval: 40h\n", errText: ".yml line 4: poll.interval: 40h0m0s is outside 100ms..36h"},
+		{name: "max-falsetickers flag", args: []string{"--ntp.server=a", "--selection.max-falsetickers=-1"}, errText: "config: --selection.max-falsetickers=-1 must not be negative"},
 		{name: "bad yaml", file: "ntp: [", errText: "config:"},
 		{name: "bad duration", file: "ntp:\n  servers: [x]\npoll:\n  interval: soon\n", errText: "soon"},
 		{name: "duplicate", args: []string{"--ntp.server=a", "--ntp.server=a:123"}, errText: "listed twice"},
 		{name: "bad port", args: []string{"--ntp.server=a:99999"}, errText: "port"},
-		{name: "interval too short", args: []string{"--ntp.server=a", "--poll.interval=1ms"}, errText: "poll interval"},
+		{name: "interval too short", args: []string{"--ntp.server=a", "--poll.interval=1ms"}, errText: "--poll.interval=1ms"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -228,9 +235,9 @@ func TestNTPLimitsConfig(t *testing.T) {
 			want: ntp.Limits{MaxDelay: 300 * time.Millisecond, MaxDistance: 16 * time.Second}},
 		{name: "flags override the file", file: "ntp:\n  servers: [a]\n  max-delay: 300ms\n", args: []string{"--ntp.max-delay=1s", "--ntp.max-distance=5s"},
 			want: ntp.Limits{MaxDelay: time.Second, MaxDistance: 5 * time.Second}},
-		{name: "0s in the file", file: "ntp:\n  servers: [a]\n  max-delay: 0s\n", errText: "ntp.max-delay 0s is outside"},
-		{name: "past chrony's largest", args: []string{"--ntp.server=a", "--ntp.max-distance=1001s"}, errText: "ntp.max-distance 16m41s is outside (0s, 16m40s]"},
-		{name: "negative", args: []string{"--ntp.server=a", "--ntp.max-delay=-1s"}, errText: "ntp.max-delay -1s is outside"},
+		{name: "0s in the file", file: "ntp:\n  servers: [a]\n  max-delay: 0s\n", errText: ".yml line 3: ntp.max-delay: 0s is outside"},
+		{name: "past chrony's largest", args: []string{"--ntp.server=a", "--ntp.max-distance=1001s"}, errText: "--ntp.max-distance=16m41s is outside (0s, 16m40s]"},
+		{name: "negative", args: []string{"--ntp.server=a", "--ntp.max-delay=-1s"}, errText: "--ntp.max-delay=-1s is outside"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -95,13 +95,35 @@ type PTPConfig struct {
 var errNoSources = errors.New("no sources: give --ntp.server HOST (repeatable) or ntp.servers in --config.file, --nts.server HOST, peers (--peer, --peers.dns, --peers.srv), " +
 	"or a PTP or chronyd source (--ptp.ptp4l-socket, --ptp.phc, --ptp.server, --chrony.address)")
 
-// Validate checks the configuration without touching the network.
+// ValueError is a setting whose value is out of range. Key is its dotted
+// name, both the flag's (--Key) and the configuration file's key, so
+// that the command that merged the two can say which one gave it.
+type ValueError struct {
+	Key, Value, Problem string
+	// FlagOnly is set for a setting the configuration file has no key of.
+	FlagOnly bool
+}
+
+func (e *ValueError) Error() string {
+	if e.FlagOnly {
+		return fmt.Sprintf("config: --%s=%s %s", e.Key, e.Value, e.Problem)
+	}
+	return fmt.Sprintf("config: --%s or %s: %s %s", e.Key, e.Key, e.Value, e.Problem)
+}
+
+// valueError is a ValueError of the setting key whose value is v.
+func valueError(key string, v any, problem string, args ...any) *ValueError {
+	return &ValueError{Key: key, Value: fmt.Sprint(v), Problem: fmt.Sprintf(problem, args...)}
+}
+
+// Validate checks the configuration without touching the network. A value
+// out of range is a *ValueError.
 func (c Config) Validate() error {
 	if len(c.NTPServers) == 0 && !c.Peers.enabled() && !c.PTP.enabled() && c.ChronyAddress == "" && !c.Auth.enabled() {
 		return errNoSources
 	}
 	if c.MaxFalsetickers < 0 {
-		return fmt.Errorf("config: --selection.max-falsetickers %d must not be negative", c.MaxFalsetickers)
+		return &ValueError{Key: "selection.max-falsetickers", Value: fmt.Sprint(c.MaxFalsetickers), Problem: "must not be negative", FlagOnly: true}
 	}
 	for _, check := range []func() error{c.Peers.validate, c.PTP.validate, c.validateChrony, c.validateServers, c.Auth.validate} {
 		if err := check(); err != nil {
@@ -109,20 +131,20 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.PollInterval < 100*time.Millisecond || c.PollInterval > 36*time.Hour {
-		return fmt.Errorf("config: poll interval %v is outside 100ms..36h", c.PollInterval)
+		return valueError("poll.interval", c.PollInterval, "is outside 100ms..36h")
 	}
 	if c.HoldoverMax <= 0 {
-		return fmt.Errorf("config: holdover.max %v must be positive", c.HoldoverMax)
+		return valueError("holdover.max", c.HoldoverMax, "must be positive")
 	}
 	if !(c.Wander >= 0 && c.Wander <= estimator.MaxFrequencyTolerance) {
-		return fmt.Errorf("config: holdover.wander-ppm %g is outside 0..%g (zero means the default, 1)", c.Wander*1e6, estimator.MaxFrequencyTolerance*1e6)
+		return valueError("holdover.wander-ppm", c.Wander*1e6, "is outside 0..%g (zero means the default, 1)", estimator.MaxFrequencyTolerance*1e6)
 	}
 	for _, l := range []struct {
 		key string
 		d   time.Duration
 	}{{"ntp.max-delay", c.Limits.MaxDelay}, {"ntp.max-distance", c.Limits.MaxDistance}} {
 		if l.d <= 0 || l.d > ntp.MaxLimit {
-			return fmt.Errorf("config: %s %v is outside (0s, %v]", l.key, l.d, ntp.MaxLimit)
+			return valueError(l.key, l.d, "is outside (0s, %v]", ntp.MaxLimit)
 		}
 	}
 	return nil
@@ -177,13 +199,15 @@ func (c PeersConfig) enabled() bool { return len(c.Static)+len(c.DNS)+len(c.SRV)
 func (c PeersConfig) validate() error {
 	switch {
 	case c.Mode != PeersSkew && c.Mode != PeersConsensus:
-		return fmt.Errorf("config: peers.mode %q is neither %s nor %s", c.Mode, PeersSkew, PeersConsensus)
+		return valueError("peers.mode", fmt.Sprintf("%q", c.Mode), "is neither %s nor %s", PeersSkew, PeersConsensus)
 	case c.Sample < 1:
-		return fmt.Errorf("config: peers.sample %d must be at least 1", c.Sample)
+		return valueError("peers.sample", c.Sample, "must be at least 1")
 	case c.MaxOffset <= 0:
-		return fmt.Errorf("config: peers.max-offset %v must be positive", c.MaxOffset)
-	case c.Refresh < time.Second || c.Rotate < time.Second:
-		return fmt.Errorf("config: peers.refresh-interval %v and peers.rotate-interval %v must be at least 1s", c.Refresh, c.Rotate)
+		return valueError("peers.max-offset", c.MaxOffset, "must be positive")
+	case c.Refresh < time.Second:
+		return valueError("peers.refresh-interval", c.Refresh, "must be at least 1s")
+	case c.Rotate < time.Second:
+		return valueError("peers.rotate-interval", c.Rotate, "must be at least 1s")
 	case c.Mode == PeersConsensus && !c.enabled():
 		return fmt.Errorf("config: peers.mode %s needs peers: give --peer, --peers.dns or --peers.srv", PeersConsensus)
 	}

@@ -17,55 +17,85 @@ import (
 	"strings"
 
 	"github.com/clockwatch/clockwatch/internal/filelimit"
+	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
 )
 
 // MaxSize is the largest configuration file Read accepts.
 const MaxSize = 1 << 20
 
+// Lines gives the line of each key of a file by its dotted name
+// ("peers.sample"), so that a value found wrong after decoding can be
+// pointed at.
+type Lines map[string]int
+
 // Read reads the file at path (at most MaxSize bytes) and decodes it into
 // out as Decode does.
-func Read(path string, out any) error {
+func Read(path string, out any) (Lines, error) {
 	data, err := filelimit.Read(path, MaxSize)
 	if errors.Is(err, filelimit.ErrTooLarge) {
-		return fmt.Errorf("config: %w; is it the right file?", err)
+		return nil, fmt.Errorf("config: %w; is it the right file?", err)
 	}
 	if err != nil {
-		return fmt.Errorf("config: %w", err)
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	return Decode(path, data, out)
 }
 
 // Decode parses data, the contents of the file at path, into out, a
-// pointer to a struct whose fields carry `yaml` tags. An empty file leaves
-// out unchanged.
-func Decode(path string, data []byte, out any) error {
+// pointer to a struct whose fields carry `yaml` tags, and returns the
+// line of each key. An empty file leaves out unchanged.
+func Decode(path string, data []byte, out any) (Lines, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil
+			return Lines{}, nil
 		}
-		return fmt.Errorf("config: %s: %w", path, err)
+		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == nil:
-		return fmt.Errorf("config: %s line %d: a second YAML document (after ---); clockwatch reads one document per file", path, extra.Line)
+		return nil, fmt.Errorf("config: %s line %d: a second YAML document (after ---); clockwatch reads one document per file", path, extra.Line)
 	case !errors.Is(err, io.EOF):
-		return fmt.Errorf("config: %s: after the first document: %w", path, err)
+		return nil, fmt.Errorf("config: %s: after the first document: %w", path, err)
 	}
 	if err := check(&doc, reflect.TypeOf(out).Elem(), ""); err != nil {
-		return fmt.Errorf("config: %s %w", path, err)
+		return nil, fmt.Errorf("config: %s %w", path, err)
 	}
 	if err := doc.Decode(out); err != nil {
-		return fmt.Errorf("config: %s: %w", path, err)
+		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
-	return nil
+	lines := Lines{}
+	lines.add(&doc, "")
+	return lines, nil
+}
+
+// add records the line of every key under node, whose dotted name is key.
+func (l Lines) add(node *yaml.Node, key string) {
+	switch node.Kind {
+	case yaml.DocumentNode:
+		l.add(node.Content[0], key)
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			name := join(key, node.Content[i].Value)
+			l[name] = node.Content[i].Line
+			l.add(node.Content[i+1], name)
+		}
+	case yaml.SequenceNode:
+		for i, item := range node.Content {
+			l.add(item, fmt.Sprintf("%s[%d]", key, i))
+		}
+	}
 }
 
 // unmarshaler is yaml.v3's interface for types that decode themselves.
 var unmarshaler = reflect.TypeFor[yaml.Unmarshaler]()
+
+// duration is the type of the file's durations, which decodes itself
+// with an error that does not say what it wants.
+var duration = reflect.TypeFor[model.Duration]()
 
 // check walks node against the Go type t it will be decoded into. key is
 // the dotted path of node ("" at the top).
@@ -158,7 +188,7 @@ func checkScalar(node *yaml.Node, t reflect.Type, key string) error {
 		return nil
 	}
 	var typeErr *yaml.TypeError
-	if errors.As(err, &typeErr) {
+	if errors.As(err, &typeErr) || t == duration {
 		return fmt.Errorf("line %d: %s: want %s, got %q", node.Line, key, describe(t), node.Value)
 	}
 	return fmt.Errorf("line %d: %s: %v", node.Line, key, err)
@@ -176,6 +206,9 @@ func shapeError(node *yaml.Node, key, want string) error {
 
 // describe names what a value of type t looks like in YAML.
 func describe(t reflect.Type) string {
+	if t == duration {
+		return "a duration such as 90s, 30m or 1h30m, never negative"
+	}
 	switch t.Kind() {
 	case reflect.Bool:
 		return "true or false"

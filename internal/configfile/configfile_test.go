@@ -1,6 +1,7 @@
 package configfile
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,7 @@ func TestDecode(t *testing.T) {
 		{name: "a single value where a list belongs", yaml: "ntp:\n  servers: a\n", wantErr: []string{"line 2", "ntp.servers: want a list"}},
 		{name: "not a number", yaml: "peers:\n  sample: many\n", wantErr: []string{"line 2", `peers.sample: want a whole number, got "many"`}},
 		{name: "not a duration", yaml: "peers:\n  max-offset: soon\n", wantErr: []string{"line 2", "peers.max-offset", "soon"}},
+		{name: "a negative duration", yaml: "holdover:\n  max: -5m\n", wantErr: []string{"line 2", `holdover.max: want a duration such as 90s, 30m or 1h30m, never negative, got "-5m"`}},
 		{name: "a list item of the wrong shape", yaml: "ntp:\n  servers:\n    - a\n    - {b: c}\n", wantErr: []string{"line 4", "ntp.servers[1]: want a single value, got a mapping"}},
 		{name: "a map's value", yaml: "labels:\n  rack: [1]\n", wantErr: []string{"line 2", "labels.rack: want a single value, got a list"}},
 		{name: "second document", yaml: "ntp:\n  servers: [a]\n---\nntp:\n  servers: [b]\n", wantErr: []string{"line 3", "second YAML document"}},
@@ -56,7 +58,7 @@ func TestDecode(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var c testConfig
-			err := Decode("test.yml", []byte(tc.yaml), &c)
+			_, err := Decode("test.yml", []byte(tc.yaml), &c)
 			if len(tc.wantErr) == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -82,13 +84,27 @@ func TestDecode(t *testing.T) {
 }
 
 // FuzzDecode: any input either decodes or gives an error; it never panics.
+// TestDecodeLines: Decode gives the line of every key by its dotted name,
+// so that a value found out of range later can be pointed at.
+func TestDecodeLines(t *testing.T) {
+	var c testConfig
+	lines, err := Decode("test.yml", []byte("# servers\nntp:\n  servers:\n    - a\n\npeers: {sample: -3}\nlabels:\n  rack: r1\n"), &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Lines{"ntp": 2, "ntp.servers": 3, "peers": 6, "peers.sample": 6, "labels": 7, "labels.rack": 8}
+	if !maps.Equal(lines, want) {
+		t.Errorf("lines %v, want %v", lines, want)
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	for _, seed := range []string{"ntp:\n  servers: [a]\n", "x: &a [*a]\n", "---\n---\n", "holdover: {max: 1s}\n", "labels: {a: b}\n"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data string) {
 		var c testConfig
-		_ = Decode("fuzz.yml", []byte(data), &c)
+		_, _ = Decode("fuzz.yml", []byte(data), &c)
 	})
 }
 
@@ -112,7 +128,7 @@ func TestRead(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var c testConfig
-			err := Read(tc.path, &c)
+			_, err := Read(tc.path, &c)
 			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Errorf("error %v, want %q", err, tc.wantErr)
 			}
