@@ -16,6 +16,7 @@ import (
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/clockwatch/clockwatch/exporters"
 	"github.com/clockwatch/clockwatch/internal/cli"
+	"github.com/clockwatch/clockwatch/internal/fallbackroots"
 	"github.com/clockwatch/clockwatch/internal/saturate"
 )
 
@@ -64,6 +65,9 @@ func fetchStatus(ctx context.Context, f *statusFlags) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--agent.url %q: %w", f.agentURL, err)
 	}
+	// An HTTPS agent is verified against the system's roots, or Mozilla's
+	// where the system has none (the container image).
+	fallbackroots.Install()
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: f.insecure}}}
 	resp, err := client.Do(req)
 	if err != nil {

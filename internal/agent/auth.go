@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/clockwatch/clockwatch/internal/fallbackroots"
 	"github.com/clockwatch/clockwatch/ntp"
 	"github.com/clockwatch/clockwatch/ntp/nts"
 	"github.com/clockwatch/clockwatch/ntp/symkey"
@@ -127,6 +128,11 @@ func (a *sourceAuth) ntsServer(ke, serverName string) (ntp.Authenticator, error)
 	return a.keep("nts "+ke+" "+serverName, func() (ntp.Authenticator, error) {
 		cfg := a.tls.Clone()
 		cfg.ServerName = serverName
+		if cfg.RootCAs == nil {
+			// The key exchange verifies the server against the system's
+			// roots, or Mozilla's where the system has none.
+			fallbackroots.Install()
+		}
 		c, err := nts.NewClient(ke, cfg, nil)
 		if err != nil {
 			return nil, err
