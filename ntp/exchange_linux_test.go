@@ -93,3 +93,21 @@ func openDescriptors(t *testing.T) int {
 	}
 	return len(fds)
 }
+
+// BenchmarkQueryLoopback measures one query and its sample against a
+// Responder on loopback: the agent's work per poll, and what it
+// allocates.
+func BenchmarkQueryLoopback(b *testing.B) {
+	addr := startResponder(b, &Responder{})
+	c := &Client{Timeout: time.Second}
+	b.ReportAllocs()
+	for b.Loop() {
+		x, err := c.Query(context.Background(), addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := x.Sample("lo"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 )
 
 // startResponder serves r on a fresh loopback port until the test ends.
-func startResponder(t *testing.T, r *Responder) netip.AddrPort {
+func startResponder(t testing.TB, r *Responder) netip.AddrPort {
 	t.Helper()
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
