@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,21 +94,29 @@ func (l *lab) chronyd(name, conf string) (*exec.Cmd, error) {
 }
 
 // startServers runs n chronyd servers serving this machine's clock on
-// loopback and returns their addresses.
+// loopback and returns their addresses: each on an address of its own
+// (127.0.0.1, 127.0.0.2, ...), as chronyd takes one source per address and
+// refuses a second server on the same one.
 func (l *lab) startServers(n int) ([]string, error) {
 	var addrs []string
 	for i := range n {
-		port, err := freeUDPPort()
+		ip := serverIP(i)
+		port, err := freeUDPPort(ip)
 		if err != nil {
 			return nil, err
 		}
-		conf := fmt.Sprintf("local stratum 1\nallow 127.0.0.1\nport %d\n", port)
+		conf := fmt.Sprintf("local stratum 1\nallow 127.0.0.0/8\nbindaddress %s\nport %d\n", ip, port)
 		if _, err := l.chronyd(fmt.Sprintf("server%d", i+1), conf); err != nil {
 			return nil, err
 		}
-		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", port))
+		addrs = append(addrs, netip.AddrPortFrom(ip, uint16(port)).String())
 	}
 	return addrs, nil
+}
+
+// serverIP is the loopback address of server i (from 0).
+func serverIP(i int) netip.Addr {
+	return netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
 }
 
 // client is one process under measurement.
@@ -133,12 +143,35 @@ func (l *lab) startClients(servers []string) ([]client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := l.checkChronydSources(); err != nil {
+		return nil, err
+	}
 	return []client{{name: "clockwatch", pid: cw.Process.Pid}, {name: "chronyd", pid: chrony.Process.Pid}}, nil
 }
 
-// freeUDPPort returns a loopback UDP port that was free a moment ago.
-func freeUDPPort() (int, error) {
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+// checkChronydSources waits until the chronyd client has selected a
+// source and fails if it refused any server: a client polling fewer
+// servers than clockwatch would make the comparison unfair.
+func (l *lab) checkChronydSources() error {
+	path := filepath.Join(l.dir, "chronyd-client.log")
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte("Could not add source")) {
+			return fmt.Errorf("chronyd refused a server, so it would poll fewer than clockwatch; its log %s:\n%s", path, b)
+		}
+		if bytes.Contains(b, []byte("Selected source")) {
+			return nil
+		}
+	}
+	return fmt.Errorf("chronyd selected no source in 30 s (see %s)", path)
+}
+
+// freeUDPPort returns a UDP port of ip that was free a moment ago.
+func freeUDPPort(ip netip.Addr) (int, error) {
+	c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 // Command footprint measures the agent's cost beside chronyd's: it runs
 // `clockwatch run` and `chronyd -x` (measure only) side by side against the
-// same three chronyd servers on loopback, both polling every second, and
+// same three chronyd servers on loopback (127.0.0.1, .2 and .3: chronyd
+// takes one server per address), both polling each every second, and
 // samples the resident memory and the CPU time of each every 10 s. It
 // prints every sample and, last, the ratios clockwatch/chronyd and whether
 // the agent is within its budget: 12 MiB of peak resident memory and twice
@@ -45,6 +46,10 @@ func main() {
 	flag.IntVar(&o.servers, "servers", 3, "chronyd servers on loopback that both clients poll every second")
 	flag.StringVar(&o.clockwatch, "clockwatch", "", "clockwatch binary to measure (default: build ./cmd/clockwatch as a release does)")
 	flag.Parse()
+	if o.servers < 1 || o.servers > 254 {
+		fmt.Fprintf(os.Stderr, "footprint: -servers %d: want 1 to 254 (one loopback address each)\n", o.servers)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, o); err != nil {
