@@ -68,8 +68,7 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, dea
 // receive reads replies until one echoes the request's nonce and passes
 // its check, the deadline passes or ctx ends.
 func (s *udpSocket) receive(ctx context.Context, addr netip.AddrPort, out outgoing, start, deadline time.Time) (Exchange, error) {
-	buf := make([]byte, 1500)
-	oob := make([]byte, timestamp.ControlSizeBytes)
+	buf, oob := s.w.buf[:], s.w.oob[:]
 	nonce := out.packet[40:48]
 	sawBadOrigin := false
 	var authErr error

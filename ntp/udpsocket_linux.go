@@ -101,7 +101,7 @@ func (s *udpSocket) send(p []byte) error { return rawWrite(s.fd, p) }
 // the error queue. It is trusted only when it falls shortly after sent,
 // the user-space time taken before the send.
 func (s *udpSocket) txStamp(sent time.Time) (time.Time, bool) {
-	oob := make([]byte, timestamp.ControlSizeBytes)
+	oob := s.w.oob[:]
 	_, oobn, err := rawRecvmsg(s.fd, nil, oob, unix.MSG_ERRQUEUE)
 	if errors.Is(err, unix.EAGAIN) {
 		// Not stamped during the send: the packet was queued.

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/facebook/time/timestamp"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,12 +18,20 @@ import (
 // costs system calls that wake the runtime's monitor thread, see
 // rawsys_linux.go): the socket is added to the waiter's own epoll
 // instance, which the runtime's poller watches for good. A waiter serves
-// one query at a time; idle ones are kept for the next queries.
+// one query at a time and lends it its buffers; idle ones are kept for the
+// next queries, so a query allocates neither.
 type waiter struct {
 	epfd   int
 	file   *os.File // epfd, as the runtime's poller watches it
 	rc     syscall.RawConn
 	events [1]unix.EpollEvent
+	// poll is pollOnce, for rc.Read; ready and pollErr are its results.
+	poll    func(uintptr) bool
+	ready   uint32
+	pollErr error
+	// buf and oob receive a datagram and its control messages.
+	buf [1500]byte
+	oob [timestamp.ControlSizeBytes]byte
 }
 
 // newWaiter makes an epoll instance and registers it with the runtime's
@@ -43,7 +52,9 @@ func newWaiter() (*waiter, error) {
 		f.Close()
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	return &waiter{epfd: epfd, file: f, rc: rc}, nil
+	w := &waiter{epfd: epfd, file: f, rc: rc}
+	w.poll = w.pollOnce
+	return w, nil
 }
 
 // watch adds a socket; closing the socket removes it.
@@ -61,22 +72,26 @@ func (w *waiter) setDeadline(t time.Time) error { return w.file.SetReadDeadline(
 // its events, or fails with os.ErrDeadlineExceeded when the deadline
 // passes first.
 func (w *waiter) wait() (uint32, error) {
-	var events uint32
-	var pollErr error
-	err := w.rc.Read(func(uintptr) bool {
-		n, err := rawEpollPoll(w.epfd, w.events[:])
-		if n > 0 {
-			events = w.events[0].Events
-		}
-		if err != nil && err != unix.EINTR {
-			pollErr = fmt.Errorf("epoll: %w", err)
-		}
-		return n > 0 || pollErr != nil
-	})
+	w.ready, w.pollErr = 0, nil
+	err := w.rc.Read(w.poll)
 	if err == nil {
-		err = pollErr
+		err = w.pollErr
 	}
-	return events, err
+	return w.ready, err
+}
+
+// pollOnce is wait's check: it reports
+// whether the watched socket is ready, in ready, or polling failed, in
+// pollErr.
+func (w *waiter) pollOnce(uintptr) bool {
+	n, err := rawEpollPoll(w.epfd, w.events[:])
+	if n > 0 {
+		w.ready = w.events[0].Events
+	}
+	if err != nil && err != unix.EINTR {
+		w.pollErr = fmt.Errorf("epoll: %w", err)
+	}
+	return n > 0 || w.pollErr != nil
 }
 
 // close releases the epoll instance.
