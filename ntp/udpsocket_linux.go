@@ -64,10 +64,12 @@ func dialUDP(ip netip.Addr, port uint16) (*udpSocket, error) {
 
 // close closes the socket, which leaves the waiter's set, and keeps the
 // waiter for later queries if reusable: when nothing may still move its
-// deadline.
+// deadline. A kept waiter's deadline is cleared, so that its timer does
+// not wake the agent after the query.
 func (s *udpSocket) close(reusable bool) {
 	rawClose(s.fd)
 	if reusable {
+		_ = s.w.setDeadline(time.Time{})
 		idleWaiters.put(s.w)
 	} else {
 		s.w.close()
