@@ -54,6 +54,15 @@ func rawWrite(fd int, p []byte) error {
 	return errnoErr(errno)
 }
 
+// rawRead reads from a non-blocking descriptor.
+func rawRead(fd int, p []byte) (int, error) {
+	r, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
+}
+
 // rawRecvmsg receives one message into p and its control messages into
 // oob, without the sender's address, which a connected socket knows.
 func rawRecvmsg(fd int, p, oob []byte, flags int) (n, oobn int, err error) {

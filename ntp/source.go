@@ -124,8 +124,10 @@ type Source struct {
 	auth    Authenticator
 	query   func(ctx context.Context, addr netip.AddrPort) (Exchange, error)
 	resolve func(ctx context.Context, host string) (netip.Addr, error)
-	sleep   func(ctx context.Context, d time.Duration) error
-	rng     *rand.Rand
+	// sleep waits between polls; nil: Run's own sleeper (newSleeper),
+	// localclock.Sleep in Burst.
+	sleep func(ctx context.Context, d time.Duration) error
+	rng   *rand.Rand
 }
 
 // NewSource returns a source for server, written HOST or HOST:PORT (IPv6
@@ -164,7 +166,6 @@ func NewNamedSource(name, server string, kind estimator.Kind, cfg PollConfig, cl
 		logger:  logger,
 		query:   client.Query,
 		resolve: resolveHost,
-		sleep:   localclock.Sleep,
 		rng:     rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}, nil
 }
@@ -217,6 +218,12 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 		inner := report
 		report = func(o estimator.Observation) { inner(s.withAuth(o)) }
 	}
+	sleep := s.sleep
+	if sleep == nil {
+		var release func()
+		sleep, release = newSleeper()
+		defer release()
+	}
 	var addr netip.AddrPort
 	burst, failures := s.cfg.Burst, 0
 	var rate slowdown
@@ -261,7 +268,7 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 			obs.Poll = s.cfg.slowed(failures, rate.of())
 			report(obs)
 		}
-		if err := s.sleep(ctx, s.nextWait(&burst, failures, rate.of())); err != nil {
+		if err := sleep(ctx, s.nextWait(&burst, failures, rate.of())); err != nil {
 			return
 		}
 	}
@@ -276,9 +283,13 @@ func (s *Source) Burst(ctx context.Context, count int, spacing time.Duration) []
 		return []estimator.Observation{{Source: s.info.Name, Result: ResultNetworkError, Err: err}}
 	}
 	addr := netip.AddrPortFrom(ip, s.port)
+	sleep := s.sleep
+	if sleep == nil {
+		sleep = localclock.Sleep
+	}
 	var out []estimator.Observation
 	for i := range count {
-		if i > 0 && s.sleep(ctx, spacing) != nil {
+		if i > 0 && sleep(ctx, spacing) != nil {
 			break
 		}
 		o := s.withAuth(s.poll(ctx, addr))
