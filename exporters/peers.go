@@ -1,6 +1,7 @@
 package exporters
 
 import (
+	"math"
 	"net/netip"
 	"time"
 
@@ -17,7 +18,7 @@ type PeerCollector struct {
 	current   func() estimator.Estimate
 	maxOffset time.Duration
 
-	offset, offsetError, beyond, maxAbs, maxProvable, reachable, outlier *prometheus.Desc
+	offset, offsetError, beyond, maxAbs, maxProvable, reachable, currentPeers, outlier *prometheus.Desc
 }
 
 // NewPeerCollector returns a collector of the peers in the estimates
@@ -29,23 +30,25 @@ func NewPeerCollector(current func() estimator.Estimate, maxOffset time.Duration
 		offset: prometheus.NewDesc(namespace+"_peer_offset_seconds",
 			"This host's clock minus a peer agent's clock (positive: this host is ahead), from the newest measurement, for the peers of the current sample.", []string{"peer"}, nil),
 		offsetError: prometheus.NewDesc(namespace+"_peer_offset_error_seconds",
-			"How far clockwatch_peer_offset_seconds may be from the true difference of the two clocks: half the measurement's round trip, plus how far the clocks may have moved apart since (this host's drift uncertainty, 1 ppm for the peer's). What mesh inference (clockwatch-mesh) weighs each measurement by.", []string{"peer"}, nil),
+			"How far clockwatch_peer_offset_seconds may be from the true difference of the two clocks: half the measurement's round trip, plus how far the clocks may have moved apart since (this host's drift uncertainty, 1 ppm for the peer's). What mesh inference (clockwatch-mesh) weighs each measurement by. +Inf when the measurement is not current (the peer did not answer its last poll, its last answer is more than 2 poll intervals old, or this host's clock stepped since): a step of either clock may have moved it by any amount.", []string{"peer"}, nil),
 		beyond: prometheus.NewDesc(namespace+"_peer_beyond_max_offset",
-			"1 when a reachable peer's clock is off this host's by more than --peers.max-offset (plus clockwatch_peer_offset_error_seconds); the host most peers flag is the outlier.", []string{"peer"}, nil),
+			"1 when a peer's current measurement puts its clock off this host's by more than --peers.max-offset (plus clockwatch_peer_offset_error_seconds); the host most peers flag is the outlier.", []string{"peer"}, nil),
 		maxAbs: prometheus.NewDesc(namespace+"_peer_offset_max_abs_seconds",
-			"Largest |clockwatch_peer_offset_seconds| among the reachable peers.", nil, nil),
+			"Largest |clockwatch_peer_offset_seconds| among the peers with a current measurement (clockwatch_peers_current).", nil, nil),
 		maxProvable: prometheus.NewDesc(namespace+"_peer_offset_max_provable_seconds",
-			"Largest |clockwatch_peer_offset_seconds| - clockwatch_peer_offset_error_seconds among the reachable peers, or 0: the least skew the mesh proves between this host and a peer. One series per agent, for fleet rules.", nil, nil),
+			"Largest |clockwatch_peer_offset_seconds| - clockwatch_peer_offset_error_seconds among the peers with a current measurement, or 0: the least skew the mesh proves between this host and a peer. One series per agent, for fleet rules.", nil, nil),
 		reachable: prometheus.NewDesc(namespace+"_peers_reachable",
 			"Peers of the current sample that answered at least one of their last 8 polls.", nil, nil),
+		currentPeers: prometheus.NewDesc(namespace+"_peers_current",
+			"Reachable peers whose newest measurement is current: the peer answered its last poll, at most 2 of its poll intervals ago, and this host's clock has not stepped since. Only these vote in clockwatch_peer_outlier.", nil, nil),
 		outlier: prometheus.NewDesc(namespace+"_peer_outlier",
-			"1 when more than half of the reachable peers see this host's clock beyond --peers.max-offset; /healthz then fails.", nil, nil),
+			"1 when more than half of the peers with a current measurement see this host's clock beyond --peers.max-offset; /healthz then fails.", nil, nil),
 	}
 }
 
 // Describe sends every metric description.
 func (c *PeerCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.offset, c.offsetError, c.beyond, c.maxAbs, c.maxProvable, c.reachable, c.outlier} {
+	for _, d := range []*prometheus.Desc{c.offset, c.offsetError, c.beyond, c.maxAbs, c.maxProvable, c.reachable, c.currentPeers, c.outlier} {
 		ch <- d
 	}
 }
@@ -55,13 +58,23 @@ func (c *PeerCollector) Collect(ch chan<- prometheus.Metric) {
 	v := ntp.ViewPeers(c.current(), c.maxOffset)
 	for _, p := range v.Peers {
 		ch <- prometheus.MustNewConstMetric(c.offset, prometheus.GaugeValue, p.Pairwise.Seconds(), p.Name)
-		ch <- prometheus.MustNewConstMetric(c.offsetError, prometheus.GaugeValue, p.Error.Seconds(), p.Name)
+		ch <- prometheus.MustNewConstMetric(c.offsetError, prometheus.GaugeValue, peerErrorSeconds(p.Error), p.Name)
 		ch <- prometheus.MustNewConstMetric(c.beyond, prometheus.GaugeValue, boolValue(p.Beyond), p.Name)
 	}
 	ch <- prometheus.MustNewConstMetric(c.maxAbs, prometheus.GaugeValue, v.MaxAbs.Seconds())
 	ch <- prometheus.MustNewConstMetric(c.maxProvable, prometheus.GaugeValue, v.MaxProvable.Seconds())
 	ch <- prometheus.MustNewConstMetric(c.reachable, prometheus.GaugeValue, float64(v.Reachable))
+	ch <- prometheus.MustNewConstMetric(c.currentPeers, prometheus.GaugeValue, float64(v.Current))
 	ch <- prometheus.MustNewConstMetric(c.outlier, prometheus.GaugeValue, boolValue(v.Outlier()))
+}
+
+// peerErrorSeconds is a peer offset's error in seconds, +Inf when it is
+// unknown (the measurement is not current).
+func peerErrorSeconds(d time.Duration) float64 {
+	if d == estimator.UnknownBound {
+		return math.Inf(1)
+	}
+	return d.Seconds()
 }
 
 // ResponderCollector exports the peer responder's request counters and

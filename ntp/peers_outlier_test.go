@@ -7,12 +7,12 @@ import (
 	"github.com/clockwatch/clockwatch/estimator"
 )
 
-// peerSource is a reachable peer that sees this host offset ahead,
-// measured over a 200 µs round trip.
+// peerSource is a reachable peer that answered its last 8 polls and sees
+// this host offset ahead, measured over a 200 µs round trip.
 func peerSource(name string, offset time.Duration) estimator.SourceEstimate {
 	return estimator.SourceEstimate{
 		SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindPeer, Address: name},
-		Status:     estimator.SourceCandidate, Reachable: true,
+		Status:     estimator.SourceCandidate, Reachable: true, Reach: 0o377,
 		Offset: offset, LastOffset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond,
 		LastSample: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 	}
@@ -99,4 +99,70 @@ func TestViewPeersCarriesTheNewestMeasurement(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestViewPeersOffersOnlyCurrentMeasurements: a measurement is carried
+// forward only while nothing could have stepped unseen: the peer answered
+// its last poll, no more than peerCurrentPolls of its intervals ago, and
+// after this host's last step. Otherwise it neither votes nor counts in
+// the largest offsets, and its error is unknown. Issue 19's simulated
+// fleet named healthy hosts when the measurements of agents that had
+// stopped were carried across a 2 ms step for the 8 polls in which they
+// still counted as reachable.
+func TestViewPeersOffersOnlyCurrentMeasurements(t *testing.T) {
+	ms := time.Millisecond
+	measured := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		reach    uint8
+		poll     time.Duration
+		age      time.Duration
+		lastStep time.Time
+		current  bool
+	}{
+		{"answered its last poll", 0o377, 0, 10 * time.Second, time.Time{}, true},
+		{"one poll lost before, the last answered", 0o375, 0, 10 * time.Second, time.Time{}, true},
+		{"the last poll unanswered", 0o376, 0, 20 * time.Second, time.Time{}, false},
+		{"the last poll unanswered, still within the poll interval", 0o376, 0, 10 * time.Second, time.Time{}, false},
+		{"two default intervals old", 0o377, 0, 2 * DefaultPollInterval, time.Time{}, true},
+		{"older than two default intervals: the polls stopped", 0o377, 0, 2*DefaultPollInterval + time.Second, time.Time{}, false},
+		{"within two of the peer's own slower intervals", 0o377, 64 * time.Second, 100 * time.Second, time.Time{}, true},
+		{"older than two of the peer's own intervals", 0o377, 64 * time.Second, 130 * time.Second, time.Time{}, false},
+		{"measured after this host's last step", 0o377, 0, 10 * time.Second, measured.Add(-time.Second), true},
+		{"measured at this host's last step", 0o377, 0, 10 * time.Second, measured, true},
+		{"measured before this host's last step", 0o377, 0, 10 * time.Second, measured.Add(time.Second), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// Of three peers, two see this host 40 ms ahead: a majority
+			// only with the one under test.
+			s := peerSource("198.18.0.2:9123", 40*ms)
+			s.Reach, s.Poll, s.LastSample = tc.reach, tc.poll, measured
+			e := estimator.Estimate{
+				Time: measured.Add(tc.age), LastStep: estimator.StepEvent{At: tc.lastStep, Size: 2 * ms},
+				Sources: []estimator.SourceEstimate{s, peerSource("198.18.0.3:9123", 40*ms), peerSource("198.18.0.4:9123", 0)},
+			}
+			for i := range e.Sources[1:] {
+				e.Sources[1+i].LastSample = e.Time
+			}
+			v := ViewPeers(e, 20*ms)
+			p := v.Peers[0]
+			if p.Current != tc.current || v.Reachable != 3 || v.Current != 2+boolInt(tc.current) || v.Outlier() != tc.current {
+				t.Errorf("current %v, %d of %d peers current, outlier %v; want current %v and the outlier only then", p.Current, v.Current, v.Reachable, v.Outlier(), tc.current)
+			}
+			if tc.current && (p.Error >= ms || !p.Beyond) || !tc.current && (p.Error != estimator.UnknownBound || p.Beyond) {
+				t.Errorf("error %v, beyond %v: want a carried error and beyond when current, an unknown error otherwise", p.Error, p.Beyond)
+			}
+			if p.Pairwise != 40*ms {
+				t.Errorf("pairwise %v, want the newest measurement, 40ms, current or not", p.Pairwise)
+			}
+		})
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

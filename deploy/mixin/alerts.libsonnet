@@ -85,7 +85,7 @@ local f = import 'format.libsonnet';
             'ClockwatchPeerOutlier', c.criticalSeverity, c.holdDown.peerOutlier,
             'clockwatch_peer_outlier{%s} == 1' % sel,
             "{{ $labels.instance }}: peers see this host's clock off",
-            'More than half of the reachable peers of {{ $labels.instance }} have measured its clock beyond --peers.max-offset for %s. Its clock is off, or, if its own offset ± error bound says otherwise, its bound lies.' % c.holdDown.peerOutlier,
+            'More than half of the peers with a current measurement of {{ $labels.instance }} have measured its clock beyond --peers.max-offset for %s. Its clock is off, or, if its own offset ± error bound says otherwise, its bound lies.' % c.holdDown.peerOutlier,
           ),
           // clockwatch-mesh's verdict from every agent's pairwise offsets,
           // which it writes for node_exporter's textfile collector: the host

@@ -146,8 +146,8 @@ func startPeerMesh(ctx context.Context, c PeersConfig, self func() ([]netip.Addr
 	return running
 }
 
-// peerOutlierCheck fails while most reachable peers see this host beyond
-// maxOffset (ntp.PeerView).
+// peerOutlierCheck fails while most peers with a current measurement see
+// this host beyond maxOffset (ntp.PeerView).
 func peerOutlierCheck(maxOffset time.Duration) HealthCheck {
 	return func(e estimator.Estimate) error { return ntp.ViewPeers(e, maxOffset).Err() }
 }

@@ -57,7 +57,7 @@ func TestResponderNTSNeedsTheResponder(t *testing.T) {
 // is named.
 func TestHealthFailsForThePeerOutlier(t *testing.T) {
 	peer := func(name string, offset time.Duration) estimator.SourceEstimate {
-		return estimator.SourceEstimate{SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindPeer}, Reachable: true,
+		return estimator.SourceEstimate{SourceInfo: estimator.SourceInfo{Name: name, Kind: estimator.KindPeer}, Reachable: true, Reach: 0o377,
 			Offset: offset, LastOffset: offset, ErrorBound: time.Millisecond, Delay: 200 * time.Microsecond}
 	}
 	ahead := estimator.Estimate{Sources: []estimator.SourceEstimate{peer("a", 40*time.Millisecond), peer("b", 41*time.Millisecond)}}
