@@ -30,6 +30,9 @@
 // outlier rule (ntp.PeerView) made two-sided and corrected: it needs no
 // assumption about the paths, so an asymmetric route, which moves a
 // measurement by at most half its round trip, cannot name a healthy host.
+// A host none of whose measurements are its own is never named: its agent
+// exports nothing, so all that is said of it was carried by the others
+// since it last answered them, possibly across a step of theirs.
 //
 // What is left of a measurement after the solution is its residual. Around
 // any loop of hosts the true offsets sum to zero, so the residuals are

@@ -20,9 +20,11 @@ type link struct {
 
 // graph holds the hosts, their links and the solution, in nanoseconds.
 type graph struct {
-	names  []string
-	index  map[string]int
-	links  [][]link
+	names []string
+	index map[string]int
+	links [][]link
+	// own counts the measurements each host made.
+	own    []int
 	x, dev []float64
 }
 
@@ -36,7 +38,7 @@ func newGraph(edges []Edge) *graph {
 	slices.Sort(names)
 	names = slices.Compact(names)
 	g := &graph{names: names, index: make(map[string]int, len(names)), links: make([][]link, len(names)),
-		x: make([]float64, len(names)), dev: make([]float64, len(names))}
+		own: make([]int, len(names)), x: make([]float64, len(names)), dev: make([]float64, len(names))}
 	for i, n := range names {
 		g.index[n] = i
 	}
@@ -47,6 +49,7 @@ func newGraph(edges []Edge) *graph {
 		i, j, o, r := g.index[e.From], g.index[e.To], float64(e.Offset), float64(e.Error)
 		g.links[i] = append(g.links[i], link{other: j, offset: o, radius: r})
 		g.links[j] = append(g.links[j], link{other: i, offset: -o, radius: r})
+		g.own[i]++
 	}
 	for _, ls := range g.links {
 		slices.SortFunc(ls, func(a, b link) int {
@@ -139,7 +142,7 @@ func (g *graph) verdicts(cfg Config) []Host {
 	threshold := float64(cfg.Threshold)
 	out := make([]Host, len(g.names))
 	for i, name := range g.names {
-		h := Host{Name: name, Offset: toDuration(g.x[i]), Spread: toDuration(g.dev[i]), Edges: len(g.links[i])}
+		h := Host{Name: name, Offset: toDuration(g.x[i]), Spread: toDuration(g.dev[i]), Edges: len(g.links[i]), Own: g.own[i]}
 		for _, l := range g.links[i] {
 			centre, r := g.x[l.other]+l.offset, l.radius+g.dev[l.other]
 			switch {
@@ -149,7 +152,7 @@ func (g *graph) verdicts(cfg Config) []Host {
 				h.Behind++
 			}
 		}
-		judged := h.Edges >= cfg.MinEdges
+		judged := h.Edges >= cfg.MinEdges && h.Own > 0
 		h.Named = judged && (2*h.Ahead > h.Edges && g.x[i] > threshold || 2*h.Behind > h.Edges && g.x[i] < -threshold)
 		h.Suspect = !h.Named && math.Abs(g.x[i]) > threshold
 		out[i] = h

@@ -65,13 +65,18 @@ type Host struct {
 	// robust deviation).
 	Offset, Spread time.Duration
 	// Edges counts the measurements of and by the host; Ahead and Behind
-	// those that put it provably beyond Threshold, ahead or behind.
-	Edges, Ahead, Behind int
+	// those that put it provably beyond Threshold, ahead or behind; Own
+	// those its agent made.
+	Edges, Ahead, Behind, Own int
 	// Named is set when most of its measurements put it beyond Threshold
-	// on the same side: the host is off.
+	// on the same side and some of them are its own: the host is off. A
+	// host none of whose measurements are its own has an agent that
+	// exports nothing (it stopped, or is not scraped), so everything said
+	// of it may be older than a step of the hosts that said it.
 	Named bool
 	// Suspect is set when Offset is beyond Threshold but the host is not
-	// named: its measurements are too slow or too few to prove it.
+	// named: its measurements are too slow or too few to prove it, or
+	// none is its own.
 	Suspect bool
 }
 

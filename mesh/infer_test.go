@@ -168,6 +168,38 @@ func TestInferIgnoresOrder(t *testing.T) {
 	}
 }
 
+// TestInferNeedsTheHostsOwnMeasurements: a host whose agent exports no
+// measurement of its own (it stopped, or is not scraped) is not named on
+// what the others carry of it, however far off that puts it: it is only a
+// suspect. In issue 19's simulated fleet, agents that stopped as a quarter
+// of the fleet stepped 2 ms were named by the measurements of them taken
+// just before the step.
+func TestInferNeedsTheHostsOwnMeasurements(t *testing.T) {
+	f := newFleet(300)
+	f.offsets[7] = 2 * time.Millisecond
+	edges := f.measure(8, 5)
+	silent := slices.DeleteFunc(slices.Clone(edges), func(e Edge) bool { return e.From == hostName(7) })
+	tests := []struct {
+		name    string
+		edges   []Edge
+		own     int
+		named   bool
+		suspect bool
+	}{
+		{"its agent reports", edges, 8, true, false},
+		{"its agent is silent", silent, 0, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hosts := Infer(tc.edges, Config{}).Hosts
+			h := hosts[slices.IndexFunc(hosts, func(h Host) bool { return h.Name == hostName(7) })]
+			if h.Own != tc.own || h.Named != tc.named || h.Suspect != tc.suspect || h.Edges < DefaultMinEdges {
+				t.Errorf("%+v: want %d of its own, named %v, suspect %v", h, tc.own, tc.named, tc.suspect)
+			}
+		})
+	}
+}
+
 func TestInferDegenerate(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -46,7 +46,8 @@ type PrometheusQuery struct {
 // instant: every reachable peer's clockwatch_peer_offset_seconds with its
 // clockwatch_peer_offset_error_seconds (or, from agents too old to export
 // the error, half of clockwatch_source_delay_seconds), as edges between
-// the hosts named by HostLabel.
+// the hosts named by HostLabel. A measurement whose error is not finite is
+// left out: an agent exports +Inf for one that is not current.
 func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]Edge, error) {
 	if q.HostLabel == "" {
 		q.HostLabel = DefaultHostLabel

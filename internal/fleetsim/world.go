@@ -172,6 +172,10 @@ func (w *world) poll(at time.Duration, a *agent, s *source) {
 	}
 	w.score.cost.polls++
 	obs, ready := w.exchange(a, s, at)
+	// The poll interval, as ntp.Source reports it before any back-off (a
+	// source backs off only once unreachable, when its peer no longer
+	// votes): how long ntp.PeerView carries its measurements.
+	obs.Poll = w.sc.Poll
 	if obs.Result == estimator.ResultOK {
 		s.failures = 0
 	} else {
@@ -207,7 +211,7 @@ func (w *world) round(at time.Duration) {
 			w.score.rule.judge(h, at)
 		}
 		for _, p := range view.Peers {
-			if p.Reachable {
+			if p.Current {
 				edges = append(edges, mesh.Edge{From: w.names[h], To: p.Name, Offset: p.Pairwise, Error: p.Error})
 			}
 		}
