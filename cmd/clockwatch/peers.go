@@ -52,7 +52,7 @@ func addPeerFlags(cmd *kingpin.CmdClause) *peerFlags {
 	cmd.Flag("peers.srv", "DNS SRV name whose targets are peer agents, e.g. _clockwatch._udp.example.com. Repeatable; adds to peers.srv.").PlaceHolder("NAME").StringsVar(&f.srv)
 	cmd.Flag("peers.sample", "How many peers to measure at a time, drawn at random from those discovered and rotated over time.").Default(fmt.Sprint(ntp.DefaultPeerSample)).IsSetByUser(&f.sampleSet).IntVar(&f.sample)
 	cmd.Flag("peers.mode", "skew: peers measure pairwise skew only; consensus: without upstream servers, the peers' clocks define fleet time.").Default(string(agent.PeersSkew)).IsSetByUser(&f.modeSet).EnumVar(&f.mode, string(agent.PeersSkew), string(agent.PeersConsensus))
-	cmd.Flag("peers.max-offset", "When more than half of the peers with a current measurement (answered at their last poll) see this host's clock further off than this, /healthz fails and clockwatch_peer_outlier is 1.").Default(agent.DefaultPeersMaxOffset.String()).IsSetByUser(&f.maxOffsetSet).DurationVar(&f.maxOffset)
+	cmd.Flag("peers.max-offset", "When most peers with a current measurement see this host's clock further off than this, /healthz fails and clockwatch_peer_outlier is 1.").Default(agent.DefaultPeersMaxOffset.String()).IsSetByUser(&f.maxOffsetSet).DurationVar(&f.maxOffset)
 	cmd.Flag("peers.refresh-interval", "How often peer discovery runs again; a failed lookup keeps its last good answer.").Default(ntp.DefaultPeerRefresh.String()).IsSetByUser(&f.refreshSet).DurationVar(&f.refresh)
 	cmd.Flag("peers.rotate-interval", "How often a quarter of the peer sample is swapped for other peers, so the whole fleet is covered.").Default(ntp.DefaultPeerRotate.String()).IsSetByUser(&f.rotateSet).DurationVar(&f.rotate)
 	return f
