@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // cases lists the probe's cases in the order of issue 22's items.

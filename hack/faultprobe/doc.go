@@ -1,9 +1,12 @@
+//go:build linux
+
 // Command faultprobe replays the reliability probe of issue 22 against a
 // built clockwatch binary on loopback and prints a PASS/FAIL table: every
 // input, file and fault that once made the bound lie, crashed the agent or
 // a reader, or let one party deny another's time.
 //
-// Usage (as root: some cases mount a tmpfs or bind to 127.0.0.2):
+// It runs on Linux only (mount namespaces, tmpfs, /proc). Usage (as root:
+// some cases mount a tmpfs or bind to 127.0.0.2):
 //
 //	go run ./hack/faultprobe                 # builds ./cmd/clockwatch and runs every case
 //	go run ./hack/faultprobe -binary ./clockwatch -run 'shm|http'
