@@ -44,10 +44,8 @@ func newTimerSleeper() (*timerSleeper, error) {
 	if err != nil {
 		return nil, fmt.Errorf("timerfd: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "ntp-timer")
-	rc, err := f.SyscallConn()
+	f, rc, err := pollable(fd, "ntp-timer")
 	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("timerfd: %w", err)
 	}
 	t := &timerSleeper{fd: fd, file: f, rc: rc}

@@ -41,20 +41,30 @@ func newWaiter() (*waiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	// A non-blocking descriptor makes a File the poller watches.
 	if err := unix.SetNonblock(epfd, true); err != nil {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	f := os.NewFile(uintptr(epfd), "ntp-epoll")
-	rc, err := f.SyscallConn()
+	f, rc, err := pollable(epfd, "ntp-epoll")
 	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
 	w := &waiter{epfd: epfd, file: f, rc: rc}
 	w.poll = w.pollOnce
 	return w, nil
+}
+
+// pollable makes a File of the non-blocking descriptor fd, which the
+// runtime's poller watches, and returns it with its raw access; when that
+// fails, fd is closed.
+func pollable(fd int, name string) (*os.File, syscall.RawConn, error) {
+	f := os.NewFile(uintptr(fd), name)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, rc, nil
 }
 
 // watch adds a socket; closing the socket removes it.
