@@ -65,9 +65,11 @@ go test -count=1 -timeout 5m "${pure[@]}"
 echo "== go test -race, everything else (unit and integration tests)"
 go test -race -count=1 -timeout 10m $(go list ./... | grep -v -e /estimator -e '/mesh$' -e /internal/sim -e /internal/fleetsim -e /hack/discipline-sim)
 
-# Every other Go module of the repository, nested ones included (logicaltime/
-# keeps its importers' module graph lean; deploy/ and the like keep their
-# test-only dependencies out of the main module): vet and test each.
+# Every other Go module of the repository, nested ones included (logicaltime
+# and logicaltime/grpc keep their importers' module graphs lean; deploy,
+# exporters/pagetest, hack/dist and otelcol keep their test-only or heavy
+# dependencies out of the main module): vet and test each, found by their
+# go.mod, so a new module is tested without a change here.
 # Two run without the race detector unless RACE_ALL=1: hack/dist (packaging,
 # one goroutine), which it slows tenfold, and otelcol, whose collector
 # dependencies take about five CPU-minutes to compile from a cold cache, ten
