@@ -2,13 +2,11 @@ package tracecorrect_test
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,7 +177,7 @@ func TestTraceCorrectMemoryFollowsTracesNotInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		offsets.Merge(res.Offsets)
-		for _, td := range inEndOrder(res.Traces, 256) {
+		for _, td := range tracegen.InArrivalOrder(res.Traces, 256) {
 			if err := w.Write(td); err != nil {
 				t.Fatal(err)
 			}
@@ -236,45 +234,4 @@ func scanFile(t *testing.T, path string) *tracecorrect.TraceScan {
 		t.Fatal(err)
 	}
 	return scan
-}
-
-// inEndOrder cuts td's spans, ordered by end time as a collector receives
-// them, into batches of n spans, one resource per host.
-func inEndOrder(td ptrace.Traces, n int) []ptrace.Traces {
-	type placed struct {
-		span ptrace.Span
-		res  int
-	}
-	var spans []placed
-	rss := td.ResourceSpans()
-	for i := range rss.Len() {
-		for s := range tracecorrect.Spans(oneResource(rss.At(i))) {
-			spans = append(spans, placed{s, i})
-		}
-	}
-	slices.SortFunc(spans, func(a, b placed) int { return cmp.Compare(a.span.EndTimestamp(), b.span.EndTimestamp()) })
-	var batches []ptrace.Traces
-	for start := 0; start < len(spans); start += n {
-		out := ptrace.NewTraces()
-		byResource := map[int]ptrace.SpanSlice{}
-		for _, p := range spans[start:min(start+n, len(spans))] {
-			slice, ok := byResource[p.res]
-			if !ok {
-				rs := out.ResourceSpans().AppendEmpty()
-				rss.At(p.res).Resource().CopyTo(rs.Resource())
-				slice = rs.ScopeSpans().AppendEmpty().Spans()
-				byResource[p.res] = slice
-			}
-			p.span.CopyTo(slice.AppendEmpty())
-		}
-		batches = append(batches, out)
-	}
-	return batches
-}
-
-// oneResource is Traces holding a copy of rs alone.
-func oneResource(rs ptrace.ResourceSpans) ptrace.Traces {
-	td := ptrace.NewTraces()
-	rs.CopyTo(td.ResourceSpans().AppendEmpty())
-	return td
 }

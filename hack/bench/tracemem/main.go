@@ -24,11 +24,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
-
-	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/clockwatch/clockwatch/tracecorrect"
 	"github.com/clockwatch/clockwatch/tracecorrect/tracegen"
@@ -86,7 +83,7 @@ func writeLarge(path, offsetsPath string, size, batch int) error {
 		for host, ms := range res.Offsets {
 			all[host] = append(all[host], ms...)
 		}
-		for _, td := range inArrivalOrder(res.Traces, batch) {
+		for _, td := range tracegen.InArrivalOrder(res.Traces, batch) {
 			if err := w.Write(td); err != nil {
 				return err
 			}
@@ -103,47 +100,6 @@ func writeLarge(path, offsetsPath string, size, batch int) error {
 		return err
 	}
 	return os.WriteFile(offsetsPath, buf.Bytes(), 0o644)
-}
-
-// inArrivalOrder cuts td's spans, ordered by end time as a collector
-// receives them, into batches of n, one resource per host.
-func inArrivalOrder(td ptrace.Traces, n int) []ptrace.Traces {
-	type placed struct {
-		span ptrace.Span
-		rs   int
-	}
-	var spans []placed
-	rss := td.ResourceSpans()
-	for i := range rss.Len() {
-		for s := range tracecorrect.Spans(rssBatch(rss.At(i))) {
-			spans = append(spans, placed{s, i})
-		}
-	}
-	slices.SortFunc(spans, func(a, b placed) int { return int(a.span.EndTimestamp()) - int(b.span.EndTimestamp()) })
-	var batches []ptrace.Traces
-	for start := 0; start < len(spans); start += n {
-		out := ptrace.NewTraces()
-		byResource := map[int]ptrace.SpanSlice{}
-		for _, p := range spans[start:min(start+n, len(spans))] {
-			slice, ok := byResource[p.rs]
-			if !ok {
-				rs := out.ResourceSpans().AppendEmpty()
-				rss.At(p.rs).Resource().CopyTo(rs.Resource())
-				slice = rs.ScopeSpans().AppendEmpty().Spans()
-				byResource[p.rs] = slice
-			}
-			p.span.CopyTo(slice.AppendEmpty())
-		}
-		batches = append(batches, out)
-	}
-	return batches
-}
-
-// rssBatch copies one ResourceSpans into Traces of its own.
-func rssBatch(rs ptrace.ResourceSpans) ptrace.Traces {
-	td := ptrace.NewTraces()
-	rs.CopyTo(td.ResourceSpans().AppendEmpty())
-	return td
 }
 
 // deeplyNested is a document whose one attribute value nests depth
