@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/testlab"
 )
 
 // binaries are the programs the end-to-end tests run, built once by
@@ -77,14 +78,5 @@ func startDemo(t *testing.T) *demoAgent {
 // get fetches a path of the agent's API.
 func (a *demoAgent) get(t *testing.T, path string) []byte {
 	t.Helper()
-	resp, err := http.Get(a.url + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s %v: %s", path, resp.Status, err, body)
-	}
-	return body
+	return testlab.Get(t, a.url+path)
 }

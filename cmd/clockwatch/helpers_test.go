@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -153,16 +152,7 @@ func (p *agentProcess) scanLogs(r io.Reader, addr chan<- string) {
 // get fetches a path of the agent's API.
 func (p *agentProcess) get(t *testing.T, path string) []byte {
 	t.Helper()
-	resp, err := http.Get(p.url + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s %v: %s", path, resp.Status, err, body)
-	}
-	return body
+	return testlab.Get(t, p.url+path)
 }
 
 // status reads /api/v1/status.
