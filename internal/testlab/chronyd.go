@@ -2,6 +2,8 @@ package testlab
 
 import (
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -132,15 +134,56 @@ func MeasuringChronydWith(t testing.TB, conf string, servers ...string) ChronydC
 	return cmd
 }
 
-// FreeUDPPort returns a UDP port on loopback that was free a moment ago.
+// FreeUDPPort returns a UDP port on loopback that was free a moment ago,
+// for a chronyd to bind (freePort).
 func FreeUDPPort(t testing.TB) int {
 	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return freePort(t, func(addr string) (io.Closer, error) { return net.ListenPacket("udp4", addr) })
+}
+
+// FreeTCPPort returns a TCP port on loopback that was free a moment ago,
+// for a chronyd's NTS key exchange to listen on (freePort).
+func FreeTCPPort(t testing.TB) int {
+	t.Helper()
+	return freePort(t, func(addr string) (io.Closer, error) { return net.Listen("tcp4", addr) })
+}
+
+// freePort returns a port of loopback that bind could take a moment ago.
+// It lies below the kernel's ephemeral range: the port the kernel gives
+// port 0 is soon given again to one of the many sockets the tests' NTP
+// queries and key exchanges open, which took it before chronyd could
+// (chronyd: "Could not open NTP socket").
+func freePort(t testing.TB, bind func(addr string) (io.Closer, error)) int {
+	t.Helper()
+	first := ephemeralPortsStart()
+	for range 1000 {
+		port := minTestPort + rand.IntN(first-minTestPort)
+		if c, err := bind(fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			return port
+		}
 	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
+	t.Fatalf("no free port on loopback between %d and %d", minTestPort, first)
+	return 0
+}
+
+// minTestPort is the lowest port FreeUDPPort gives, above the ports
+// services usually listen on.
+const minTestPort = 20000
+
+// ephemeralPortsStart is the first port of the kernel's ephemeral range
+// (32768 when it cannot be read, Linux's default).
+func ephemeralPortsStart() int {
+	const linuxDefault = 32768
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return linuxDefault
+	}
+	var first, last int
+	if _, err := fmt.Sscan(string(b), &first, &last); err != nil || first <= minTestPort+1000 {
+		return linuxDefault
+	}
+	return first
 }
 
 // Chronyc runs `chronyc -c` with args against the command socket and

@@ -43,17 +43,6 @@ func (s *ChronydNTS) Restart(t testing.TB) {
 	WaitListening(t, s.KE)
 }
 
-// FreeTCPPort returns a TCP port on loopback that was free a moment ago.
-func FreeTCPPort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // WaitListening waits until a TCP server accepts connections at addr, or
 // fails the test after 10 s.
 func WaitListening(t testing.TB, addr string) {
