@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/clockwatch/clockwatch/hack/bench/chronylab"
 	"github.com/clockwatch/clockwatch/hack/netem"
 	"github.com/clockwatch/clockwatch/internal/sim"
 )
@@ -116,7 +118,10 @@ func (b *bench) start(ctx context.Context, sc sim.Scenario, seed uint64) error {
 			b.honest = append(b.honest, i)
 		}
 		b.routes = append(b.routes, paths(s.Path, b.lab.opts.floor))
-		link := netem.Link{Listen: "127.0.0.1:0", Server: srv.address(), ToServer: b.routes[i].toServer, ToClient: b.routes[i].toClient, Seed: seed + uint64(i)}
+		// Each relay on a loopback address of its own: chronyd takes one
+		// source per address and would poll fewer servers than clockwatch.
+		listen := netip.AddrPortFrom(chronylab.LoopbackIP(i), 0).String()
+		link := netem.Link{Listen: listen, Server: srv.address(), ToServer: b.routes[i].toServer, ToClient: b.routes[i].toClient, Seed: seed + uint64(i)}
 		relay, err := netem.Start(link)
 		if err != nil {
 			return err
@@ -143,7 +148,7 @@ func (b *bench) start(ctx context.Context, sc sim.Scenario, seed uint64) error {
 		return err
 	}
 	b.clients = append(b.clients, agent)
-	return nil
+	return chronylab.WaitForSources(filepath.Join(b.lab.dir, "chronyd.log"), 30*time.Second)
 }
 
 // record reads every client once a second until the scenario ends,

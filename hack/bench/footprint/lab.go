@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/clockwatch/clockwatch/hack/bench/chronylab"
 )
 
 // lab is the work directory and the processes of one run.
@@ -100,7 +101,7 @@ func (l *lab) chronyd(name, conf string) (*exec.Cmd, error) {
 func (l *lab) startServers(n int) ([]string, error) {
 	var addrs []string
 	for i := range n {
-		ip := serverIP(i)
+		ip := chronylab.LoopbackIP(i)
 		port, err := freeUDPPort(ip)
 		if err != nil {
 			return nil, err
@@ -112,11 +113,6 @@ func (l *lab) startServers(n int) ([]string, error) {
 		addrs = append(addrs, netip.AddrPortFrom(ip, uint16(port)).String())
 	}
 	return addrs, nil
-}
-
-// serverIP is the loopback address of server i (from 0).
-func serverIP(i int) netip.Addr {
-	return netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
 }
 
 // client is one process under measurement.
@@ -143,30 +139,10 @@ func (l *lab) startClients(servers []string) ([]client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := l.checkChronydSources(); err != nil {
+	if err := chronylab.WaitForSources(filepath.Join(l.dir, "chronyd-client.log"), 30*time.Second); err != nil {
 		return nil, err
 	}
 	return []client{{name: "clockwatch", pid: cw.Process.Pid}, {name: "chronyd", pid: chrony.Process.Pid}}, nil
-}
-
-// checkChronydSources waits until the chronyd client has selected a
-// source and fails if it refused any server: a client polling fewer
-// servers than clockwatch would make the comparison unfair.
-func (l *lab) checkChronydSources() error {
-	path := filepath.Join(l.dir, "chronyd-client.log")
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if bytes.Contains(b, []byte("Could not add source")) {
-			return fmt.Errorf("chronyd refused a server, so it would poll fewer than clockwatch; its log %s:\n%s", path, b)
-		}
-		if bytes.Contains(b, []byte("Selected source")) {
-			return nil
-		}
-	}
-	return fmt.Errorf("chronyd selected no source in 30 s (see %s)", path)
 }
 
 // freeUDPPort returns a UDP port of ip that was free a moment ago.
