@@ -65,7 +65,9 @@
 //
 // With --serve HOST:PORT the run goes in real time instead, one simulated
 // second a second, and every agent's metrics are served, made by the
-// agent's own collectors from its estimate, at /agents/HOST/metrics, with
+// agent's own collectors from its estimate (rendered once a round and
+// served as rendered until the next, so that serving costs little beside
+// the Prometheus that scrapes it), at /agents/HOST/metrics, with
 // the Prometheus file_sd targets of them all at /targets.json (instance
 // is each agent's address on port 9896, so peers name instances).
 // hack/bench/promfleet measures a real Prometheus scraping them.

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // metricsPort is the agent's default --web.listen-address port, which the
@@ -83,26 +82,32 @@ func (w *world) serveOn(ctx context.Context, listener net.Listener, stdout io.Wr
 	}
 }
 
-// handler serves the agents' metrics and the targets.
+// handler serves the agents' metrics and the targets. Each agent's metrics
+// are made by the agent's own collectors (the ones a real agent registers),
+// rendered once a round (w.sc.Poll) and served as rendered until the next:
+// the values Prometheus scrapes move once a round, as the agents'
+// estimates do. The process's and Go runtime's series, which a real agent
+// exports too, are this process's, rendered once a round for all agents.
 func (w *world) handler(addr string) http.Handler {
-	process := []prometheus.Collector{
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector(),
-		versioncollector.NewCollector("clockwatch"),
-	}
-	registries := make([]*prometheus.Registry, w.sc.Hosts)
-	for h := range registries {
-		reg := agentRegistry(h, w.current(h), w.sc.Threshold, w.responderStats(h))
-		reg.MustRegister(process...)
-		registries[h] = reg
+	runtime := prometheus.NewRegistry()
+	runtime.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector(),
+		versioncollector.NewCollector("clockwatch"))
+	shared := newExposition(runtime, w.sc.Poll)
+	agents := make([]*exposition, w.sc.Hosts)
+	for h := range agents {
+		agents[h] = newExposition(agentRegistry(h, w.current(h), w.sc.Threshold, w.responderStats(h)), w.sc.Poll)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /agents/{host}/metrics", func(rw http.ResponseWriter, r *http.Request) {
 		h, err := strconv.Atoi(r.PathValue("host"))
-		if err != nil || h < 0 || h >= len(registries) {
+		if err != nil || h < 0 || h >= len(agents) {
 			http.Error(rw, "no such agent", http.StatusNotFound)
 			return
 		}
-		promhttp.HandlerFor(registries[h], promhttp.HandlerOpts{}).ServeHTTP(rw, r)
+		now := time.Now()
+		rw.Header().Set("Content-Type", textFormat)
+		_, _ = rw.Write(agents[h].current(now))
+		_, _ = rw.Write(shared.current(now))
 	})
 	mux.HandleFunc("GET /targets.json", func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")

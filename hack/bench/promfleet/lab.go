@@ -77,8 +77,9 @@ func (l *lab) startFleet(ctx context.Context, o options) error {
 }
 
 // startPrometheus writes the configuration (the project's rule files, the
-// fleet as file_sd targets, deploy/prometheus/prometheus.yml's intervals)
-// and runs Prometheus on it.
+// fleet as file_sd targets, deploy/prometheus/prometheus.yml's intervals
+// and, with --metric-relabel, its metric_relabel_configs) and runs
+// Prometheus on it.
 func (l *lab) startPrometheus(ctx context.Context, o options) error {
 	rules := make([]string, 0, 2)
 	for _, f := range []string{"deploy/prometheus/recording_rules.yml", "deploy/prometheus/alerting_rules.yml"} {
@@ -91,17 +92,12 @@ func (l *lab) startPrometheus(ctx context.Context, o options) error {
 		}
 		rules = append(rules, abs)
 	}
-	config := fmt.Sprintf(`global:
-  scrape_interval: 15s
-  evaluation_interval: 15s
-rule_files: [%q, %q]
-scrape_configs:
-  - job_name: clockwatch
-    file_sd_configs:
-      - files: [%q]
-`, rules[0], rules[1], filepath.Join(l.dir, "targets.json"))
+	config, err := newPromConfig(rules, filepath.Join(l.dir, "targets.json"), o.relabel)
+	if err != nil {
+		return err
+	}
 	configFile := filepath.Join(l.dir, "prometheus.yml")
-	if err := os.WriteFile(configFile, []byte(config), 0o644); err != nil {
+	if err := os.WriteFile(configFile, config, 0o644); err != nil {
 		return err
 	}
 	addr, err := freeAddress()

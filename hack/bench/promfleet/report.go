@@ -13,8 +13,11 @@ import (
 
 // report is what promfleet measured.
 type report struct {
-	Hosts      int           `json:"hosts"`
-	Rotate     time.Duration `json:"rotate_ns"`
+	Hosts  int           `json:"hosts"`
+	Rotate time.Duration `json:"rotate_ns"`
+	// Relabel says whether deploy/prometheus/prometheus.yml's
+	// metric_relabel_configs were applied.
+	Relabel    bool          `json:"metric_relabel"`
 	Duration   time.Duration `json:"duration_ns"`
 	Prometheus string        `json:"prometheus_version"`
 	// LoadAverage is the machine's when the report was made: the numbers
@@ -39,7 +42,7 @@ type groupStats struct {
 
 func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshRun) report {
 	load, _ := os.ReadFile("/proc/loadavg")
-	r := report{Hosts: o.hosts, Rotate: o.rotate, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m}
+	r := report{Hosts: o.hosts, Rotate: o.rotate, Relabel: o.relabel, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m}
 	steady := samples[len(samples)/2:]
 	if len(steady) == 0 {
 		return r
@@ -56,15 +59,25 @@ func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshR
 	return r
 }
 
-// cores is the CPU Prometheus used over the second half of the run, in
-// cores.
-func (r report) cores() float64 {
+// cores is the CPU Prometheus (cpu of a sample: s.CPU) or the served
+// fleet (s.FleetCPU) used over the second half of the run, in cores.
+func (r report) cores(cpu func(sample) float64) float64 {
 	steady := r.Samples[len(r.Samples)/2:]
 	first, last := steady[0], steady[len(steady)-1]
 	if last.At <= first.At {
 		return 0
 	}
-	return (last.CPU - first.CPU) / (last.At - first.At).Seconds()
+	return (cpu(last) - cpu(first)) / (last.At - first.At).Seconds()
+}
+
+// loadRange is the lowest and highest one-minute load average sampled
+// during the run.
+func (r report) loadRange() (lowest, highest float64) {
+	lowest = r.Samples[0].Load1
+	for _, s := range r.Samples {
+		lowest, highest = min(lowest, s.Load1), max(highest, s.Load1)
+	}
+	return lowest, highest
 }
 
 // summarize is the mean and the largest of value over samples.
@@ -81,9 +94,11 @@ func summarize(name string, samples []sample, value func(sample) float64) groupS
 func (r report) print(out io.Writer) {
 	last := r.Samples[len(r.Samples)-1]
 	peak := slices.MaxFunc(r.Samples, func(a, b sample) int { return cmp.Compare(a.RSS, b.RSS) })
-	fmt.Fprintf(out, "\nPrometheus %s, %d agents (peers rotated every %v) scraped every 15s for %v (load average %s)\n", r.Prometheus, r.Hosts, r.Rotate, r.Duration, r.LoadAverage)
-	fmt.Fprintf(out, "memory: RSS %.0f MiB at the end, %.0f MiB at most; Go heap in use %.0f MiB; %.0f head series; %.0f agents up; %.0f samples a scrape round; scrape interval p99 %.1fs; CPU %.2f cores over the second half\n",
-		last.RSS/(1<<20), peak.RSS/(1<<20), last.HeapInUse/(1<<20), last.HeadSeries, last.Up, last.Scraped, last.ScrapeP99, r.cores())
+	fmt.Fprintf(out, "\nPrometheus %s, %d agents (peers rotated every %v) scraped every 15s for %v, metric relabelling %v (load average %s)\n", r.Prometheus, r.Hosts, r.Rotate, r.Duration, r.Relabel, r.LoadAverage)
+	lowest, highest := r.loadRange()
+	fmt.Fprintf(out, "memory: RSS %.0f MiB at the end, %.0f MiB at most; Go heap in use %.0f MiB; %.0f head series; %.0f agents up; %.0f samples a scrape round; scrape interval p99 %.1fs; CPU %.2f cores over the second half, the served fleet %.2f; load average %.2f to %.2f while scraping\n",
+		last.RSS/(1<<20), peak.RSS/(1<<20), last.HeapInUse/(1<<20), last.HeadSeries, last.Up, last.Scraped, last.ScrapeP99,
+		r.cores(func(s sample) float64 { return s.CPU }), r.cores(func(s sample) float64 { return s.FleetCPU }), lowest, highest)
 	fmt.Fprintf(out, "\n| rule group | interval | evaluation, mean | evaluation, max | missed iterations |\n|---|---|---|---|---|\n")
 	for _, g := range r.Groups {
 		fmt.Fprintf(out, "| %s | %gs | %s | %s | %.0f |\n", g.Name, g.Interval, seconds(g.Mean), seconds(g.Max), g.Missed)

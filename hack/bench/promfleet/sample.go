@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -38,11 +40,15 @@ type sample struct {
 	// ScrapeP99 is the 99th percentile of the intervals between scrapes of
 	// a target, which grows past 15 s when Prometheus falls behind.
 	ScrapeP99 float64 `json:"scrape_interval_p99_seconds"`
+	// Load1 is the machine's load average over the last minute; FleetCPU
+	// the CPU time the served fleet has used, in seconds.
+	Load1    float64 `json:"load1"`
+	FleetCPU float64 `json:"fleet_cpu_seconds"`
 }
 
 // sampleWhile samples Prometheus every every for duration, printing a
 // line for each.
-func sampleWhile(ctx context.Context, prom *promClient, duration, every time.Duration, out io.Writer) ([]sample, error) {
+func sampleWhile(ctx context.Context, prom *promClient, fleet int, duration, every time.Duration, out io.Writer) ([]sample, error) {
 	start := time.Now()
 	var samples []sample
 	for {
@@ -57,12 +63,13 @@ func sampleWhile(ctx context.Context, prom *promClient, duration, every time.Dur
 			continue
 		}
 		s.At = time.Since(start).Round(time.Second)
+		s.Load1, s.FleetCPU = loadAverage(), cpuSeconds(fleet)
 		if n := len(samples); n > 0 {
 			s.Cores = (s.CPU - samples[n-1].CPU) / (s.At - samples[n-1].At).Seconds()
 		}
 		samples = append(samples, s)
-		fmt.Fprintf(out, "  %6v  up %5.0f  head series %9.0f  RSS %6.0f MiB  heap %6.0f MiB  CPU %4.2f cores  scrape p99 %5.1fs  groups %s\n",
-			s.At, s.Up, s.HeadSeries, s.RSS/(1<<20), s.HeapInUse/(1<<20), s.Cores, s.ScrapeP99, formatGroups(s.Groups))
+		fmt.Fprintf(out, "  %6v  load %5.2f  up %5.0f  head series %9.0f  RSS %6.0f MiB  heap %6.0f MiB  CPU %4.2f cores  scrape p99 %5.1fs  groups %s\n",
+			s.At, s.Load1, s.Up, s.HeadSeries, s.RSS/(1<<20), s.HeapInUse/(1<<20), s.Cores, s.ScrapeP99, formatGroups(s.Groups))
 		if time.Since(start) >= duration {
 			return samples, nil
 		}
@@ -176,4 +183,38 @@ func formatGroups(groups map[string]float64) string {
 		out += fmt.Sprintf(" %s=%.0fms", name, groups[name]*1000)
 	}
 	return out
+}
+
+// loadAverage is the machine's load average over the last minute, or 0.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(fields[0], 64)
+	return v
+}
+
+// cpuSeconds is the CPU time process pid has used (user and system), in
+// seconds, or 0 when it cannot be read. The clock ticks are Linux's
+// USER_HZ, 100 a second.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command's name, in parentheses, may hold spaces: count fields
+	// after its closing one. utime and stime are fields 14 and 15.
+	i := strings.LastIndexByte(string(b), ')')
+	fields := strings.Fields(string(b)[i+1:])
+	if i < 0 || len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100
 }
