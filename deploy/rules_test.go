@@ -155,9 +155,10 @@ func TestAlertConventions(t *testing.T) {
 }
 
 // TestRecordingRuleNames checks the level:metric:operations naming of
-// recorded series and that each is defined once.
+// recorded series (the level: per job, per instance, or per source of an
+// instance) and that each is defined once.
 func TestRecordingRuleNames(t *testing.T) {
-	valid := regexp.MustCompile(`^(instance|job):clockwatch_[a-z0-9_]+:[a-z0-9_]+$`)
+	valid := regexp.MustCompile(`^(instance|instance_source|job):clockwatch_[a-z0-9_]+:[a-z0-9_]+$`)
 	seen := map[string]bool{}
 	for _, name := range recordedNames(t) {
 		if !valid.MatchString(name) {

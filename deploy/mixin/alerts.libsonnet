@@ -30,17 +30,11 @@ local f = import 'format.libsonnet';
       },
     },
     // A synchronized host's clock provably more than threshold off true
-    // time: even the nearest end of offset ± error bound is beyond it.
+    // time: even the nearest end of offset ± error bound is beyond it
+    // (|offset| - error bound, which the fleet group records per host).
     local clockSkew(severity, holdDown, threshold) = alert(
       'ClockwatchClockSkewDetected', severity, holdDown,
-      |||
-        (
-          abs(clockwatch_offset_seconds{%(sel)s}) - clockwatch_error_bound_seconds{%(sel)s}
-          > %(threshold)s
-        )
-        and on (job, instance)
-        clockwatch_synchronized{%(sel)s} == 1
-      ||| % { sel: sel, threshold: f.number(threshold) },
+      'instance:clockwatch_offset_seconds:abs_provable > %s' % f.number(threshold),
       '{{ $labels.instance }}: clock at least {{ $value | humanizeDuration }} off true time (SLO ±%s)' % slo,
       'The clock of {{ $labels.instance }} is more than %s off true time beyond doubt (|offset| - error bound) and has been for %s. Services on this host read the wrong time now. Is its time daemon running and synchronized?' % [f.duration(threshold), holdDown],
     ),
@@ -127,7 +121,11 @@ local f = import 'format.libsonnet';
         ],
       },
       {
+        // Every warning holds down for 5 minutes or more: evaluated once a
+        // minute, each fires at most a minute later than at 15 s, and the
+        // group costs a quarter (hack/bench/promfleet, docs/fleet.md).
         name: 'clockwatch-warning',
+        interval: '1m',
         rules: [
           // 3x over 1d spends 10% of the budget, 1x over 3d 10%.
           alert(
@@ -139,11 +137,7 @@ local f = import 'format.libsonnet';
           clockSkew(c.warningSeverity, c.holdDown.clockSkewWarning, c.clockSkewWarningSeconds),
           alert(
             'ClockwatchErrorBoundOverBudget', c.warningSeverity, c.holdDown.errorBoundWide,
-            |||
-              clockwatch_error_bound_seconds{%(sel)s} > %(threshold)s
-              and on (job, instance)
-              clockwatch_synchronized{%(sel)s} == 1
-            ||| % { sel: sel, threshold: f.number(c.errorBoundBudgetSeconds) },
+            'instance:clockwatch_error_bound_seconds:synchronized > %s' % f.number(c.errorBoundBudgetSeconds),
             '{{ $labels.instance }}: clock error bound {{ $value | humanizeDuration }} is wide (warning above %s)' % f.duration(c.errorBoundBudgetSeconds),
             'clockwatch on {{ $labels.instance }} can vouch for its clock only to within {{ $value | humanizeDuration }}, for %s: its clock could be that far off before an alert can prove it. Readers of bounded time on this host get wide intervals. The clock itself may well be on time.' % c.holdDown.errorBoundWide,
           ),
@@ -163,7 +157,7 @@ local f = import 'format.libsonnet';
           ),
           alert(
             'ClockwatchSourceUnreachable', c.warningSeverity, c.holdDown.sourceUnreachable,
-            'clockwatch_source_reachable{%s} == 0' % sel,
+            'instance_source:clockwatch_source_reachable:unreachable',
             '{{ $labels.instance }}: time source {{ $labels.source }} unreachable',
             'The {{ $labels.kind }} source {{ $labels.source }} of {{ $labels.instance }} has answered none of its last 8 polls for %s.' % c.holdDown.sourceUnreachable,
           ),

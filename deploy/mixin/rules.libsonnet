@@ -19,6 +19,10 @@ local f = import 'format.libsonnet';
     // were most of the group's cost (hack/bench/promfleet).
     local syncedOffset = 'instance:clockwatch_offset_seconds:synchronized',
     local syncedBound = 'instance:clockwatch_error_bound_seconds:synchronized',
+    // How far each synchronized host's clock is off true time at least,
+    // |offset| - error bound: the SLO and ClockwatchClockSkewDetected read
+    // this one series per host instead of joining three raw ones each.
+    local provableOffset = 'instance:clockwatch_offset_seconds:abs_provable',
     // The share of host-time out of the SLO over a window: the mean, over
     // the window, of the share of hosts out of it at each evaluation (the
     // share of host-time while the fleet's size is steady). It reads one
@@ -41,6 +45,7 @@ local f = import 'format.libsonnet';
           // unsynchronized host's offset is not trusted).
           { record: syncedOffset, expr: whenSynced(offset) },
           { record: syncedBound, expr: whenSynced(bound) },
+          { record: provableOffset, expr: 'abs(%s) - %s' % [syncedOffset, syncedBound] },
           // 1 while this host meets the SLO: synchronized, and its
           // measurement does not prove its clock beyond ±SLO
           // (|offset| - error bound <= SLO). A wide bound alone is no SLO
@@ -50,10 +55,10 @@ local f = import 'format.libsonnet';
           {
             record: 'instance:clockwatch_offset_within_slo:bool',
             expr: |||
-              (abs(%(offset)s) - %(bound)s <= bool %(slo)s)
+              (%(provable)s <= bool %(slo)s)
               or on (job, instance)
               (%(synced)s * 0)
-            ||| % { offset: syncedOffset, bound: syncedBound, synced: synced, slo: f.number(c.sloOffsetSeconds) },
+            ||| % { provable: provableOffset, synced: synced, slo: f.number(c.sloOffsetSeconds) },
           },
           // 1 while this host's bound proves the SLO: synchronized and
           // |offset| + error bound <= SLO, what readers of bounded time can
@@ -66,15 +71,15 @@ local f = import 'format.libsonnet';
               (%(synced)s * 0)
             ||| % { offset: syncedOffset, bound: syncedBound, synced: synced, slo: f.number(c.sloOffsetSeconds) },
           },
-          // Fleet skew: the largest estimated offset minus the smallest,
-          // over the synchronized hosts.
+          // The largest and the smallest estimated offset of the
+          // synchronized hosts (the On-call dashboard draws the fleet's
+          // spread from them, not from 10,000 hosts' series), and the fleet
+          // skew, the one minus the other.
+          { record: 'job:clockwatch_offset_seconds:max', expr: 'max by (job) (%s)' % syncedOffset },
+          { record: 'job:clockwatch_offset_seconds:min', expr: 'min by (job) (%s)' % syncedOffset },
           {
             record: 'job:clockwatch_offset_seconds:skew',
-            expr: |||
-              max by (job) (%(o)s)
-              -
-              min by (job) (%(o)s)
-            ||| % { o: syncedOffset },
+            expr: 'job:clockwatch_offset_seconds:max - job:clockwatch_offset_seconds:min',
           },
           // The worst the true skew can be given every host's bound:
           // max(offset + bound) - min(offset - bound).
@@ -126,6 +131,41 @@ local f = import 'format.libsonnet';
           {
             record: 'job:clockwatch_peer_offset_seconds:max_abs_provable',
             expr: 'max by (job) (clockwatch_peer_offset_max_provable_seconds{%s})' % sel,
+          },
+        ],
+      },
+      {
+        // What happens to single sources and clocks, kept per host at a
+        // minute's resolution: their alerts hold down for 15 minutes and
+        // the On-call dashboard lists them, so a minute costs nothing, and
+        // these rules read every source of every host (10 a host: 100,000
+        // series at 10,000 hosts) four times less often than at 15 s. Each
+        // records only the sources and hosts concerned, a handful in a
+        // healthy fleet, which is what the alerts and the dashboard read.
+        name: 'clockwatch-host-events',
+        interval: '1m',
+        rules: [
+          // Each source of each host that has answered none of its last 8
+          // polls (value 0, as clockwatch_source_reachable's).
+          {
+            record: 'instance_source:clockwatch_source_reachable:unreachable',
+            expr: 'clockwatch_source_reachable{%s} == 0' % sel,
+          },
+          // The clock steps of each host in the last minute, where there
+          // were any: the counter less its value one evaluation (1m) ago,
+          // so that the minutes add up to exactly the steps of an hour
+          // (sum_over_time(...[1h])) without reading an hour of every
+          // host's counter. The minute an agent restarts (its counter
+          // restarts from 0) counts none.
+          {
+            record: 'instance:clockwatch_clock_steps:increase1m',
+            expr: |||
+              (
+                clockwatch_clock_steps_total{%(sel)s}
+                -
+                clockwatch_clock_steps_total{%(sel)s} offset 1m
+              ) > 0
+            ||| % { sel: sel },
           },
         ],
       },

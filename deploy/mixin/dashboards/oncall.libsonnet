@@ -32,17 +32,22 @@ function(c)
         [q('clockwatch_synchronized{%s} == 0' % sel), q('clockwatch_holdover{%s} == 1' % sel)],
       ),
       g.timeseries(
-        'Offset by host', 'Every host\'s estimated offset (local − true; positive: ahead).',
-        [0, 15, 12, 9], [q('clockwatch_offset_seconds{%s}' % sel, '{{instance}}')],
-      ) + { options+: { legend: { displayMode: 'list', placement: 'bottom', showLegend: false } } },
+        'Offset across the fleet', 'The largest and smallest estimated offset of the synchronized hosts (local − true; positive: ahead) and the 99th percentile of |offset|, recorded per fleet; Top hosts by |offset| names the hosts, Host debug draws one.',
+        [0, 15, 12, 9],
+        [
+          q('job:clockwatch_offset_seconds:max{%s}' % sel, 'largest'),
+          q('job:clockwatch_offset_seconds:min{%s}' % sel, 'smallest'),
+          q('job:clockwatch_offset_seconds:abs_p99{%s}' % sel, 'p99 |offset|'),
+        ],
+      ),
       g.timeseries(
-        'Recent clock steps', 'Steps per host in the last hour: the offset moved further than its bound allowed (the clock, or the reference, stepped).',
-        [12, 15, 12, 9], [q('increase(clockwatch_clock_steps_total{%s}[1h]) > 0' % sel, '{{instance}}')],
+        'Recent clock steps', 'Steps per host in the last hour: the offset moved further than its bound allowed (the clock, or the reference, stepped). Only hosts that stepped have a line.',
+        [12, 15, 12, 9], [q('sum_over_time(instance:clockwatch_clock_steps:increase1m{%s}[1h])' % sel, '{{instance}}')],
         unit='none',
       ),
       g.table(
-        'Sources unreachable', 'Sources that answered none of their last 8 polls.',
-        [0, 24, 8, 8], [q('clockwatch_source_reachable{%s} == 0' % sel)],
+        'Sources unreachable', 'Sources that answered none of their last 8 polls (recorded once a minute).',
+        [0, 24, 8, 8], [q('instance_source:clockwatch_source_reachable:unreachable{%s}' % sel)],
       ),
       g.table(
         'Falsetickers', 'Sources that disagree with the majority of their host\'s sources.',
