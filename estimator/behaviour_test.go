@@ -70,6 +70,16 @@ func TestStepTransitions(t *testing.T) {
 					t.Errorf("%s: selected %v, status %s", se.Name, se.Selected, se.Status)
 				}
 			}
+			// 30 samples since the step, fewer than probation needs: the
+			// sources that stepped with the majority are not new, the one
+			// that stepped alone is suspect.
+			wantHidden := 0
+			if tc.wantFalseticker != "" {
+				wantHidden = 1
+			}
+			if got := e.hidden([]int{0, 1, 2}, epoch.Add(time.Minute)); got != wantHidden {
+				t.Errorf("the bound allows for %d hidden falsetickers after the step, want %d", got, wantHidden)
+			}
 		})
 	}
 }
@@ -239,6 +249,7 @@ func TestHiddenFalsetickers(t *testing.T) {
 		falsetickers int
 		samples      int
 		suspectUntil time.Time
+		followedStep bool
 		want         int
 	}{
 		{name: "settled sources, NTP rule", samples: probationSamples, want: 0},
@@ -247,6 +258,8 @@ func TestHiddenFalsetickers(t *testing.T) {
 		{name: "a suspect source", samples: probationSamples, suspectUntil: now.Add(time.Second), want: 1},
 		{name: "suspicion over", samples: probationSamples, suspectUntil: now, want: 0},
 		{name: "configured above probation", falsetickers: 2, samples: 1, want: 2},
+		{name: "history restarted by a counted step", samples: 1, followedStep: true, want: 0},
+		{name: "suspect after a counted step", samples: 1, followedStep: true, suspectUntil: now.Add(time.Second), want: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -255,6 +268,7 @@ func TestHiddenFalsetickers(t *testing.T) {
 			e.list[0].samples = make([]record, probationSamples)
 			e.list[1].samples = make([]record, tc.samples)
 			e.list[1].suspectUntil = tc.suspectUntil
+			e.list[1].followedStep = tc.followedStep
 			if got := e.hidden([]int{0, 1}, now); got != tc.want {
 				t.Errorf("hidden %d, want %d", got, tc.want)
 			}

@@ -77,7 +77,8 @@
 //     yet count against the majority, so a falseticker that answers first
 //     cannot win. As in NTP, the agreed region trusts the sources that
 //     agree, except while a source is on probation (new: fewer than 32
-//     samples since it started or last contradicted itself; suspect;
+//     samples since it started or last contradicted itself, unless the
+//     majority stepped with it in a counted step; suspect;
 //     moved or apart, see 3): then, or always with
 //     Config.MaxFalsetickers, it allows for that many sources that are
 //     wrong while they overlap the others, so such a source cannot

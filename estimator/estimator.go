@@ -248,9 +248,15 @@ func (e *Estimator) endTransition(now time.Time) {
 		return
 	}
 	e.transition = nil
-	if size, ok := t.stepped(e.Estimate(now)); ok {
+	after := e.Estimate(now)
+	if size, ok := t.stepped(after); ok {
 		e.steps++
 		e.lastStep = StepEvent{At: t.at, Size: size}
+		for _, src := range t.contradicted {
+			// It moved with the majority: its history is short because
+			// the time stepped, not because it is new.
+			src.followedStep = after.Sources[slices.Index(e.list, src)].Selected
+		}
 		return
 	}
 	for _, src := range t.contradicted {

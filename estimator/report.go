@@ -63,6 +63,8 @@ func truthInterval(region interval, offset, bound time.Duration) (lo, hi time.Du
 // probationSamples is how many samples a source's history needs (since it
 // started or last contradicted itself) before the bound trusts it alone:
 // until then nothing shows whether its clock runs away from the others'.
+// A history that a counted step restarted, the majority stepping with the
+// source, needs none: the time moved, not the source.
 const probationSamples = 32
 
 // suspectFor is how long a source that contradicted its own history alone
@@ -78,7 +80,7 @@ const suspectFor = 10 * time.Minute
 func (e *Estimator) hidden(keepers []int, now time.Time) int {
 	for _, i := range keepers {
 		src := e.list[i]
-		if len(src.samples) < probationSamples || now.Before(src.suspectUntil) || now.Before(src.movedUntil) || src.apart {
+		if (len(src.samples) < probationSamples && !src.followedStep) || now.Before(src.suspectUntil) || now.Before(src.movedUntil) || src.apart {
 			return max(e.cfg.MaxFalsetickers, 1)
 		}
 	}

@@ -157,6 +157,10 @@ type sourceState struct {
 	// movedUntil is set when one of its envelopes rose (oneWay.moved):
 	// until then the bound does not trust it alone either.
 	movedUntil time.Time
+	// followedStep is set when its history last ended in a step that
+	// the majority made with it (a counted step): its few samples since
+	// do not make it new (see hidden).
+	followedStep bool
 	// cache holds the view at the newest sample.
 	cache viewCache
 	// buf and owBuf are reused by the fits, ends by project.
@@ -213,7 +217,7 @@ func (s *sourceState) contradicts(smp Sample, at int64, d drift) bool {
 
 // reset forgets the history after a step.
 func (s *sourceState) reset() {
-	s.samples = s.samples[:0]
+	s.samples, s.followedStep = s.samples[:0], false
 	s.drift, s.unfitted = driftFit{feasible: unknownDrift}, 0
 	s.oneWay.fit(nil, &s.owBuf)
 }
