@@ -137,19 +137,8 @@ func (l *lab) start(cmd *exec.Cmd, name string) error {
 // close stops what the lab started and removes its directory unless it
 // is kept.
 func (l *lab) close() {
-	for _, cmd := range []*exec.Cmd{l.server, l.fleet} {
-		if cmd != nil && cmd.Process != nil {
-			_ = cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { _ = cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				<-done
-			}
-		}
-	}
+	stop(l.server)
+	stop(l.fleet)
 	if l.keep {
 		fmt.Fprintf(os.Stderr, "promfleet: kept %s\n", l.dir)
 		return
@@ -189,4 +178,21 @@ func waitFor(ctx context.Context, url string, limit time.Duration) ([]byte, erro
 		}
 	}
 	return nil, errors.Join(fmt.Errorf("%s not ready within %v", url, limit), last)
+}
+
+// stop interrupts cmd, if it runs, and waits for it to end, killing it
+// after 30 s. A command stopped already is left as it is.
+func stop(cmd *exec.Cmd) {
+	if cmd == nil || cmd.Process == nil || cmd.ProcessState != nil {
+		return
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
 }

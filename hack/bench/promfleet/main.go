@@ -47,6 +47,7 @@ type options struct {
 	repeat     int
 	rotate     time.Duration
 	relabel    bool
+	down       time.Duration
 }
 
 func main() {
@@ -60,6 +61,7 @@ func main() {
 	flag.IntVar(&o.repeat, "repeat", 3, "times each panel query runs; the report gives the median")
 	flag.DurationVar(&o.rotate, "rotate", ntp.DefaultPeerRotate, "how often each simulated agent swaps a quarter of its peers (--peers.rotate-interval), which renews their series")
 	flag.BoolVar(&o.relabel, "metric-relabel", false, "apply the metric_relabel_configs of deploy/prometheus/prometheus.yml's clockwatch job (the series no rule or dashboard reads are dropped)")
+	flag.DurationVar(&o.down, "down", 0, "after the dashboards, stop the served fleet and sample this long with every agent down (0: not at all), to measure the rules when every agent's ClockwatchAgentDown is pending")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -85,7 +87,16 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := newReport(o, lab, samples, panels, inferFromPrometheus(ctx, lab.promURL))
+	m := inferFromPrometheus(ctx, lab.promURL)
+	var down []sample
+	if o.down > 0 {
+		fmt.Fprintf(out, "promfleet: the served fleet stopped; every agent is down for %v\n", o.down)
+		stop(lab.fleet)
+		if down, err = sampleWhile(ctx, lab.prom, lab.fleet.Process.Pid, o.down, o.every, out); err != nil {
+			return err
+		}
+	}
+	r := newReport(o, lab, samples, panels, m, down)
 	r.print(out)
 	if o.jsonPath != "" {
 		b, _ := json.MarshalIndent(r, "", "  ")

@@ -28,6 +28,10 @@ type report struct {
 	Rules       []groupStats `json:"rules"`
 	Panels      []panelQuery `json:"panels"`
 	Mesh        meshRun      `json:"mesh"`
+	// Down are the samples taken with every agent down (--down), and
+	// DownRules the slowest rules then.
+	Down      []sample     `json:"down_samples,omitempty"`
+	DownRules []groupStats `json:"down_rules,omitempty"`
 }
 
 // groupStats sums up one rule group over the second half of the run,
@@ -40,9 +44,9 @@ type groupStats struct {
 	Missed   float64 `json:"missed_iterations"`
 }
 
-func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshRun) report {
+func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshRun, down []sample) report {
 	load, _ := os.ReadFile("/proc/loadavg")
-	r := report{Hosts: o.hosts, Rotate: o.rotate, Relabel: o.relabel, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m}
+	r := report{Hosts: o.hosts, Rotate: o.rotate, Relabel: o.relabel, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m, Down: down}
 	steady := samples[len(samples)/2:]
 	if len(steady) == 0 {
 		return r
@@ -56,6 +60,14 @@ func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshR
 		r.Rules = append(r.Rules, summarize(name, steady, func(s sample) float64 { return s.Rules[name] }))
 	}
 	slices.SortStableFunc(r.Rules, func(a, b groupStats) int { return cmp.Compare(b.Mean, a.Mean) })
+	if len(down) > 1 {
+		// The first sample may predate the first evaluation without the
+		// agents.
+		for _, name := range sortedKeys(down[0].Rules) {
+			r.DownRules = append(r.DownRules, summarize(name, down[1:], func(s sample) float64 { return s.Rules[name] }))
+		}
+		slices.SortStableFunc(r.DownRules, func(a, b groupStats) int { return cmp.Compare(b.Mean, a.Mean) })
+	}
 	return r
 }
 
@@ -119,6 +131,12 @@ func (r report) print(out io.Writer) {
 		}
 		fmt.Fprintf(out, "| %s | %s | `%s` | %s | %s | %s | %s | %d | %d |\n", p.Dashboard, p.Panel, oneLine(p.Expr), kind,
 			seconds(p.Median.Seconds()), seconds(p.Max.Seconds()), seconds(p.Exec), p.Series, p.Samples)
+	}
+	if len(r.DownRules) > 0 {
+		fmt.Fprintf(out, "\nWith every agent down (%d samples, %.0f agents up at the end):\n\n| rule (slowest first) | evaluation, mean | evaluation, max |\n|---|---|---|\n", len(r.Down)-1, r.Down[len(r.Down)-1].Up)
+		for _, g := range r.DownRules[:min(8, len(r.DownRules))] {
+			fmt.Fprintf(out, "| %s | %s | %s |\n", g.Name, seconds(g.Mean), seconds(g.Max))
+		}
 	}
 	if m := r.Mesh; m.Err != "" {
 		fmt.Fprintf(out, "\nclockwatch-mesh inference failed: %s\n", m.Err)
