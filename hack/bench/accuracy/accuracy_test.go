@@ -63,7 +63,7 @@ func TestJudge(t *testing.T) {
 		{at: at(40), offset: 0.2, bound: 0.0001, synced: true},                                                                                                 // blind
 		{at: at(50), offset: 0.0009, bound: 2, synced: false},                                                                                                  // 100 µs, unknown bound
 	}
-	limit := func(t time.Time) float64 { return 0.0001 }
+	limit := func(t time.Time) limitPoint { return limitPoint{at: t, seconds: 0.0001, truthBound: 0.0001} }
 	s := judge("x", readings, truth, window{from: at(5), blind: []span{{from: at(39), to: at(41)}}, limit: limit})
 	if s.scored != 3 || s.covered != 2 || s.unsynced != 1 {
 		t.Fatalf("scored %d covered %d unsynced %d, want 3 2 1", s.scored, s.covered, s.unsynced)
@@ -103,13 +103,13 @@ func TestJudgeOutage(t *testing.T) {
 		{at: at(30), offset: 0.0005, bound: 0.0010, synced: true}, // in the outage
 		{at: at(40), offset: 0.0001, bound: 0.0004, synced: true},
 	}
-	limits := limitAt([]limitPoint{{at: at(0), seconds: 0.0002}, {at: at(35), seconds: 0.0004}})
+	limits := limitAt([]limitPoint{{at: at(0), seconds: 0.0002, truthBound: 0.0003}, {at: at(35), seconds: 0.0004, truthBound: 0.0004}})
 	s := judge("x", readings, truth, window{from: at(0), outages: []span{{from: at(15), to: at(35)}}, limit: limits})
 	if o := s.outage; o == nil || o.n != 2 || math.Abs(o.median-0.0003) > 1e-12 || math.Abs(o.meanBound-0.0009) > 1e-12 {
 		t.Fatalf("outage score %+v, want 2 readings, median 300 µs, mean bound 900 µs", s.outage)
 	}
-	if math.Abs(s.steadyBound-0.0004) > 1e-12 || math.Abs(s.limit-0.0003) > 1e-12 {
-		t.Errorf("steady bound %g limit %g, want 400 µs over a mean limit of 300 µs", s.steadyBound, s.limit)
+	if math.Abs(s.steadyBound-0.0004) > 1e-12 || math.Abs(s.limit-0.0003) > 1e-12 || math.Abs(s.truthBound-0.00035) > 1e-12 {
+		t.Errorf("steady bound %g limit %g truth's bound %g, want 400 µs over a mean limit of 300 µs, and 350 µs", s.steadyBound, s.limit, s.truthBound)
 	}
 }
 

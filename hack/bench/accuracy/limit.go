@@ -10,10 +10,14 @@ import (
 	"github.com/clockwatch/clockwatch/ntp"
 )
 
-// limitPoint is the physical limit at one instant, in seconds.
+// limitPoint is the physical limit at one instant, in seconds, and the
+// least symmetric bound around the true offset then (truthBound): what a
+// client whose offset were exactly true would still need, larger than the
+// limit when the truth sits off the centre of the honest servers' region
+// (asymmetric paths).
 type limitPoint struct {
-	at      time.Time
-	seconds float64
+	at                  time.Time
+	seconds, truthBound float64
 }
 
 // limit is the physical limit now: half the width of the intersection of
@@ -22,28 +26,30 @@ type limitPoint struct {
 // their relays hold datagrams for at least (floor included) and the root
 // distances the servers advertise. No client can prove a narrower bound
 // in steady state.
-func (b *bench) limit() time.Duration {
+// The region's ends lie the least outbound and the least inbound of those
+// away from the truth; the larger of the two is truthBound.
+func (b *bench) limit(at time.Time) limitPoint {
 	out, in := time.Duration(1<<62), time.Duration(1<<62)
 	for _, i := range b.honest {
 		p := b.routes[i]
 		out = min(out, p.toServer.Delay+b.roots[i])
 		in = min(in, p.toClient.Delay+b.roots[i])
 	}
-	return (out + in) / 2
+	return limitPoint{at: at, seconds: ((out + in) / 2).Seconds(), truthBound: max(out, in).Seconds()}
 }
 
 // limitAt returns the limit at t from points sorted by time: the last one
-// at or before t (the first before any).
-func limitAt(points []limitPoint) func(time.Time) float64 {
-	return func(t time.Time) float64 {
+// at or before t (the first before any; zero if there is none).
+func limitAt(points []limitPoint) func(time.Time) limitPoint {
+	return func(t time.Time) limitPoint {
 		i := sort.Search(len(points), func(i int) bool { return points[i].at.After(t) })
 		if i > 0 {
 			i--
 		}
 		if i >= len(points) {
-			return 0
+			return limitPoint{}
 		}
-		return points[i].seconds
+		return points[i]
 	}
 }
 

@@ -171,7 +171,7 @@ func (b *bench) record(ctx context.Context, sc sim.Scenario, start time.Time) ([
 			}
 			evs = evs[1:]
 		}
-		b.limits = append(b.limits, limitPoint{at: now, seconds: b.limit().Seconds()})
+		b.limits = append(b.limits, b.limit(now))
 		for i, c := range b.clients {
 			r, err := c.read(ctx)
 			if err != nil {

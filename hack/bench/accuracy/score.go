@@ -26,8 +26,10 @@ type summary struct {
 	// own; nil when the client never says one.
 	interval *intervalScore
 	// steadyBound and limit are the mean bound and the mean physical
-	// limit over the scored readings outside outages, in seconds.
-	steadyBound, limit float64
+	// limit over the scored readings outside outages, in seconds, and
+	// truthBound the mean least bound around the true offset then (see
+	// limitPoint).
+	steadyBound, limit, truthBound float64
 	// outage scores the readings while every server was silent; nil if
 	// none was.
 	outage *errorScore
@@ -56,7 +58,7 @@ func newErrorScore(errs []float64, boundSum float64) errorScore {
 type window struct {
 	from           time.Time
 	blind, outages []span
-	limit          func(time.Time) float64
+	limit          func(time.Time) limitPoint
 }
 
 // intervalScore is how well a client's offset interval bounded the truth:
@@ -99,7 +101,8 @@ func judge(name string, readings []reading, truth func(time.Time) float64, w win
 		if inAny(w.outages, r.at) {
 			outageErrs, outageBoundSum = append(outageErrs, e), outageBoundSum+min(r.bound, 1)
 		} else {
-			s.steadyBound, s.limit, steadyN = s.steadyBound+min(r.bound, 1), s.limit+w.limit(r.at), steadyN+1
+			l := w.limit(r.at)
+			s.steadyBound, s.limit, s.truthBound, steadyN = s.steadyBound+min(r.bound, 1), s.limit+l.seconds, s.truthBound+l.truthBound, steadyN+1
 		}
 		s.scored++
 		if e <= r.bound {
@@ -125,7 +128,7 @@ func judge(name string, readings []reading, truth func(time.Time) float64, w win
 		s.meanParts[i].seconds /= float64(withParts)
 	}
 	if steadyN > 0 {
-		s.steadyBound, s.limit = s.steadyBound/steadyN, s.limit/steadyN
+		s.steadyBound, s.limit, s.truthBound = s.steadyBound/steadyN, s.limit/steadyN, s.truthBound/steadyN
 	}
 	if len(outageErrs) > 0 {
 		o := newErrorScore(outageErrs, outageBoundSum)
@@ -252,6 +255,10 @@ func printScenario(w io.Writer, name string, chrony, cw summary) {
 			shares = append(shares, fmt.Sprintf("%s %.1f%%", m, 100*float64(cw.models[m])/float64(cw.scored)))
 		}
 		fmt.Fprintf(w, "%-24s %-11s drift model: %s of the scored readings\n", "", cw.client, strings.Join(shares, ", "))
+	}
+	if cw.limit > 0 {
+		fmt.Fprintf(w, "%-24s %-11s a client whose offset were true would need a bound of %s, %.2f× the limit\n", "", "limit",
+			seconds(cw.truthBound), cw.truthBound/cw.limit)
 	}
 	if is := cw.interval; is != nil {
 		fmt.Fprintf(w, "%-24s %-11s offset interval: mean half-width %s (%.2f of chronyd's mean bound), coverage %.3f%%\n", "", cw.client,
