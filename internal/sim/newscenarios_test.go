@@ -42,29 +42,31 @@ func TestNewScenarios(t *testing.T) {
 	}{
 		{
 			name: ShortHoldover,
-			gate: limits{median: 0.8, p95: 0.8, bound: 1, steady: 1.15, outageMedian: 0.8, outageP95: 0.8, outageBound: 1},
+			gate: limits{median: 0.8, p95: 0.8, bound: 0.98, steady: 1.15, outageMedian: 0.8, outageP95: 0.8, outageBound: 0.93},
 			why:  "bound: the reference's is 1.14× the physical limit, so 0.8× of it is below what any client can prove",
 		},
 		{
 			name: RouteChange,
-			gate: limits{median: 0.8, p95: 0.8, bound: 1, steady: 1.15},
-			why:  "bound: as for holdover-60s",
+			gate: limits{median: 0.8, p95: 0.8, bound: 0.94, steady: 1.15},
+			why:  "bound: the reference's is 1.19× the physical limit, so 0.8× of it is below what any client can prove",
 		},
 		{
 			name: WalkingServer,
-			gate: limits{median: 0.8, p95: 0.8, bound: 1, steady: 1.15},
+			gate: limits{median: 0.8, p95: 0.8, bound: 1, steady: 1.14},
 			why:  "bound: as for holdover-60s",
 		},
 		{
 			name: LongOutage,
-			gate: limits{median: 0.8, p95: 0.8, bound: 1.7, steady: 1.75, outageMedian: 0.8, outageP95: 0.8, outageBound: 1.15},
+			gate: limits{median: 0.8, p95: 0.8, bound: 1.65, steady: 1.7, outageMedian: 0.8, outageP95: 0.8, outageBound: 1.11},
 			why: "bounds: the wander allowance grows every sample's interval over its whole age (a frequency step " +
 				"between polls must stay covered), 32 µs for a sample half a 64 s poll old; the envelopes need 24 " +
-				"samples, 25 minutes, before they narrow the drift; the reference grows no sample by the allowance",
+				"samples, 25 minutes, before they narrow the drift; the reference grows no sample by the allowance; in " +
+				"holdover both bounds grow alike (the allowance plus a narrow drift uncertainty), so the outage bound " +
+				"keeps what the bound was wider when the servers fell silent",
 		},
 		{
 			name: ThermalStep,
-			gate: limits{median: 0.8, p95: 1.05, bound: 1.55, steady: 2.1, outageMedian: 1.05, outageP95: 1.05, outageBound: 1.1},
+			gate: limits{median: 0.8, p95: 0.94, bound: 1.5, steady: 2.07, outageMedian: 1, outageP95: 1, outageBound: 1.06},
 			why: "errors: across the outage the 2 ppm step makes every client's extrapolation err alike (physics); " +
 				"bounds: as for outage-64s with the 2.5 ppm allowance such a clock needs, 80 µs for a sample half a " +
 				"poll old, and after the outage the step breaks every source's straight run of samples, so the " +
