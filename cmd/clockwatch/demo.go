@@ -118,6 +118,7 @@ func runDemo(ctx context.Context, c *cli.Env, f *demoFlags) error {
 	if err != nil {
 		return err
 	}
+	f.runtime.started(ctx, c.Logger)
 	cb, err := openClockBoundCheck(f.clockBoundPath)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"os"
 
 	"github.com/clockwatch/clockwatch/internal/cli"
+	"github.com/clockwatch/clockwatch/internal/startpages"
 )
 
 // program is clockwatch and its subcommands.
@@ -29,6 +30,11 @@ var program = cli.Program{
 }
 
 func main() {
+	// Package initialisation touched most of the binary's code and
+	// read-only data, little of which any command uses again: release
+	// it before the flags are parsed (docs/footprint.md). An error only
+	// leaves the pages resident.
+	_, _ = startpages.Release()
 	cli.SetVersionFromBuild()
 	os.Exit(execute(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -68,6 +68,7 @@ func runAgent(ctx context.Context, c *cli.Env, f *runFlags, clock agent.Clock) e
 	if err != nil {
 		return err
 	}
+	f.runtime.started(ctx, c.Logger)
 	go reloadOnHangup(ctx, hup, c, f.sources, running)
 	return running.Wait()
 }

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/clockwatch/clockwatch/internal/startpages"
 )
 
 // agentGCPercent is the collector's target of a long-running agent unless
@@ -14,9 +18,17 @@ import (
 // few seconds, a fraction of a millisecond each.
 const agentGCPercent = 25
 
+// startupSettle is how long after its start the agent releases the
+// binary's pages once more: those its first polls, its first log lines
+// and its HTTP server's start touched.
+const startupSettle = 10 * time.Second
+
 // runtimeFlags are the Go runtime settings of `run` and `demo`.
 type runtimeFlags struct {
 	gomaxprocs int
+	// releasePages is whether the started agent releases the pages of
+	// the binary its start touched (internal/startpages).
+	releasePages bool
 }
 
 // addRuntimeFlags registers --runtime.gomaxprocs on cmd: one thread runs
@@ -26,6 +38,8 @@ func addRuntimeFlags(cmd *kingpin.CmdClause) *runtimeFlags {
 	f := &runtimeFlags{}
 	cmd.Flag("runtime.gomaxprocs", "Threads that run the agent's Go code at once (GOMAXPROCS); 1, as node_exporter, keeps its CPU and memory small.").
 		Envar("GOMAXPROCS").Default("1").SetValue(&intFlag{name: "runtime.gomaxprocs", target: &f.gomaxprocs, min: 1, max: 1 << 12})
+	cmd.Flag("runtime.release-startup-pages", "Once started, drop the binary's code and read-only data from resident memory; what the agent uses faults back from the page cache.").
+		Default("true").BoolVar(&f.releasePages)
 	return f
 }
 
@@ -35,4 +49,34 @@ func (f *runtimeFlags) apply() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(agentGCPercent)
 	}
+}
+
+// started releases the pages of the binary that the agent's start touched
+// (flag parsing, configuration, the start of every part), now and again
+// after startupSettle, unless --no-runtime.release-startup-pages; what
+// the agent goes on using is faulted back.
+func (f *runtimeFlags) started(ctx context.Context, logger *slog.Logger) {
+	if !f.releasePages {
+		return
+	}
+	releaseStartupPages(logger)
+	go func() {
+		settled := time.NewTimer(startupSettle)
+		defer settled.Stop()
+		select {
+		case <-ctx.Done():
+		case <-settled.C:
+			releaseStartupPages(logger)
+		}
+	}()
+}
+
+// releaseStartupPages releases the binary's pages and logs what it did.
+func releaseStartupPages(logger *slog.Logger) {
+	r, err := startpages.Release()
+	if err != nil {
+		logger.Warn("could not release the start-up pages; the agent runs on with them resident", "err", err)
+		return
+	}
+	logger.Debug("released the binary's start-up pages", "mappings", r.Mappings, "resident_bytes", r.Bytes)
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // TestRuntimeFlags: an agent runs its Go code on one thread unless told
-// otherwise, by the flag or by GOMAXPROCS, and collects garbage at 25 %
-// heap growth unless GOGC is set.
+// otherwise, by the flag or by GOMAXPROCS, collects garbage at 25 % heap
+// growth unless GOGC is set, and releases its start-up pages unless told
+// not to.
 func TestRuntimeFlags(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
@@ -20,10 +21,12 @@ func TestRuntimeFlags(t *testing.T) {
 		env     map[string]string
 		procs   int
 		percent int
+		keep    bool // the start-up pages
 	}{
 		{name: "defaults", procs: 1, percent: agentGCPercent},
 		{name: "flag", args: []string{"--runtime.gomaxprocs=2"}, procs: 2, percent: agentGCPercent},
 		{name: "environment", env: map[string]string{"GOMAXPROCS": "3", "GOGC": "100"}, procs: 3, percent: 100},
+		{name: "keep the start-up pages", args: []string{"--no-runtime.release-startup-pages"}, procs: 1, percent: agentGCPercent, keep: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,6 +47,9 @@ func TestRuntimeFlags(t *testing.T) {
 			}
 			if got := debug.SetGCPercent(100); got != tc.percent {
 				t.Errorf("GC percent %d, want %d", got, tc.percent)
+			}
+			if f.releasePages == tc.keep {
+				t.Errorf("release the start-up pages: %v, want %v", f.releasePages, !tc.keep)
 			}
 		})
 	}
