@@ -18,6 +18,8 @@ import (
 type lab struct {
 	dir        string
 	clockwatch string
+	// webAddress is where clockwatch serves /metrics.
+	webAddress string
 	procs      []*exec.Cmd
 }
 
@@ -124,7 +126,12 @@ type client struct {
 // startClients runs clockwatch and chronyd -x, each polling every server
 // every second, and returns them in that order.
 func (l *lab) startClients(servers []string) ([]client, error) {
-	args := []string{l.clockwatch, "run", "--poll.interval=1s", "--web.listen-address=127.0.0.1:0", "--state.dir=", "--shm.path="}
+	port, err := freeTCPPort()
+	if err != nil {
+		return nil, err
+	}
+	l.webAddress = fmt.Sprintf("127.0.0.1:%d", port)
+	args := []string{l.clockwatch, "run", "--poll.interval=1s", "--web.listen-address=" + l.webAddress, "--state.dir=", "--shm.path="}
 	var conf strings.Builder
 	for _, s := range servers {
 		args = append(args, "--ntp.server="+s)
@@ -143,6 +150,16 @@ func (l *lab) startClients(servers []string) ([]client, error) {
 		return nil, err
 	}
 	return []client{{name: "clockwatch", pid: cw.Process.Pid}, {name: "chronyd", pid: chrony.Process.Pid}}, nil
+}
+
+// freeTCPPort returns a TCP port of 127.0.0.1 that was free a moment ago.
+func freeTCPPort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // freeUDPPort returns a UDP port of ip that was free a moment ago.

@@ -10,6 +10,7 @@
 //	go run ./hack/bench/footprint                        # as root, from the repository root; 10 minutes
 //	go run ./hack/bench/footprint -duration 2m           # shorter
 //	go run ./hack/bench/footprint -clockwatch ./old-bin  # measure another build
+//	go run ./hack/bench/footprint -scrape 15s            # and fetch clockwatch's /metrics every 15 s, as Prometheus would
 //
 // Without -clockwatch it builds clockwatch as a release does: static
 // (CGO_ENABLED=0), stripped, -trimpath.
@@ -37,6 +38,9 @@ type options struct {
 	duration, every time.Duration
 	servers         int
 	clockwatch      string
+	// scrape is the time between two fetches of clockwatch's /metrics;
+	// 0: none.
+	scrape time.Duration
 }
 
 func main() {
@@ -45,6 +49,7 @@ func main() {
 	flag.DurationVar(&o.every, "every", 10*time.Second, "time between samples")
 	flag.IntVar(&o.servers, "servers", 3, "chronyd servers on loopback that both clients poll every second")
 	flag.StringVar(&o.clockwatch, "clockwatch", "", "clockwatch binary to measure (default: build ./cmd/clockwatch as a release does)")
+	flag.DurationVar(&o.scrape, "scrape", 0, "fetch clockwatch's /metrics this often, as a Prometheus server would (0: never; chronyd has no counterpart)")
 	flag.Parse()
 	if o.servers < 1 || o.servers > 254 {
 		fmt.Fprintf(os.Stderr, "footprint: -servers %d: want 1 to 254 (one loopback address each)\n", o.servers)
@@ -74,8 +79,13 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("clockwatch %s and chronyd -x, %d servers on loopback, 1 s polling, %v, a sample every %v\n\n",
+	fmt.Printf("clockwatch %s and chronyd -x, %d servers on loopback, 1 s polling, %v, a sample every %v",
 		l.clockwatch, len(servers), o.duration, o.every)
+	if o.scrape > 0 {
+		fmt.Printf(", clockwatch's /metrics fetched every %v", o.scrape)
+		go scrape(ctx, "http://"+l.webAddress+"/metrics", o.scrape)
+	}
+	fmt.Print("\n\n")
 	series, err := sample(ctx, clients, o.duration, o.every)
 	if err != nil {
 		return err

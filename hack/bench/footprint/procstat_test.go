@@ -36,6 +36,34 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
+const rollupSample = `00400000-7ffd2a5f7000 ---p 00000000 00:00 0                          [rollup]
+Rss:                7088 kB
+Pss:                7080 kB
+Pss_Anon:           3324 kB
+Pss_File:           3756 kB
+`
+
+func TestParsePss(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{name: "rollup", in: rollupSample, want: 7080 << 10},
+		{name: "no Pss", in: "Rss: 4 kB\n", wantErr: true},
+		{name: "garbage size", in: "Pss:\t-3 kB\n", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parsePss([]byte(tc.in))
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("parsePss: %v, %v; want %v, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}
+
 func TestParseCPU(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -60,10 +88,14 @@ func TestParseCPU(t *testing.T) {
 
 func FuzzParseProc(f *testing.F) {
 	f.Add([]byte(statusSample))
+	f.Add([]byte(rollupSample))
 	f.Add([]byte("42 (chronyd) S 1 42 42 0 -1 4194560 500 0 0 0 150 25 0 0"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if u, err := parseStatus(b); err == nil && (u.rss < 0 || u.anon < 0 || u.file < 0 || u.peak < 0) {
 			t.Errorf("negative size from %q: %+v", b, u)
+		}
+		if pss, err := parsePss(b); err == nil && pss < 0 {
+			t.Errorf("negative PSS from %q: %v", b, pss)
 		}
 		if d, err := parseCPU(b); err == nil && d < 0 {
 			t.Errorf("negative CPU time from %q: %v", b, d)
