@@ -16,6 +16,15 @@ const floor = 10e3 // 10 µs, in nanoseconds
 type link struct {
 	other          int
 	offset, radius float64
+	// edge is the measurement's index among the edges; taken is when it
+	// was taken, in Unix nanoseconds on the clock of the host that took
+	// it (0: unknown), and own is set when that host is this one.
+	edge  int
+	taken int64
+	own   bool
+	// when is taken in the fleet's time, less the offset of the host
+	// that took it: +Inf when unknown, a measurement that is always new.
+	when float64
 }
 
 // graph holds the hosts, their links and the solution, in nanoseconds.
@@ -23,13 +32,21 @@ type graph struct {
 	names []string
 	index map[string]int
 	links [][]link
-	// own counts the measurements each host made.
-	own    []int
-	x, dev []float64
+	// leftOut marks, by edge, the measurements taken before To's last
+	// step (predatesStep): the solution and the verdicts leave them out.
+	leftOut []bool
+	x, dev  []float64
+	// movedAt is when each host's clock last moved, as its measurements
+	// show (graph.moved), in the fleet's time, or -Inf: the links older
+	// than it describe the host as it was, so they are stale.
+	movedAt []float64
+	// width is how well each host's offset is known (graph.widths).
+	width []float64
 }
 
 // newGraph indexes the hosts by name, sorted, and each host's links by the
-// other host, so the result does not depend on the order of the edges.
+// other host, so the result does not depend on the order of the edges. It
+// leaves out no edge yet.
 func newGraph(edges []Edge) *graph {
 	names := make([]string, 0, len(edges))
 	for _, e := range edges {
@@ -38,25 +55,46 @@ func newGraph(edges []Edge) *graph {
 	slices.Sort(names)
 	names = slices.Compact(names)
 	g := &graph{names: names, index: make(map[string]int, len(names)), links: make([][]link, len(names)),
-		own: make([]int, len(names)), x: make([]float64, len(names)), dev: make([]float64, len(names))}
+		leftOut: make([]bool, len(edges)), x: make([]float64, len(names)), dev: make([]float64, len(names)),
+		movedAt: make([]float64, len(names))}
+	for i := range g.movedAt {
+		g.movedAt[i] = math.Inf(-1)
+	}
 	for i, n := range names {
 		g.index[n] = i
 	}
-	for _, e := range edges {
+	for k, e := range edges {
 		if !usable(e) {
 			continue
 		}
 		i, j, o, r := g.index[e.From], g.index[e.To], float64(e.Offset), float64(e.Error)
-		g.links[i] = append(g.links[i], link{other: j, offset: o, radius: r})
-		g.links[j] = append(g.links[j], link{other: i, offset: -o, radius: r})
-		g.own[i]++
+		var taken int64
+		if !e.Taken.IsZero() {
+			taken = e.Taken.UnixNano()
+		}
+		g.links[i] = append(g.links[i], link{other: j, offset: o, radius: r, edge: k, taken: taken, own: true, when: math.Inf(1)})
+		g.links[j] = append(g.links[j], link{other: i, offset: -o, radius: r, edge: k, taken: taken, when: math.Inf(1)})
 	}
 	for _, ls := range g.links {
-		slices.SortFunc(ls, func(a, b link) int {
-			return cmp.Or(cmp.Compare(a.other, b.other), cmp.Compare(a.offset, b.offset), cmp.Compare(a.radius, b.radius))
-		})
+		slices.SortFunc(ls, compareLinks)
 	}
 	return g
+}
+
+// compareLinks orders a host's links by the other host, then their values.
+func compareLinks(a, b link) int {
+	return cmp.Or(cmp.Compare(a.other, b.other), cmp.Compare(a.offset, b.offset), cmp.Compare(a.radius, b.radius),
+		cmp.Compare(a.taken, b.taken), compareBool(a.own, b.own))
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // compareEdges orders edges by their hosts, then their values.
@@ -85,6 +123,11 @@ const weighSweeps = 3
 // hosts at once can oscillate); then every host's deviation is measured
 // and the whole is shifted so that the median host is at zero. At the end
 // the deviations are measured around the solution.
+//
+// The first sweep weighs every link the same: the hosts all start at
+// zero, and two hosts joined by a much tighter link than their others
+// (a short path within a rack) would hold each other there, wherever the
+// rest of their links put them.
 func (g *graph) solve(iterations int) {
 	var scratch []weighted
 	dev := make([]float64, len(g.x))
@@ -92,13 +135,13 @@ func (g *graph) solve(iterations int) {
 		moved := 0.0
 		for i := range g.links {
 			var x float64
-			x, _, scratch = g.estimate(i, scratch)
+			x, _, scratch = g.estimate(i, scratch, sweep == 0)
 			moved = max(moved, math.Abs(x-g.x[i]))
 			g.x[i] = x
 		}
 		if sweep < weighSweeps {
 			for i := range g.links {
-				_, dev[i], scratch = g.estimate(i, scratch)
+				_, dev[i], scratch = g.estimate(i, scratch, false)
 			}
 			g.dev, dev = dev, g.dev
 		}
@@ -111,7 +154,7 @@ func (g *graph) solve(iterations int) {
 		}
 	}
 	for i := range g.links {
-		_, dev[i], scratch = g.estimate(i, scratch)
+		_, dev[i], scratch = g.estimate(i, scratch, false)
 	}
 	g.dev = dev
 }
@@ -120,12 +163,19 @@ func (g *graph) solve(iterations int) {
 type weighted struct{ value, weight float64 }
 
 // estimate returns host i's offset as its links see it and their robust
-// deviation from it.
-func (g *graph) estimate(i int, scratch []weighted) (x, dev float64, _ []weighted) {
+// deviation from it; uniform weighs every link the same.
+func (g *graph) estimate(i int, scratch []weighted, uniform bool) (x, dev float64, _ []weighted) {
 	scratch = scratch[:0]
 	for _, l := range g.links[i] {
+		if !g.current(i, l) {
+			continue
+		}
 		r := l.radius + g.dev[l.other] + floor
-		scratch = append(scratch, weighted{g.x[l.other] + l.offset, 1 / (r * r)})
+		w := 1 / (r * r)
+		if uniform {
+			w = 1
+		}
+		scratch = append(scratch, weighted{g.x[l.other] + l.offset, w})
 	}
 	if len(scratch) == 0 {
 		return 0, 0, scratch
@@ -142,8 +192,15 @@ func (g *graph) verdicts(cfg Config) []Host {
 	threshold := float64(cfg.Threshold)
 	out := make([]Host, len(g.names))
 	for i, name := range g.names {
-		h := Host{Name: name, Offset: toDuration(g.x[i]), Spread: toDuration(g.dev[i]), Edges: len(g.links[i]), Own: g.own[i]}
+		h := Host{Name: name, Offset: toDuration(g.x[i]), Spread: toDuration(g.dev[i])}
 		for _, l := range g.links[i] {
+			if l.own {
+				h.Own++
+			}
+			if !g.current(i, l) {
+				continue
+			}
+			h.Edges++
 			centre, r := g.x[l.other]+l.offset, l.radius+g.dev[l.other]
 			switch {
 			case centre-r > threshold:
@@ -160,16 +217,19 @@ func (g *graph) verdicts(cfg Config) []Host {
 	return out
 }
 
-// paths lists the edges whose residual is beyond threshold.
+// paths lists the current links whose residual is beyond threshold.
 func (g *graph) paths(edges []Edge, threshold time.Duration) []Path {
 	var out []Path
-	for _, e := range edges {
-		if !usable(e) {
-			continue
-		}
-		residual := toDuration(float64(e.Offset) - (g.x[g.index[e.From]] - g.x[g.index[e.To]]))
-		if residual.Abs() > threshold {
-			out = append(out, Path{Edge: e, Residual: residual})
+	for i, ls := range g.links {
+		for _, l := range ls {
+			if !l.own || !g.current(i, l) {
+				continue
+			}
+			e := edges[l.edge]
+			residual := toDuration(float64(e.Offset) - (g.x[i] - g.x[l.other]))
+			if residual.Abs() > threshold {
+				out = append(out, Path{Edge: e, Residual: residual})
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b Path) int {

@@ -1,6 +1,9 @@
 package mesh
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Edge is one pairwise measurement: what From's agent measured of To.
 type Edge struct {
@@ -13,6 +16,15 @@ type Edge struct {
 	// carrying it forward may have added (ntp.PeerOffset.Error, exported
 	// as clockwatch_peer_offset_error_seconds).
 	Error time.Duration
+	// Taken is when From's agent took the measurement, on From's clock
+	// (clockwatch_source_last_sample_timestamp_seconds of the peer); zero
+	// when unknown. It orders a host's measurements in time: newer ones
+	// that contradict older ones show a step between them (Result.Stale).
+	Taken time.Time
+	// ToStep is the last step of To's clock that To's agent counted, on
+	// To's clock (clockwatch_last_step_timestamp_seconds); zero when none
+	// or unknown. A measurement taken before it no longer describes To.
+	ToStep time.Time
 }
 
 // Defaults of Config.
@@ -64,9 +76,10 @@ type Host struct {
 	// host; Spread is how far its measurements scatter around it (a
 	// robust deviation).
 	Offset, Spread time.Duration
-	// Edges counts the measurements of and by the host; Ahead and Behind
-	// those that put it provably beyond Threshold, ahead or behind; Own
-	// those its agent made.
+	// Edges counts the measurements of and by the host that are not
+	// stale (Result.Stale); Ahead and Behind those that put it provably
+	// beyond Threshold, ahead or behind; Own the measurements its agent
+	// made, stale or not.
 	Edges, Ahead, Behind, Own int
 	// Named is set when most of its measurements put it beyond Threshold
 	// on the same side and some of them are its own: the host is off. A
@@ -97,6 +110,12 @@ type Result struct {
 	// Paths are the measurements beyond Config.PathThreshold, largest
 	// residual first.
 	Paths []Path
+	// Stale are the measurements left out because they were taken before
+	// one of their hosts moved: before To's last step (Edge.ToStep), or
+	// before the newer measurements of one of them that agree among
+	// themselves and contradict the older ones. Ordered by hosts, then
+	// values.
+	Stale []Edge
 }
 
 // Named returns the names of the named hosts.
@@ -114,9 +133,37 @@ func (r Result) Named() []string {
 // names the hosts that are provably off. It is deterministic: the same
 // edges in any order give the same result. Edges with a negative error or
 // from a host to itself are ignored.
+//
+// A measurement taken before either host's clock stepped no longer
+// describes them, and the agent that took it cannot know until its next
+// poll. Infer leaves out a measurement taken before To's last step
+// (Edge.ToStep); then, from the solution, it finds each host whose newer
+// measurements (by Edge.Taken), agreeing among themselves, contradict
+// most of its older ones, leaves out every measurement of that host older
+// than them, and solves again, a few times over. Edges with no Taken are
+// never left out that way.
 func Infer(edges []Edge, cfg Config) Result {
 	cfg = cfg.withDefaults()
 	g := newGraph(edges)
+	for k, e := range edges {
+		g.leftOut[k] = predatesStep(e)
+	}
 	g.solve(cfg.Iterations)
-	return Result{Hosts: g.verdicts(cfg), Paths: g.paths(edges, cfg.PathThreshold)}
+	g.date()
+	for range movePasses {
+		if !g.moves() {
+			break
+		}
+		g.solve(cfg.Iterations)
+	}
+	r := Result{Hosts: g.verdicts(cfg), Paths: g.paths(edges, cfg.PathThreshold)}
+	for i, ls := range g.links {
+		for _, l := range ls {
+			if l.own && !g.current(i, l) {
+				r.Stale = append(r.Stale, edges[l.edge])
+			}
+		}
+	}
+	slices.SortFunc(r.Stale, compareEdges)
+	return r
 }

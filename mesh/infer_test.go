@@ -155,16 +155,20 @@ func TestInferPathsShowAsymmetry(t *testing.T) {
 }
 
 // TestInferIgnoresOrder: the same measurements in another order give the
-// same result.
+// same result, with times and stale measurements or without.
 func TestInferIgnoresOrder(t *testing.T) {
 	f := newFleet(200)
 	f.offsets[5] = 3 * time.Millisecond
-	edges := f.measure(8, 7)
-	want := Infer(edges, Config{})
-	rand.New(rand.NewPCG(9, 9)).Shuffle(len(edges), func(a, b int) { edges[a], edges[b] = edges[b], edges[a] })
-	got := Infer(edges, Config{})
-	if !slices.Equal(got.Hosts, want.Hosts) || !slices.Equal(got.Paths, want.Paths) {
-		t.Error("the result depends on the order of the edges")
+	for name, edges := range map[string][]Edge{
+		"untimed":                f.measure(8, 7),
+		"timed, a quarter steps": steppedFleet(200, 8, step(100, 200, 4), 2*time.Millisecond, 4*time.Second, 1, 3),
+	} {
+		want := Infer(edges, Config{})
+		rand.New(rand.NewPCG(9, 9)).Shuffle(len(edges), func(a, b int) { edges[a], edges[b] = edges[b], edges[a] })
+		got := Infer(edges, Config{})
+		if !slices.Equal(got.Hosts, want.Hosts) || !slices.Equal(got.Paths, want.Paths) || !slices.Equal(got.Stale, want.Stale) {
+			t.Errorf("%s: the result depends on the order of the edges", name)
+		}
 	}
 }
 

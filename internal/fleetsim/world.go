@@ -191,10 +191,13 @@ func (w *world) poll(at time.Duration, a *agent, s *source) {
 
 // round scrapes every running agent at true time at, as Prometheus
 // would, judges each by its own outlier rule, and infers the mesh from the
-// pairwise offsets they export.
+// pairwise offsets they export, when each was taken, and each measured
+// host's last step.
 func (w *world) round(at time.Duration) {
 	last := at == time.Duration(w.sc.Rounds)*w.sc.Poll
-	var edges []mesh.Edge
+	var measured []ntp.PeerView
+	var by []int
+	lastStep := make([]time.Time, len(w.agents))
 	for h := range w.agents {
 		a := &w.agents[h]
 		if a.downAt(at) || a.sample.Members() == nil {
@@ -210,9 +213,15 @@ func (w *world) round(at time.Duration) {
 		if view.Outlier() {
 			w.score.rule.judge(h, at)
 		}
+		lastStep[h] = e.LastStep.At
+		measured, by = append(measured, view), append(by, h)
+	}
+	var edges []mesh.Edge
+	for k, view := range measured {
 		for _, p := range view.Peers {
 			if p.Current {
-				edges = append(edges, mesh.Edge{From: w.names[h], To: p.Name, Offset: p.Pairwise, Error: p.Error})
+				to := hostOf(netip.MustParseAddrPort(p.Name))
+				edges = append(edges, mesh.Edge{From: w.names[by[k]], To: p.Name, Offset: p.Pairwise, Error: p.Error, Taken: p.LastSample, ToStep: lastStep[to]})
 			}
 		}
 	}
