@@ -13,13 +13,15 @@ import (
 )
 
 // The metrics an agent exports of its peers, by peer (label peer) and as
-// sources of kind peer (label source).
+// sources of kind peer (label source), and of its own clock.
 const (
 	offsetMetric    = "clockwatch_peer_offset_seconds"
 	errorMetric     = "clockwatch_peer_offset_error_seconds"
 	delayMetric     = "clockwatch_source_delay_seconds"
 	reachableMetric = "clockwatch_source_reachable"
+	takenMetric     = "clockwatch_source_last_sample_timestamp_seconds"
 	addressMetric   = "clockwatch_responder_address_info"
+	lastStepMetric  = "clockwatch_last_step_timestamp_seconds"
 )
 
 // DefaultHostLabel is the label that names an agent's host: instance,
@@ -46,8 +48,12 @@ type PrometheusQuery struct {
 // instant: every reachable peer's clockwatch_peer_offset_seconds with its
 // clockwatch_peer_offset_error_seconds (or, from agents too old to export
 // the error, half of clockwatch_source_delay_seconds), as edges between
-// the hosts named by HostLabel. A measurement whose error is not finite is
-// left out: an agent exports +Inf for one that is not current.
+// the hosts named by HostLabel, each with when it was taken (the peer's
+// clockwatch_source_last_sample_timestamp_seconds) and the last step the
+// measured host's agent counted (clockwatch_last_step_timestamp_seconds),
+// which Infer needs to leave out measurements taken before a step. A
+// measurement whose error is not finite is left out: an agent exports +Inf
+// for one that is not current.
 func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]Edge, error) {
 	if q.HostLabel == "" {
 		q.HostLabel = DefaultHostLabel
@@ -80,7 +86,15 @@ func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]
 	if err != nil {
 		return nil, err
 	}
+	taken, err := read(takenMetric, "source", `kind="peer"`)
+	if err != nil {
+		return nil, err
+	}
 	addresses, err := read(addressMetric, "address", "")
+	if err != nil {
+		return nil, err
+	}
+	lastSteps, err := read(lastStepMetric, "", "")
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +108,9 @@ func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]
 		if !ok || reachable[p] != 1 || !finite(offset) || !finite(e) {
 			continue
 		}
-		edges = append(edges, Edge{From: p.host, To: hostAt(p.peer), Offset: seconds(offset), Error: seconds(e)})
+		to := hostAt(p.peer)
+		edges = append(edges, Edge{From: p.host, To: to, Offset: seconds(offset), Error: seconds(e),
+			Taken: unixTime(taken[p]), ToStep: unixTime(lastSteps[pair{host: to}])})
 	}
 	return edges, nil
 }
@@ -119,7 +135,7 @@ func addressBook(claims map[pair]float64) func(peer string) string {
 }
 
 // pair is one agent's series about one peer: the agent's host and the
-// peer's address.
+// peer's address; peer is empty for a series about the agent's own clock.
 type pair struct{ host, peer string }
 
 // selector writes metric{matchers}.
@@ -134,7 +150,7 @@ func selector(metric string, matchers ...string) string {
 }
 
 // queryPairs runs an instant query and indexes its values by host and
-// peer.
+// peer, or by host alone when peerLabel is empty.
 func queryPairs(ctx context.Context, api promv1.API, query, hostLabel, peerLabel string, at time.Time) (map[pair]float64, error) {
 	value, _, _, err := api.Query(ctx, query, at)
 	if err != nil {
@@ -147,7 +163,7 @@ func queryPairs(ctx context.Context, api promv1.API, query, hostLabel, peerLabel
 	out := make(map[pair]float64, len(vector))
 	for _, s := range vector {
 		host, peer := hostOf(string(s.Metric[model.LabelName(hostLabel)])), string(s.Metric[model.LabelName(peerLabel)])
-		if host != "" && peer != "" {
+		if host != "" && (peer != "" || peerLabel == "") {
 			out[pair{host, peer}] = float64(s.Value)
 		}
 	}
@@ -164,6 +180,15 @@ func hostOf(v string) string {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// unixTime converts seconds since the Unix epoch to a time; zero (absent)
+// and values that are not finite are the zero time.
+func unixTime(s float64) time.Time {
+	if s == 0 || !finite(s) {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(math.Round(s*1e9))).UTC()
+}
 
 // seconds converts seconds to a Duration.
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }

@@ -70,26 +70,36 @@ func TestQueryPrometheus(t *testing.T) {
 			sample("198.18.0.2:9896", "source", "198.18.0.1:9123", "1"),
 			sample("198.18.0.2:9896", "source", "198.18.0.4:9123", "1"),
 			sample("198.18.0.3:9896", "source", "198.18.0.2:9123", "0")),
+		"clockwatch_source_last_sample_timestamp_seconds": vector(
+			sample("198.18.0.1:9896", "source", "198.18.0.2:9123", "1767225590.5"),
+			sample("198.18.0.1:9896", "source", "198.18.0.3:9123", "1767225591.25"),
+			sample("198.18.0.2:9896", "source", "198.18.0.1:9123", "1767225592")),
+		"clockwatch_last_step_timestamp_seconds": vector(
+			sample("198.18.0.2:9896", "job", "clockwatch", "1767225500.75")),
 	})
 	edges, err := mesh.QueryPrometheus(context.Background(), api, mesh.PrometheusQuery{Selector: `job="clockwatch"`})
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.SortFunc(edges, func(a, b mesh.Edge) int { return strings.Compare(a.From+a.To, b.From+b.To) })
+	at := func(s float64) time.Time { return time.Unix(0, int64(s*1e9)).UTC() }
 	want := []mesh.Edge{
-		{From: "198.18.0.1", To: "198.18.0.2", Offset: 2 * time.Millisecond, Error: 100 * time.Microsecond},
-		{From: "198.18.0.1", To: "198.18.0.3", Offset: -time.Millisecond, Error: 200 * time.Microsecond},
-		{From: "198.18.0.2", To: "198.18.0.1", Offset: -2 * time.Millisecond, Error: 150 * time.Microsecond},
+		{From: "198.18.0.1", To: "198.18.0.2", Offset: 2 * time.Millisecond, Error: 100 * time.Microsecond,
+			Taken: at(1767225590.5), ToStep: at(1767225500.75)},
+		{From: "198.18.0.1", To: "198.18.0.3", Offset: -time.Millisecond, Error: 200 * time.Microsecond, Taken: at(1767225591.25)},
+		{From: "198.18.0.2", To: "198.18.0.1", Offset: -2 * time.Millisecond, Error: 150 * time.Microsecond, Taken: at(1767225592)},
 	}
 	if !slices.Equal(edges, want) {
-		t.Errorf("edges %+v, want %+v: reachable peers with a finite offset, the error from the delay when missing", edges, want)
+		t.Errorf("edges %+v, want %+v: reachable peers with a finite offset, the error from the delay when missing, when each was taken and the measured host's last step", edges, want)
 	}
 	wantQueries := []string{
 		`clockwatch_peer_offset_seconds{job="clockwatch"}`,
 		`clockwatch_peer_offset_error_seconds{job="clockwatch"}`,
 		`clockwatch_source_delay_seconds{job="clockwatch",kind="peer"}`,
 		`clockwatch_source_reachable{job="clockwatch",kind="peer"}`,
+		`clockwatch_source_last_sample_timestamp_seconds{job="clockwatch",kind="peer"}`,
 		`clockwatch_responder_address_info{job="clockwatch"}`,
+		`clockwatch_last_step_timestamp_seconds{job="clockwatch"}`,
 	}
 	if !slices.Equal(*queries, wantQueries) {
 		t.Errorf("queries %q, want %q", *queries, wantQueries)
@@ -116,6 +126,8 @@ func TestQueryPrometheusNamesPeersByTheirAgents(t *testing.T) {
 			sample("node-a", "address", "127.0.0.1:9123", "1"),
 			sample("node-b", "address", "10.0.0.2:9123", "1"),
 			sample("node-b", "address", "127.0.0.1:9123", "1")),
+		"clockwatch_source_last_sample_timestamp_seconds": vector(),
+		"clockwatch_last_step_timestamp_seconds":          vector(),
 	})
 	edges, err := mesh.QueryPrometheus(context.Background(), api, mesh.PrometheusQuery{})
 	if err != nil {

@@ -26,7 +26,7 @@ type inferFlags struct {
 }
 
 // inferHelp introduces `clockwatch-mesh infer`.
-const inferHelp = `Read the pairwise offsets the agents export (clockwatch_peer_offset_seconds and clockwatch_peer_offset_error_seconds of every reachable peer) from Prometheus, solve for every host's offset from the fleet's median host, and name the hosts that are provably off: most of their measurements, corrected by the other hosts' own offsets, put them beyond --threshold by more than their error. Hosts off by more than the threshold without proof (their paths are too slow or asymmetric) are listed as suspects; measurements whose residual is large, as asymmetric paths.
+const inferHelp = `Read the pairwise offsets the agents export (clockwatch_peer_offset_seconds and clockwatch_peer_offset_error_seconds of every reachable peer, with when each was taken and each agent's last step) from Prometheus, leave out the measurements taken before one of their hosts stepped, solve for every host's offset from the fleet's median host, and name the hosts that are provably off: most of their measurements, corrected by the other hosts' own offsets, put them beyond --threshold by more than their error. Hosts off by more than the threshold without proof (their paths are too slow or asymmetric) are listed as suspects; measurements whose residual is large, as asymmetric paths.
 
 A host is named by --prometheus.host-label without its port (the node's name on Kubernetes); a peer is the host whose agent exports its address in clockwatch_responder_address_info, or else its address without the port.`
 

@@ -16,26 +16,41 @@ import (
 	"github.com/prometheus/common/model"
 )
 
+// steppedAt is when 198.18.0.3 stepped 2 ms ahead in the stepped fleet.
+const steppedAt = 1767225590
+
 // fleetPrometheus serves, as Prometheus would, the peer metrics of six
 // agents that measure each other; 198.18.0.3 is 2 ms ahead. With noPeers
-// it serves no series at all.
-func fleetPrometheus(t *testing.T, noPeers bool) string {
+// it serves no series at all. With stepped, 198.18.0.3 stepped at
+// steppedAt and its agent counted the step: every measurement of it was
+// taken 5 s before, when it was not off yet, and the rest 5 s after.
+func fleetPrometheus(t *testing.T, noPeers, stepped bool) string {
 	t.Helper()
 	offsets := map[string]float64{"198.18.0.1": 0, "198.18.0.2": 10e-6, "198.18.0.3": 2e-3, "198.18.0.4": -5e-6, "198.18.0.5": 0, "198.18.0.6": 3e-6}
 	series := map[string][]string{}
+	add := func(metric, host, label, value string, v float64) {
+		series[metric] = append(series[metric], fmt.Sprintf(`{"metric": {"instance": "%s:9896", "job": "clockwatch", %q: %q}, "value": [1767225600, "%.9g"]}`, host, label, value, v))
+	}
 	for host, x := range offsets {
 		for peer, y := range offsets {
 			if host == peer || noPeers {
 				continue
 			}
-			add := func(metric, label string, v float64) {
-				series[metric] = append(series[metric], fmt.Sprintf(`{"metric": {"instance": "%s:9896", "job": "clockwatch", %q: "%s:9123"}, "value": [1767225600, "%g"]}`, host, label, peer, v))
+			taken := float64(steppedAt + 5)
+			if stepped && peer == "198.18.0.3" {
+				y, taken = 0, steppedAt-5
 			}
-			add("clockwatch_peer_offset_seconds", "peer", x-y)
-			add("clockwatch_peer_offset_error_seconds", "peer", 50e-6)
-			add("clockwatch_source_delay_seconds", "source", 100e-6)
-			add("clockwatch_source_reachable", "source", 1)
+			add("clockwatch_peer_offset_seconds", host, "peer", peer+":9123", x-y)
+			add("clockwatch_peer_offset_error_seconds", host, "peer", peer+":9123", 50e-6)
+			add("clockwatch_source_delay_seconds", host, "source", peer+":9123", 100e-6)
+			add("clockwatch_source_reachable", host, "source", peer+":9123", 1)
+			if stepped {
+				add("clockwatch_source_last_sample_timestamp_seconds", host, "source", peer+":9123", taken)
+			}
 		}
+	}
+	if stepped {
+		add("clockwatch_last_step_timestamp_seconds", "198.18.0.3", "job", "clockwatch", steppedAt)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		metric, _, _ := strings.Cut(r.FormValue("query"), "{")
@@ -47,13 +62,13 @@ func fleetPrometheus(t *testing.T, noPeers bool) string {
 }
 
 func TestInferNamesTheHostThatIsOff(t *testing.T) {
-	url := fleetPrometheus(t, false)
+	url := fleetPrometheus(t, false, false)
 	var stdout, stderr bytes.Buffer
 	if code := execute(context.Background(), []string{"infer", "--prometheus.url", url}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"6 hosts, 30 measurements; 1 named", "198.18.0.3  1.99", "10 of 10"} {
+	for _, want := range []string{"6 hosts, 30 measurements (0 stale: taken before one of their hosts stepped); 1 named", "198.18.0.3  1.99", "10 of 10"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -72,13 +87,32 @@ func TestInferNamesTheHostThatIsOff(t *testing.T) {
 	}
 }
 
+// TestInferLeavesOutMeasurementsTakenBeforeAStep: the measurements of a
+// host taken before the step its agent counted are stale; without them,
+// its own measurements name it, where with them half of its measurements
+// would put it where it was.
+func TestInferLeavesOutMeasurementsTakenBeforeAStep(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"infer", "--prometheus.url", fleetPrometheus(t, false, true), "--format", "json"}
+	if code := execute(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var v verdict
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Measurements != 30 || v.Stale != 5 || len(v.Named) != 1 || v.Named[0].Host != "198.18.0.3" || v.Named[0].Edges != 5 {
+		t.Errorf("verdict %+v, want 5 of 30 measurements stale and 198.18.0.3 named on its own 5", v)
+	}
+}
+
 // TestInferWritesTextfile: --textfile writes the verdict as metrics that
 // node_exporter's textfile collector can read, the named host with its
 // offset.
 func TestInferWritesTextfile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "clockwatch-mesh.prom")
 	var stdout, stderr bytes.Buffer
-	if code := execute(context.Background(), []string{"infer", "--prometheus.url", fleetPrometheus(t, false), "--textfile", path}, &stdout, &stderr); code != 0 {
+	if code := execute(context.Background(), []string{"infer", "--prometheus.url", fleetPrometheus(t, false, false), "--textfile", path}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	file, err := os.Open(path)
@@ -91,7 +125,7 @@ func TestInferWritesTextfile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s is not in the text format: %v", path, err)
 	}
-	for name, want := range map[string]float64{"clockwatch_mesh_hosts": 6, "clockwatch_mesh_measurements": 30, "clockwatch_mesh_named_hosts": 1} {
+	for name, want := range map[string]float64{"clockwatch_mesh_hosts": 6, "clockwatch_mesh_measurements": 30, "clockwatch_mesh_stale_measurements": 0, "clockwatch_mesh_named_hosts": 1} {
 		if got := families[name].GetMetric(); len(got) != 1 || got[0].GetGauge().GetValue() != want {
 			t.Errorf("%s: %v, want %v", name, got, want)
 		}
@@ -119,8 +153,8 @@ func TestInferFailures(t *testing.T) {
 		want string
 	}{
 		{"no Prometheus", []string{"infer"}, 2, "--prometheus.url"},
-		{"no peer offsets", []string{"infer", "--prometheus.url", fleetPrometheus(t, true)}, 1, "no peer offsets"},
-		{"textfile in no folder", []string{"infer", "--prometheus.url", fleetPrometheus(t, false), "--textfile", filepath.Join(t.TempDir(), "none", "mesh.prom")}, 1, "--textfile"},
+		{"no peer offsets", []string{"infer", "--prometheus.url", fleetPrometheus(t, true, false)}, 1, "no peer offsets"},
+		{"textfile in no folder", []string{"infer", "--prometheus.url", fleetPrometheus(t, false, false), "--textfile", filepath.Join(t.TempDir(), "none", "mesh.prom")}, 1, "--textfile"},
 		{"bad selector", []string{"infer", "--prometheus.url", "http://127.0.0.1:1", "--prometheus.selector", `{job="x"}`}, 1, "without braces"},
 	}
 	for _, tc := range tests {

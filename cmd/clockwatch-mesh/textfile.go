@@ -14,6 +14,8 @@ var (
 		"Hosts measured or measuring in the last inference.", nil, nil)
 	measurementsDesc = prometheus.NewDesc("clockwatch_mesh_measurements",
 		"Pairwise measurements the last inference read from Prometheus.", nil, nil)
+	staleDesc = prometheus.NewDesc("clockwatch_mesh_stale_measurements",
+		"Pairwise measurements the last inference left out: taken before one of their hosts stepped (its agent's clockwatch_last_step_timestamp_seconds, or newer measurements of it that agree among themselves and contradict them).", nil, nil)
 	namedDesc = prometheus.NewDesc("clockwatch_mesh_named_hosts",
 		"Hosts the last inference named.", nil, nil)
 	timestampDesc = prometheus.NewDesc("clockwatch_mesh_inference_timestamp_seconds",
@@ -39,6 +41,7 @@ func (c verdictCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(hostsDesc, float64(c.v.Hosts))
 	gauge(measurementsDesc, float64(c.v.Measurements))
+	gauge(staleDesc, float64(c.v.Stale))
 	gauge(namedDesc, float64(len(c.v.Named)))
 	gauge(timestampDesc, float64(c.v.Time.UnixNano())/1e9)
 }

@@ -13,12 +13,15 @@ import (
 
 // verdict is one inference as clockwatch-mesh reports it.
 type verdict struct {
-	Time         time.Time  `json:"time"`
-	Hosts        int        `json:"hosts"`
-	Measurements int        `json:"measurements"`
-	Named        []hostJSON `json:"named"`
-	Suspects     []hostJSON `json:"suspects"`
-	Paths        []pathJSON `json:"asymmetric_paths"`
+	Time         time.Time `json:"time"`
+	Hosts        int       `json:"hosts"`
+	Measurements int       `json:"measurements"`
+	// Stale counts the measurements left out: taken before one of their
+	// hosts stepped (mesh.Result.Stale).
+	Stale    int        `json:"stale_measurements"`
+	Named    []hostJSON `json:"named"`
+	Suspects []hostJSON `json:"suspects"`
+	Paths    []pathJSON `json:"asymmetric_paths"`
 }
 
 // hostJSON is a host's verdict, in seconds.
@@ -44,7 +47,7 @@ type pathJSON struct {
 // newVerdict sums up r, the named hosts and suspects largest offset first,
 // and at most paths paths.
 func newVerdict(at time.Time, measurements int, r mesh.Result, paths int) verdict {
-	v := verdict{Time: at, Hosts: len(r.Hosts), Measurements: measurements, Named: []hostJSON{}, Suspects: []hostJSON{}, Paths: []pathJSON{}}
+	v := verdict{Time: at, Hosts: len(r.Hosts), Measurements: measurements, Stale: len(r.Stale), Named: []hostJSON{}, Suspects: []hostJSON{}, Paths: []pathJSON{}}
 	for _, h := range r.Hosts {
 		j := hostJSON{Host: h.Name, Offset: h.Offset.Seconds(), Spread: h.Spread.Seconds(), Edges: h.Edges, Ahead: h.Ahead, Behind: h.Behind}
 		switch {
@@ -67,8 +70,8 @@ func abs(x float64) float64 { return max(x, -x) }
 
 // print writes the verdict for people.
 func (v verdict) print(out io.Writer, threshold time.Duration) {
-	fmt.Fprintf(out, "%s: %d hosts, %d measurements; %d named, provably beyond ±%v of the fleet's median host\n",
-		v.Time.UTC().Format(time.RFC3339), v.Hosts, v.Measurements, len(v.Named), threshold)
+	fmt.Fprintf(out, "%s: %d hosts, %d measurements (%d stale: taken before one of their hosts stepped); %d named, provably beyond ±%v of the fleet's median host\n",
+		v.Time.UTC().Format(time.RFC3339), v.Hosts, v.Measurements, v.Stale, len(v.Named), threshold)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	printHosts(w, "named", v.Named)
 	printHosts(w, "suspect (off, not provably: slow or asymmetric paths)", v.Suspects)
