@@ -34,6 +34,24 @@
 // exports nothing, so all that is said of it was carried by the others
 // since it last answered them, possibly across a step of theirs.
 //
+// A measurement taken before either host's clock stepped no longer
+// describes them, and the agent that took it counts it as current until
+// its next poll of that peer. So each measurement says when it was taken
+// (Edge.Taken: clockwatch_source_last_sample_timestamp_seconds), and
+// Infer leaves out those taken before the last step the measured host's
+// agent counted (Edge.ToStep: clockwatch_last_step_timestamp_seconds).
+// But an agent counts a step only once its servers have all answered
+// since and agree that the offset moved; behind a bad upstream server, one
+// of them moved with the host, they disagree, and no step is counted. So
+// Infer also finds the steps in the measurements: a host whose newest
+// measurements, agreeing among themselves, contradict most of its older
+// ones moved between them, and every measurement of it older than those
+// is left out (Result.Stale) before the solution is found again. Each side
+// must come from 3 other hosts, and a measurement is taken to contradict
+// only beyond its radius plus how well the other host is known, so one
+// measurement wrong at its other end, or the shared detour of a rerouted
+// rack, splits no host.
+//
 // What is left of a measurement after the solution is its residual. Around
 // any loop of hosts the true offsets sum to zero, so the residuals are
 // what the paths added: the loop sums of Huygens. A residual far beyond

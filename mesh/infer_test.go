@@ -285,12 +285,20 @@ func TestInferBeatsPeerMajority(t *testing.T) {
 }
 
 // BenchmarkInfer solves a fleet of 10,000 hosts measuring 8 peers each,
-// as the simulator does every poll round.
+// as the simulator does every poll round: with no times, and with the
+// times of a poll interval in which a quarter of the fleet stepped, whose
+// older measurements Infer finds and leaves out.
 func BenchmarkInfer(b *testing.B) {
 	f := newFleet(10000)
 	f.offsets[42] = time.Millisecond
-	edges := f.measure(8, 1)
-	for b.Loop() {
-		Infer(edges, Config{})
+	for name, edges := range map[string][]Edge{
+		"untimed":                f.measure(8, 1),
+		"timed, a quarter steps": steppedFleet(10000, 8, step(0, 10000, 4), 2*time.Millisecond, 4*time.Second, 1, 1),
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				Infer(edges, Config{})
+			}
+		})
 	}
 }
