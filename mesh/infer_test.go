@@ -256,11 +256,7 @@ func short(names []string) []string {
 // sample happens to hold mostly bad peers; Infer names exactly the bad.
 func TestInferBeatsPeerMajority(t *testing.T) {
 	const n = 2000
-	f := newFleet(n)
-	bad := step(0, n, 4)
-	for _, i := range bad {
-		f.offsets[i] = 2 * time.Millisecond
-	}
+	f, bad := quarterOff(n)
 	edges := f.measure(8, 11)
 	beyond, measured := map[string]int{}, map[string]int{}
 	for _, e := range edges {
@@ -282,6 +278,17 @@ func TestInferBeatsPeerMajority(t *testing.T) {
 		t.Errorf("Infer named %d hosts, want the %d bad ones", len(got), len(want))
 	}
 	t.Logf("the peer majority flags %d healthy hosts of %d; Infer none", wrong, n-len(bad))
+}
+
+// quarterOff returns a fleet of n hosts in which every fourth, bad, is 2
+// ms ahead: behind a bad upstream server.
+func quarterOff(n int) (f *fleet, bad []int) {
+	f = newFleet(n)
+	bad = step(0, n, 4)
+	for _, i := range bad {
+		f.offsets[i] = 2 * time.Millisecond
+	}
+	return f, bad
 }
 
 // BenchmarkInfer solves a fleet of 10,000 hosts measuring 8 peers each,

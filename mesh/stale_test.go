@@ -145,12 +145,7 @@ func TestInferLeavesOutMeasurementsBeforeToStep(t *testing.T) {
 // by a much tighter link than their others (a short path within a rack)
 // are named with the rest, not held at the zero every host starts from.
 func TestInferTightLinkDoesNotHoldAPair(t *testing.T) {
-	const n = 400
-	f := newFleet(n)
-	bad := step(0, n, 4)
-	for _, i := range bad {
-		f.offsets[i] = 2 * time.Millisecond
-	}
+	f, bad := quarterOff(400)
 	edges := f.measure(8, 13)
 	for _, pair := range [][2]int{{0, 4}, {4, 0}} {
 		edges = append(edges, Edge{From: hostName(pair[0]), To: hostName(pair[1]), Error: 2 * time.Microsecond})
