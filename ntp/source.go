@@ -353,10 +353,24 @@ func (c PollConfig) Wait(burst, failures, rate int, rng *rand.Rand) time.Duratio
 // RATE.
 func (c PollConfig) slowed(failures, rate int) time.Duration {
 	wait := c.Interval * time.Duration(max(rate, 1))
-	if failures >= unreachableAfter {
-		wait <<= min(failures-unreachableAfter+1, 10)
+	if from := c.backoffAfter(); failures >= from {
+		wait <<= min(failures-from+1, 10)
 	}
 	return min(wait, c.MaxBackoff)
+}
+
+// backoffGrace is how long a server may fail to answer before its polls
+// back off, when unreachableAfter polls take less: outages of a minute or
+// two (a link that flaps, a router that restarts) are common, and polling
+// on through them finds the servers again at once, where backing off
+// after 8 s of 1 s polls left them unpolled for up to 32 s after a 60 s
+// outage ended.
+const backoffGrace = 2 * time.Minute
+
+// backoffAfter is how many failed polls in a row start the back-off:
+// those that make a server unreachable, or as many as last backoffGrace.
+func (c PollConfig) backoffAfter() int {
+	return max(unreachableAfter, int((backoffGrace+c.Interval-1)/c.Interval))
 }
 
 // resolveHost looks host up, preferring IPv4 when it has both.

@@ -106,6 +106,35 @@ func TestPollConfigWait(t *testing.T) {
 	}
 }
 
+// TestBackOffAfterAShortOutage: at short intervals the polls back off
+// only once a server has failed for two minutes, so a short outage ends
+// unnoticed for no longer than a poll; at long ones after the 8 polls that
+// make it unreachable, as before.
+func TestBackOffAfterAShortOutage(t *testing.T) {
+	tests := []struct {
+		interval time.Duration
+		failures int
+		want     time.Duration
+	}{
+		{time.Second, 8, time.Second},
+		{time.Second, 60, time.Second},
+		{time.Second, 119, time.Second},
+		{time.Second, 120, 2 * time.Second},
+		{time.Second, 124, 32 * time.Second},
+		{8 * time.Second, 14, 8 * time.Second},
+		{8 * time.Second, 15, 16 * time.Second},
+		{16 * time.Second, 8, 32 * time.Second},
+		{64 * time.Second, 7, 64 * time.Second},
+		{64 * time.Second, 8, 128 * time.Second},
+	}
+	for _, tc := range tests {
+		cfg := PollConfig{Interval: tc.interval}.withDefaults()
+		if got := cfg.slowed(tc.failures, 1); got != tc.want {
+			t.Errorf("%v polls, %d failures: wait %v, want %v", tc.interval, tc.failures, got, tc.want)
+		}
+	}
+}
+
 func TestSourceBacksOffWhileUnreachable(t *testing.T) {
 	timeout := reject(ResultTimeout, "no reply")
 	script := make([]error, 16)
