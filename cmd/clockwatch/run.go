@@ -54,6 +54,7 @@ func runAgent(ctx context.Context, c *cli.Env, f *runFlags, clock agent.Clock) e
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	f.runtime.releaseBeforeStart(c.Logger)
 	running, err := agent.Start(ctx, agent.Options{
 		Config:         cfg,
 		Clock:          clock,

@@ -10,11 +10,12 @@ import (
 
 // TestRuntimeFlags: an agent runs its Go code on one thread unless told
 // otherwise, by the flag or by GOMAXPROCS, collects garbage at 25 % heap
-// growth unless GOGC is set, and releases its start-up pages unless told
-// not to.
+// growth unless GOGC is set, samples no allocations for a heap profile,
+// and releases its start-up pages unless told not to.
 func TestRuntimeFlags(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
 	tests := []struct {
 		name    string
 		args    []string
@@ -47,6 +48,9 @@ func TestRuntimeFlags(t *testing.T) {
 			}
 			if got := debug.SetGCPercent(100); got != tc.percent {
 				t.Errorf("GC percent %d, want %d", got, tc.percent)
+			}
+			if runtime.MemProfileRate != 0 {
+				t.Errorf("MemProfileRate %d, want 0: the agent serves no heap profile", runtime.MemProfileRate)
 			}
 			if f.releasePages == tc.keep {
 				t.Errorf("release the start-up pages: %v, want %v", f.releasePages, !tc.keep)
