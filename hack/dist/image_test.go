@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -200,7 +201,7 @@ func TestImageRunsInPodman(t *testing.T) {
 	// cgroupfs because crun refuses hybrid cgroup hierarchies; explicit
 	// rlimits because podman's defaults may exceed the hard limits a CI
 	// sandbox allows.
-	store := t.TempDir()
+	store := podmanStore(t)
 	podman := []string{"--root", filepath.Join(store, "root"), "--runroot", filepath.Join(store, "run"),
 		"--storage-driver", "vfs", "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "none"}
 	loaded := runLogged(t, "podman", append(podman, "load", "-i", dst)...)
@@ -210,4 +211,28 @@ func TestImageRunsInPodman(t *testing.T) {
 	args := append(podman, "run", "--rm", "--network", "none",
 		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", imageRef(r.version))
 	checkAgentRuns(t, "podman run --rm --network none "+imageRef(r.version), exec.Command("podman", args...))
+}
+
+// podmanStore makes a directory for a test's own podman storage and removes
+// it after the test. podman's cleanup of a `run --rm` container may still
+// be writing there when the test ends, which t.TempDir's single removal
+// reports as "directory not empty"; the removal is retried for a while
+// instead, and leftover storage is logged, not failed: it is no fault of
+// the image under test.
+func podmanStore(t *testing.T) string {
+	t.Helper()
+	store, err := os.MkdirTemp("", "clockwatch-podman-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+			if err = os.RemoveAll(store); err == nil {
+				return
+			}
+		}
+		t.Logf("podman storage %s left behind: %v", store, err)
+	})
+	return store
 }
