@@ -84,6 +84,23 @@ func TestStepTransitions(t *testing.T) {
 	}
 }
 
+// TestSourceRemovedDuringATransition: a source that contradicted its
+// history and was then removed from the configuration does not stop the
+// step from being counted (nor panic).
+func TestSourceRemovedDuringATransition(t *testing.T) {
+	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}, {name: "d"}})
+	for i := range 30 {
+		poll(t, e, epoch.Add(time.Duration(i)*time.Second), 0, nil, "a", "b", "c", "d")
+	}
+	const step = 30 * time.Millisecond
+	poll(t, e, epoch.Add(30*time.Second), step, nil, "d")
+	e.SetSources([]SourceInfo{{Name: "a", Kind: KindNTP}, {Name: "b", Kind: KindNTP}, {Name: "c", Kind: KindNTP}})
+	poll(t, e, epoch.Add(31*time.Second), step, nil, "a", "b", "c")
+	if est := e.Estimate(epoch.Add(32 * time.Second)); est.Steps != 1 || (est.Offset-step).Abs() > est.ErrorBound {
+		t.Errorf("steps %d, %v ± %v", est.Steps, est.Offset, est.ErrorBound)
+	}
+}
+
 func TestTransitionBoundSpansBothSides(t *testing.T) {
 	e := newTestEstimator([]server{{name: "a"}, {name: "b"}, {name: "c"}})
 	for i := range 30 {

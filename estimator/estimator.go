@@ -254,8 +254,11 @@ func (e *Estimator) endTransition(now time.Time) {
 		e.lastStep = StepEvent{At: t.at, Size: size}
 		for _, src := range t.contradicted {
 			// It moved with the majority: its history is short because
-			// the time stepped, not because it is new.
-			src.followedStep = after.Sources[slices.Index(e.list, src)].Selected
+			// the time stepped, not because it is new. (A source that
+			// SetSources removed since is in no list.)
+			if i := slices.Index(e.list, src); i >= 0 {
+				src.followedStep = after.Sources[i].Selected
+			}
 		}
 		return
 	}
