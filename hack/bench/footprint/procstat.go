@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/clockwatch/clockwatch/hack/bench/procstat"
 )
 
 // usage is what one process had used at one instant.
@@ -22,9 +24,6 @@ type usage struct {
 	// cpu is the user and system time of all its threads.
 	cpu time.Duration
 }
-
-// userHZ is the unit of the times in /proc/PID/stat: USER_HZ, 100 on Linux.
-const userHZ = 100
 
 // readUsage reads /proc/PID/status and /proc/PID/stat.
 func readUsage(pid int) (usage, error) {
@@ -47,7 +46,7 @@ func readUsage(pid int) (usage, error) {
 	if err != nil {
 		return usage{}, fmt.Errorf("process %d: %w (did it exit?)", pid, err)
 	}
-	if u.cpu, err = parseCPU(stat); err != nil {
+	if u.cpu, err = procstat.ParseCPU(stat); err != nil {
 		return usage{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
 	return u, nil
@@ -90,28 +89,4 @@ func parseSizes(b []byte, fields map[string]*int64) error {
 		return fmt.Errorf("want %s, found %d of them", strings.Join(keys, ", "), found)
 	}
 	return nil
-}
-
-// parseCPU reads utime + stime (fields 14 and 15) of /proc/PID/stat. The
-// command name, field 2, is in parentheses and may hold spaces, so the
-// fields are counted from its closing parenthesis.
-func parseCPU(b []byte) (time.Duration, error) {
-	end := bytes.LastIndexByte(b, ')')
-	if end < 0 {
-		return 0, fmt.Errorf("no command name in %q", b)
-	}
-	f := strings.Fields(string(b[end+1:]))
-	// f[0] is field 3 (state), so field n is f[n-3].
-	if len(f) < 13 {
-		return 0, fmt.Errorf("%d fields after the command name, want at least 13", len(f))
-	}
-	var ticks int64
-	for _, s := range f[11:13] {
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || v < 0 {
-			return 0, fmt.Errorf("CPU time %q is not a count of ticks", s)
-		}
-		ticks += v
-	}
-	return time.Duration(ticks) * time.Second / userHZ, nil
 }

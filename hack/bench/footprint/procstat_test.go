@@ -1,9 +1,6 @@
 package main
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 const statusSample = `Name:	clockwatch
 VmPeak:	 1262680 kB
@@ -64,41 +61,15 @@ func TestParsePss(t *testing.T) {
 	}
 }
 
-func TestParseCPU(t *testing.T) {
-	tests := []struct {
-		name    string
-		in      string
-		want    time.Duration
-		wantErr bool
-	}{
-		{name: "plain", in: "42 (chronyd) S 1 42 42 0 -1 4194560 500 0 0 0 150 25 0 0 20 0 1 0 100 1000 200", want: 1750 * time.Millisecond},
-		{name: "name with spaces and parentheses", in: "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0", want: 70 * time.Millisecond},
-		{name: "truncated", in: "7 (x) R 1 7", wantErr: true},
-		{name: "no name", in: "7 x R", wantErr: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := parseCPU([]byte(tc.in))
-			if (err != nil) != tc.wantErr || got != tc.want {
-				t.Errorf("parseCPU: %v, %v; want %v, error %v", got, err, tc.want, tc.wantErr)
-			}
-		})
-	}
-}
-
 func FuzzParseProc(f *testing.F) {
 	f.Add([]byte(statusSample))
 	f.Add([]byte(rollupSample))
-	f.Add([]byte("42 (chronyd) S 1 42 42 0 -1 4194560 500 0 0 0 150 25 0 0"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if u, err := parseStatus(b); err == nil && (u.rss < 0 || u.anon < 0 || u.file < 0 || u.peak < 0) {
 			t.Errorf("negative size from %q: %+v", b, u)
 		}
 		if pss, err := parsePss(b); err == nil && pss < 0 {
 			t.Errorf("negative PSS from %q: %v", b, pss)
-		}
-		if d, err := parseCPU(b); err == nil && d < 0 {
-			t.Errorf("negative CPU time from %q: %v", b, d)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clockwatch/clockwatch/hack/bench/procstat"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -200,21 +201,11 @@ func loadAverage() float64 {
 }
 
 // cpuSeconds is the CPU time process pid has used (user and system), in
-// seconds, or 0 when it cannot be read. The clock ticks are Linux's
-// USER_HZ, 100 a second.
+// seconds; 0 if it cannot be read.
 func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	d, err := procstat.CPU(pid)
 	if err != nil {
 		return 0
 	}
-	// The command's name, in parentheses, may hold spaces: count fields
-	// after its closing one. utime and stime are fields 14 and 15.
-	i := strings.LastIndexByte(string(b), ')')
-	fields := strings.Fields(string(b)[i+1:])
-	if i < 0 || len(fields) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseFloat(fields[11], 64)
-	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100
+	return d.Seconds()
 }
