@@ -1,12 +1,11 @@
 package main
 
 import (
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/clockwatch/clockwatch/internal/startpages"
 	"github.com/clockwatch/clockwatch/internal/testlab"
 )
 
@@ -47,22 +46,12 @@ func TestRunReleasesStartupPages(t *testing.T) {
 	}
 }
 
-// residentFileKiB is RssFile of process pid.
+// residentFileKiB is RssFile of process pid, in KiB.
 func residentFileKiB(t *testing.T, pid int) int64 {
 	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	n, err := startpages.ResidentFile(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "RssFile:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatalf("RssFile %q: %v", v, err)
-			}
-			return kb
-		}
-	}
-	t.Fatalf("no RssFile in /proc/%d/status", pid)
-	return 0
+	return n >> 10
 }
