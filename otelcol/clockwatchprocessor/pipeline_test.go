@@ -32,6 +32,7 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 	"gopkg.in/yaml.v3"
 
+	"github.com/clockwatch/clockwatch/internal/testlab"
 	"github.com/clockwatch/clockwatch/tracecorrect"
 	"github.com/clockwatch/clockwatch/tracecorrect/tracegen"
 )
@@ -137,7 +138,7 @@ func TestPipelineCorrectsAsTheCLI(t *testing.T) {
 		corrected = readOutput(t, out)
 		return corrected.SpanCount() >= want
 	})
-	metrics := scrape(t, "http://"+telemetryAddr+"/metrics")
+	metrics := string(testlab.Get(t, "http://"+telemetryAddr+"/metrics"))
 	stop()
 
 	viaCLI := ptrace.NewTraces()
@@ -321,21 +322,6 @@ func readOutput(t *testing.T, path string) ptrace.Traces {
 		b.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
 	}
 	return all
-}
-
-// scrape returns the text of a Prometheus metrics endpoint.
-func scrape(t *testing.T, url string) string {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(body)
 }
 
 // differentSpans counts the spans of a whose times or attributes differ
