@@ -9,7 +9,8 @@
 // A Source polls one server on its own schedule: a start-up burst to
 // converge fast, then a randomized interval so a fleet does not poll in
 // lock-step, exponential back-off once the server has been unreachable
-// for 8 polls or two minutes, whichever is longer, and the
+// for 8 polls or PollConfig.BackoffGrace (two minutes by default; the
+// agent's is holdover.max), whichever is longer, and the
 // kiss-o'-death rules of RFC 5905 (RATE: slow down; DENY, RSTR: stop).
 //
 // A Responder answers other agents' NTP client-mode requests from the

@@ -47,6 +47,10 @@ type PollConfig struct {
 	// MaxBackoff caps the interval while the server is unreachable or
 	// asks us to slow down (default 32 × Interval).
 	MaxBackoff time.Duration
+	// BackoffGrace is how long a server may fail to answer before its
+	// polls back off (default DefaultBackoffGrace), when the 8 polls that
+	// make it unreachable take less.
+	BackoffGrace time.Duration
 }
 
 func (c PollConfig) withDefaults() PollConfig {
@@ -64,6 +68,9 @@ func (c PollConfig) withDefaults() PollConfig {
 	}
 	if c.MaxBackoff < c.Interval {
 		c.MaxBackoff = 32 * c.Interval
+	}
+	if c.BackoffGrace <= 0 {
+		c.BackoffGrace = DefaultBackoffGrace
 	}
 	return c
 }
@@ -359,18 +366,18 @@ func (c PollConfig) slowed(failures, rate int) time.Duration {
 	return min(wait, c.MaxBackoff)
 }
 
-// backoffGrace is how long a server may fail to answer before its polls
-// back off, when unreachableAfter polls take less: outages of a minute or
-// two (a link that flaps, a router that restarts) are common, and polling
-// on through them finds the servers again at once, where backing off
-// after 8 s of 1 s polls left them unpolled for up to 32 s after a 60 s
-// outage ended.
-const backoffGrace = 2 * time.Minute
+// DefaultBackoffGrace is how long a server may fail to answer before its
+// polls back off, when unreachableAfter polls take less: outages of a
+// minute or two (a link that flaps, a router that restarts) are common,
+// and polling on through them finds the servers again at once, where
+// backing off after 8 s of 1 s polls left them unpolled for up to 32 s
+// after a 60 s outage ended.
+const DefaultBackoffGrace = 2 * time.Minute
 
 // backoffAfter is how many failed polls in a row start the back-off:
-// those that make a server unreachable, or as many as last backoffGrace.
+// those that make a server unreachable, or as many as last BackoffGrace.
 func (c PollConfig) backoffAfter() int {
-	return max(unreachableAfter, int((backoffGrace+c.Interval-1)/c.Interval))
+	return max(unreachableAfter, int((c.BackoffGrace+c.Interval-1)/c.Interval))
 }
 
 // resolveHost looks host up, preferring IPv4 when it has both.

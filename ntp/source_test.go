@@ -135,6 +135,40 @@ func TestBackOffAfterAShortOutage(t *testing.T) {
 	}
 }
 
+// TestBackOffGraceSpansAnOutage: a server silent for 15 minutes, polled
+// every 64 s, is polled again within one interval of its return when the
+// grace covers the outage (the agent's is holdover.max), where the
+// default grace of two minutes let the polls stretch to 512 s and the
+// first one after the outage went out 7.4 minutes after it.
+func TestBackOffGraceSpansAnOutage(t *testing.T) {
+	const outage = 15 * time.Minute
+	tests := []struct {
+		grace        time.Duration
+		atLeast, max time.Duration
+	}{
+		{0, 7 * time.Minute, 8 * time.Minute},
+		{30 * time.Minute, 0, time.Minute + 4*time.Second},
+	}
+	for _, tc := range tests {
+		cfg := PollConfig{Interval: 64 * time.Second, BackoffGrace: tc.grace}.withDefaults()
+		if got := silentAfter(cfg, outage); got < tc.atLeast || got > tc.max {
+			t.Errorf("grace %v: first poll %v after the outage, want %v..%v", tc.grace, got, tc.atLeast, tc.max)
+		}
+	}
+}
+
+// silentAfter is how long after an outage of every poll from time zero
+// on, for the given length, the next poll goes out (without the random
+// spread).
+func silentAfter(cfg PollConfig, outage time.Duration) time.Duration {
+	at, failures := time.Duration(0), 0
+	for at < outage {
+		failures++
+		at += cfg.slowed(failures, 1)
+	}
+	return at - outage
+}
+
 func TestSourceBacksOffWhileUnreachable(t *testing.T) {
 	timeout := reject(ResultTimeout, "no reply")
 	script := make([]error, 16)

@@ -85,7 +85,7 @@ func (m *sourceMaker) serverSources(cfg Config) ([]*ntp.Source, error) {
 
 // ntpSource makes the source of one server or peer and authenticates it.
 func (m *sourceMaker) ntpSource(cfg Config, server string, kind estimator.Kind, authenticate func(*ntp.Source) error) (*ntp.Source, error) {
-	s, err := ntp.NewNamedSource(cfg.ServerNames[server], server, kind, ntp.PollConfig{Interval: cfg.PollInterval}, m.client, m.logger)
+	s, err := ntp.NewNamedSource(cfg.ServerNames[server], server, kind, cfg.pollConfig(), m.client, m.logger)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +93,17 @@ func (m *sourceMaker) ntpSource(cfg Config, server string, kind estimator.Kind, 
 		return nil, err
 	}
 	return s, nil
+}
+
+// pollConfig is how the agent polls a server or peer: every
+// PollInterval, backing off from one that does not answer only once it
+// has been silent for HoldoverMax. While every source is silent the
+// estimate is carried forward with a growing bound for that long, and
+// each poll may end the outage: at 64 s polls, backing off after two
+// minutes left the servers unpolled for 7 minutes after a 15-minute
+// outage ended, while the offset drifted on and the bound grew.
+func (c Config) pollConfig() ntp.PollConfig {
+	return ntp.PollConfig{Interval: c.PollInterval, BackoffGrace: c.HoldoverMax}
 }
 
 // QuerySources makes the sources of a one-shot measurement such as
