@@ -31,6 +31,9 @@ type agent struct {
 	rng *rand.Rand
 	// downFrom is when the agent stops.
 	downFrom time.Duration
+	// observed are the observations delivered since the estimator last
+	// took them, in order (agent.flush).
+	observed []estimator.Observation
 }
 
 // source is one running source of an agent: an upstream server (peer < 0)
@@ -83,8 +86,28 @@ func (a *agent) setPeers(members []netip.AddrPort) []*source {
 		s.stopped = true
 	}
 	a.sources = next
-	a.est.SetSources(a.infos())
+	a.setSources()
 	return started
+}
+
+// setSources names the running sources to the estimator, after the
+// observations delivered before.
+func (a *agent) setSources() {
+	a.flush()
+	a.est.SetSources(a.infos())
+}
+
+// flush hands the estimator the observations delivered since it last took
+// them, in the order they were delivered. Only the agent's estimate reads
+// the estimator, at a scrape, and only a change of sources changes it
+// otherwise, so the estimator sees the same calls in the same order as if
+// each observation were handed over on delivery; deferring them lets the
+// agents' estimators run side by side at each round (world.scrapeAll).
+func (a *agent) flush() {
+	for _, o := range a.observed {
+		_ = a.est.Observe(o) // the agent logs a refused observation and goes on
+	}
+	a.observed = a.observed[:0]
 }
 
 // infos names the running sources for the estimator.
@@ -104,6 +127,7 @@ func (a *agent) infos() []estimator.SourceInfo {
 // estimate and its peers' view; the responder advertises the estimate from
 // then on.
 func (a *agent) scrape(t time.Duration, maxOffset time.Duration) (estimator.Estimate, ntp.PeerView) {
+	a.flush()
 	e := a.est.Estimate(a.clock.read(t))
 	a.quality = ntp.QualityOf(e, false)
 	return e, ntp.ViewPeers(e, maxOffset)

@@ -18,7 +18,7 @@ func main() {
 
 // execute runs the simulator with args and returns the exit status.
 func execute(args []string, stdout, stderr io.Writer) int {
-	sc, serve, err := parseFlags(args, stderr)
+	sc, serve, progress, err := parseFlags(args, stderr)
 	if err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -29,7 +29,9 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	began := time.Now()
 	var r Result
 	if serve == "" {
-		r = newWorld(sc).run()
+		w := newWorld(sc)
+		w.progress, w.progressOut = progress, stderr
+		r = w.run()
 	} else {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
@@ -49,9 +51,11 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// parseFlags reads the scenario from the command line, and the address to
-// serve the agents' metrics at (empty: run in virtual time).
-func parseFlags(args []string, stderr io.Writer) (sc Scenario, serve string, err error) {
+// parseFlags reads the scenario from the command line, the address to
+// serve the agents' metrics at (empty: run in virtual time), and how much
+// simulated time passes between the scores printed on the way (zero:
+// none).
+func parseFlags(args []string, stderr io.Writer) (sc Scenario, serve string, progress time.Duration, err error) {
 	sc = DefaultScenario()
 	fs := flag.NewFlagSet("fleetsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -83,14 +87,18 @@ func parseFlags(args []string, stderr io.Writer) (sc Scenario, serve string, err
 	fs.IntVar(&t.Upstreams, "upstreams", t.Upstreams, "upstream NTP servers; each host's time daemon follows one")
 	fs.IntVar(&t.Servers, "servers", t.Servers, "upstream servers each agent polls")
 	fs.Float64Var(&t.Loss, "loss", t.Loss, "share of exchanges lost")
+	fs.DurationVar(&progress, "progress", 0, "print the score so far to stderr, as a JSON line, every this much simulated time (a long run cut short still shows how far it got)")
 	fs.StringVar(&serve, "serve", "", "run in real time and serve every agent's metrics at this address (HOST:PORT), as /agents/HOST/metrics, with Prometheus targets at /targets.json")
 	if err := fs.Parse(args); err != nil {
-		return sc, "", err
+		return sc, "", 0, err
 	}
 	if fs.NArg() > 0 {
-		return sc, "", fmt.Errorf("fleetsim: unexpected argument %q (flags only; --help lists them)", fs.Arg(0))
+		return sc, "", 0, fmt.Errorf("fleetsim: unexpected argument %q (flags only; --help lists them)", fs.Arg(0))
 	}
-	return sc, serve, sc.Validate()
+	if progress < 0 {
+		return sc, "", 0, fmt.Errorf("fleetsim: --progress %v must not be negative", progress)
+	}
+	return sc, serve, progress, sc.Validate()
 }
 
 const usage = `Simulates a fleet of clockwatch agents in virtual time on the agent's own

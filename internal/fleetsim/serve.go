@@ -69,12 +69,12 @@ func (w *world) serveOn(ctx context.Context, listener net.Listener, stdout io.Wr
 	for {
 		at, e, ok := w.events.Pop()
 		if !ok || at > end {
-			return w.score.result(), nil
+			return w.result(), nil
 		}
 		if wait := time.Until(w.exported.start.Add(at)); wait > 0 {
 			select {
 			case <-ctx.Done():
-				return w.score.result(), ctx.Err()
+				return w.result(), ctx.Err()
 			case <-time.After(wait):
 			}
 		}

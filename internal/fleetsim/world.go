@@ -1,8 +1,13 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/netip"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
@@ -59,6 +64,14 @@ type world struct {
 	score             *scorer
 	// exported is what a served run shows Prometheus; nil otherwise.
 	exported *exported
+	// progress is how much simulated time passes between the scores so
+	// far written to progressOut (zero: none).
+	progress    time.Duration
+	progressOut io.Writer
+	// inferring delivers whom the inference of the round at inferredAt
+	// named, while it runs; nil when none runs.
+	inferring  chan []string
+	inferredAt time.Duration
 }
 
 // newWorld builds the fleet of sc, every part drawn from its seed.
@@ -115,7 +128,7 @@ func (w *world) run() Result {
 	for {
 		at, e, ok := w.events.Pop()
 		if !ok || at > end {
-			return w.score.result()
+			return w.result()
 		}
 		w.handle(at, e)
 	}
@@ -137,7 +150,7 @@ func (w *world) handle(at time.Duration, e event) {
 		w.poll(at, a, e.src)
 	case deliver:
 		if !e.src.stopped && !a.downAt(at) {
-			_ = a.est.Observe(*e.obs) // the agent logs a refused observation and goes on
+			a.observed = append(a.observed, *e.obs)
 		}
 	case round:
 		w.round(at)
@@ -149,7 +162,7 @@ func (w *world) handle(at time.Duration, e event) {
 // random point of the first interval, as in a fleet whose agents started
 // at different times, not at once.
 func (w *world) start(at time.Duration, a *agent) {
-	a.est.SetSources(a.infos())
+	a.setSources()
 	a.sample.Update(w.ring[a.id+1 : a.id+w.sc.Hosts])
 	w.launch(at, a, a.sources[:len(a.servers)])
 	w.launch(at, a, a.setPeers(a.sample.Members()))
@@ -195,15 +208,16 @@ func (w *world) poll(at time.Duration, a *agent, s *source) {
 // host's last step.
 func (w *world) round(at time.Duration) {
 	last := at == time.Duration(w.sc.Rounds)*w.sc.Poll
+	scraped := w.scrapeAll(at)
 	var measured []ntp.PeerView
 	var by []int
 	lastStep := make([]time.Time, len(w.agents))
 	for h := range w.agents {
 		a := &w.agents[h]
-		if a.downAt(at) || a.sample.Members() == nil {
+		if !w.scraped(a, at) {
 			continue
 		}
-		e, view := a.scrape(at, w.sc.Threshold)
+		e, view := scraped[h].estimate, scraped[h].view
 		w.exported.publish(h, e)
 		w.score.peers = max(w.score.peers, len(a.sources)-len(a.servers))
 		w.score.cost.agentRounds++
@@ -225,9 +239,74 @@ func (w *world) round(at time.Duration) {
 			}
 		}
 	}
-	result := mesh.Infer(edges, mesh.Config{Threshold: w.sc.Threshold})
-	for _, name := range result.Named() {
-		w.score.mesh.judge(hostOf(netip.MustParseAddrPort(name)), at)
-	}
+	w.settle()
+	w.inferring = make(chan []string, 1)
+	go func(named chan<- []string) {
+		named <- mesh.Infer(edges, mesh.Config{Threshold: w.sc.Threshold}).Named()
+	}(w.inferring)
+	w.inferredAt = at
 	w.score.rounds++
+	if w.progressDue(at) {
+		w.settle()
+		line, _ := json.Marshal(w.score.result())
+		fmt.Fprintf(w.progressOut, "fleetsim: %v simulated: %s\n", at, line)
+	}
+}
+
+// scraped reports whether agent a is scraped at true time at: it runs
+// and has started.
+func (w *world) scraped(a *agent, at time.Duration) bool {
+	return !a.downAt(at) && a.sample.Members() != nil
+}
+
+// scrape is what one scrape of an agent gave.
+type scrape struct {
+	estimate estimator.Estimate
+	view     ntp.PeerView
+}
+
+// scrapeAll scrapes every agent that runs at true time at (agent.scrape),
+// by host. The agents share nothing an estimate reads or writes, so they
+// are scraped side by side, one worker a core; what the round does with
+// the scrapes follows in host order.
+func (w *world) scrapeAll(at time.Duration) []scrape {
+	out := make([]scrape, len(w.agents))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() {
+			for h := k; h < len(w.agents); h += workers {
+				if a := &w.agents[h]; w.scraped(a, at) {
+					out[h].estimate, out[h].view = a.scrape(at, w.sc.Threshold)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// settle waits for the inference still running, if any, and scores whom
+// it named: the inference of a round runs beside the next round's events,
+// which do not depend on it, and is scored before the next round's.
+func (w *world) settle() {
+	if w.inferring == nil {
+		return
+	}
+	for _, name := range <-w.inferring {
+		w.score.mesh.judge(hostOf(netip.MustParseAddrPort(name)), w.inferredAt)
+	}
+	w.inferring = nil
+}
+
+// result settles the inference and returns the score.
+func (w *world) result() Result {
+	w.settle()
+	return w.score.result()
+}
+
+// progressDue reports whether a multiple of progress passed in the round
+// that ended at true time at.
+func (w *world) progressDue(at time.Duration) bool {
+	return w.progress > 0 && at/w.progress != (at-w.sc.Poll)/w.progress
 }
