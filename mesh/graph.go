@@ -42,6 +42,8 @@ type graph struct {
 	movedAt []float64
 	// width is how well each host's offset is known (graph.widths).
 	width []float64
+	// others is graph.most's scratch.
+	others []int
 }
 
 // newGraph indexes the hosts by name, sorted, and each host's links by the

@@ -132,7 +132,7 @@ func (g *graph) moved(order []link, scratch []float64) (float64, []float64) {
 // movedAgreeing other hosts.
 func (g *graph) most(links []link, holds func(link) bool) bool {
 	n := 0
-	var others []int
+	others := g.others[:0]
 	for _, l := range links {
 		if holds(l) {
 			n++
@@ -141,5 +141,6 @@ func (g *graph) most(links []link, holds func(link) bool) bool {
 			}
 		}
 	}
+	g.others = others
 	return 2*n > len(links) && len(others) >= movedAgreeing
 }

@@ -72,6 +72,9 @@ type world struct {
 	// named, while it runs; nil when none runs.
 	inferring  chan []string
 	inferredAt time.Duration
+	// scrapes and edges are the last round's, kept to be written over.
+	scrapes []scrape
+	edges   []mesh.Edge
 }
 
 // newWorld builds the fleet of sc, every part drawn from its seed.
@@ -209,12 +212,9 @@ func (w *world) poll(at time.Duration, a *agent, s *source) {
 func (w *world) round(at time.Duration) {
 	last := at == time.Duration(w.sc.Rounds)*w.sc.Poll
 	scraped := w.scrapeAll(at)
-	var measured []ntp.PeerView
-	var by []int
-	lastStep := make([]time.Time, len(w.agents))
 	for h := range w.agents {
 		a := &w.agents[h]
-		if !w.scraped(a, at) {
+		if !scraped[h].ok {
 			continue
 		}
 		e, view := scraped[h].estimate, scraped[h].view
@@ -227,19 +227,20 @@ func (w *world) round(at time.Duration) {
 		if view.Outlier() {
 			w.score.rule.judge(h, at)
 		}
-		lastStep[h] = e.LastStep.At
-		measured, by = append(measured, view), append(by, h)
 	}
-	var edges []mesh.Edge
-	for k, view := range measured {
-		for _, p := range view.Peers {
+	// The last round's inference is done with its edges before they are
+	// written again.
+	w.settle()
+	edges := w.edges[:0]
+	for h := range scraped {
+		for _, p := range scraped[h].view.Peers {
 			if p.Current {
 				to := hostOf(netip.MustParseAddrPort(p.Name))
-				edges = append(edges, mesh.Edge{From: w.names[by[k]], To: p.Name, Offset: p.Pairwise, Error: p.Error, Taken: p.LastSample, ToStep: lastStep[to]})
+				edges = append(edges, mesh.Edge{From: w.names[h], To: p.Name, Offset: p.Pairwise, Error: p.Error, Taken: p.LastSample, ToStep: scraped[to].estimate.LastStep.At})
 			}
 		}
 	}
-	w.settle()
+	w.edges = edges
 	w.inferring = make(chan []string, 1)
 	go func(named chan<- []string) {
 		named <- mesh.Infer(edges, mesh.Config{Threshold: w.sc.Threshold}).Named()
@@ -259,25 +260,32 @@ func (w *world) scraped(a *agent, at time.Duration) bool {
 	return !a.downAt(at) && a.sample.Members() != nil
 }
 
-// scrape is what one scrape of an agent gave.
+// scrape is what one scrape of an agent gave; ok is set when it was
+// scraped.
 type scrape struct {
 	estimate estimator.Estimate
 	view     ntp.PeerView
+	ok       bool
 }
 
 // scrapeAll scrapes every agent that runs at true time at (agent.scrape),
-// by host. The agents share nothing an estimate reads or writes, so they
-// are scraped side by side, one worker a core; what the round does with
-// the scrapes follows in host order.
+// by host, into the same slice each round. The agents share nothing an
+// estimate reads or writes, so they are scraped side by side, one worker a
+// core; what the round does with the scrapes follows in host order.
 func (w *world) scrapeAll(at time.Duration) []scrape {
-	out := make([]scrape, len(w.agents))
+	if w.scrapes == nil {
+		w.scrapes = make([]scrape, len(w.agents))
+	}
+	out := w.scrapes
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for k := range workers {
 		wg.Go(func() {
 			for h := k; h < len(w.agents); h += workers {
+				out[h] = scrape{}
 				if a := &w.agents[h]; w.scraped(a, at) {
 					out[h].estimate, out[h].view = a.scrape(at, w.sc.Threshold)
+					out[h].ok = true
 				}
 			}
 		})
