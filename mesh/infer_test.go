@@ -9,13 +9,14 @@ import (
 )
 
 // fleet is a synthetic fleet: every host's true offset, and the extra
-// one-way delay of the paths out of some hosts (an asymmetric uplink).
+// one-way delay of the paths out of and into some hosts (an asymmetric
+// uplink).
 type fleet struct {
 	offsets []time.Duration
 	// uplink[i] delays every packet host i sends to a host outside its
-	// group (group[i]).
-	uplink []time.Duration
-	group  []int
+	// group (group[i]), downlink[i] every packet it receives from one.
+	uplink, downlink []time.Duration
+	group            []int
 	// asymmetric is the share of paths with a random asymmetry of up to
 	// asymmetry one way.
 	asymmetric float64
@@ -23,7 +24,7 @@ type fleet struct {
 }
 
 func newFleet(n int) *fleet {
-	return &fleet{offsets: make([]time.Duration, n), uplink: make([]time.Duration, n), group: make([]int, n)}
+	return &fleet{offsets: make([]time.Duration, n), uplink: make([]time.Duration, n), downlink: make([]time.Duration, n), group: make([]int, n)}
 }
 
 func hostName(i int) string { return fmt.Sprintf("host-%05d", i) }
@@ -63,8 +64,8 @@ func (f *fleet) exchange(i, j int, rng *rand.Rand) Edge {
 	out := base + time.Duration(rng.ExpFloat64()*float64(10*time.Microsecond))
 	back := base + time.Duration(rng.ExpFloat64()*float64(10*time.Microsecond))
 	if f.group[i] != f.group[j] {
-		out += f.uplink[i]
-		back += f.uplink[j]
+		out += f.uplink[i] + f.downlink[j]
+		back += f.uplink[j] + f.downlink[i]
 	}
 	if rng.Float64() < f.asymmetric {
 		out += time.Duration(rng.Float64() * float64(f.asymmetry))

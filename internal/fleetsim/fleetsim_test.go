@@ -61,6 +61,44 @@ func TestFaultsTogether(t *testing.T) {
 	}
 }
 
+// TestEveryFaultAtOnce runs every fault of the issue at once on 1,000
+// agents, seed 2, the start of the simulated day in docs/fleet.md: no
+// healthy host is named, and every faulty host is named within 5 rounds
+// but those behind the bad upstream server inside the rerouted racks.
+// Their clocks step 2 ms at the very moment every path out of their rack
+// detours 2 ms one way, which no measurement can tell from the rack's other
+// hosts stepping 2 ms back while the detour is on the way in
+// (mesh.TestInferCannotTellARerouteFromAStepAtTheSameMoment).
+func TestEveryFaultAtOnce(t *testing.T) {
+	sc := DefaultScenario()
+	sc.Hosts, sc.Seed, sc.Rounds = 1000, 2, 16
+	sc.Faults = Faults{Round: 6, Hosts: 5, Offset: time.Millisecond, DriftingHosts: 5, Drift: 50e-6, Racks: 1, RackOffset: 2 * time.Millisecond,
+		Upstream: 2 * time.Millisecond, RouteRacks: 2, Detour: 2 * time.Millisecond, PeersDown: 0.1}
+	w := newWorld(sc)
+	r := w.run()
+	if r.FalsePositives != 0 || r.MaxDetectionRounds > 5 {
+		t.Errorf("%+v: want no healthy host named, every named one within 5 rounds", r)
+	}
+	rerouted, reroutedNamed := 0, 0
+	for h, f := range w.faults {
+		switch {
+		case f.kind == "":
+		case f.kind == "upstream" && w.net.detoured[w.net.rack(h)]:
+			rerouted++
+			if w.score.mesh.rounds[h] >= 0 {
+				reroutedNamed++
+			}
+		case w.score.mesh.rounds[h] < 0:
+			t.Errorf("host %d (%s) not named", h, f.kind)
+		}
+	}
+	if rerouted == 0 {
+		t.Error("no host behind the bad upstream in a rerouted rack: the seed no longer shows the limit")
+	}
+	t.Logf("named %d of %d faulty hosts within %d rounds, and no healthy host; %d of the %d behind the bad upstream in the rerouted racks",
+		r.Detected, r.Faulty, r.MaxDetectionRounds, reroutedNamed, rerouted)
+}
+
 // checkNamed runs 1,000 agents for rounds on seed with the faults set from
 // the middle of round 6: every faulty host must be named within 5 rounds
 // and no healthy host.
