@@ -59,7 +59,13 @@
 // at 100 and 2,000 hosts.
 //
 // The same seed always gives the same run. 1,000 hosts for 12 rounds take
-// a few seconds; TestFaults runs every fault so on a fixed seed.
+// a few seconds; TestFaults runs every fault so on a fixed seed. A round's
+// inference runs beside the next round's events, and the agents'
+// estimators take their observations and are scraped side by side at each
+// round, so a run uses a second core when there is one; the verdicts are
+// the same. --progress DURATION prints the score so far to stderr every so
+// much simulated time (series_per_host is counted at the last round
+// only, so it reads 0 until then).
 //
 // # Serving the fleet to Prometheus
 //

@@ -157,6 +157,31 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
+// TestCommandLineProgress: --progress prints the score so far to stderr
+// at every multiple of it, and the last one is the final score.
+func TestCommandLineProgress(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"--hosts", "60", "--seed", "3", "--faulty-hosts", "1", "--rounds", "4", "--fault-round", "1", "--progress", "32s"}
+	if code := execute(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `fleetsim: 32s simulated: {"hosts":60,`) || !strings.HasPrefix(lines[1], "fleetsim: 1m4s simulated: ") {
+		t.Fatalf("stderr %q, want the score at 32s and at 1m4s", stderr.String())
+	}
+	var last, final Result
+	if err := json.Unmarshal([]byte(strings.TrimPrefix(lines[1], "fleetsim: 1m4s simulated: ")), &last); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if err := json.Unmarshal([]byte(out[len(out)-1]), &final); err != nil {
+		t.Fatal(err)
+	}
+	if last.Rounds != 4 || last.Detected != final.Detected || last.FalsePositives != final.FalsePositives {
+		t.Errorf("last progress %+v, final %+v: want the same verdicts after 4 rounds", last, final)
+	}
+}
+
 func TestCommandLineRefusesBadInput(t *testing.T) {
 	tests := []struct {
 		args []string
@@ -167,6 +192,7 @@ func TestCommandLineRefusesBadInput(t *testing.T) {
 		{[]string{"--peers-down", "0.7"}, "--peers-down 0.7"},
 		{[]string{"--hosts", "100", "--bad-racks", "9"}, "the fleet has 3"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--progress", "-1s"}, "--progress -1s"},
 		{[]string{"--hosts", "many"}, "invalid value"},
 	}
 	for _, tc := range tests {
