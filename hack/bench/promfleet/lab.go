@@ -51,7 +51,8 @@ func startLab(ctx context.Context, o options) (l *lab, err error) {
 }
 
 // startFleet runs internal/fleetsim in real time, serving its agents, with
-// a few hosts 10 ms off so that alerts fire and the tables have rows.
+// a few hosts 10 ms off so that alerts fire and the tables have rows, at
+// nice o.fleetNice.
 func (l *lab) startFleet(ctx context.Context, o options) error {
 	binary := filepath.Join(l.dir, "fleetsim")
 	build := exec.CommandContext(ctx, "go", "build", "-o", binary, "./internal/fleetsim")
@@ -63,7 +64,10 @@ func (l *lab) startFleet(ctx context.Context, o options) error {
 		return err
 	}
 	rounds := int((o.duration+15*time.Minute)/poll) + 1
-	l.fleet = exec.Command(binary, "--serve", addr, "--hosts", strconv.Itoa(o.hosts), "--rounds", strconv.Itoa(rounds),
+	// nice(1) execs the fleet in its own process, so every thread the Go
+	// runtime starts inherits the nice value, and the sampled pid is the
+	// fleet's.
+	l.fleet = exec.Command("nice", "-n", strconv.Itoa(o.fleetNice), binary, "--serve", addr, "--hosts", strconv.Itoa(o.hosts), "--rounds", strconv.Itoa(rounds),
 		"--faulty-hosts", strconv.Itoa(max(1, o.hosts/1000)), "--fault-offset", "10ms", "--fault-round", "2", "--rotate", o.rotate.String())
 	if err := l.start(l.fleet, "fleetsim.log"); err != nil {
 		return err

@@ -14,6 +14,15 @@
 //
 //	go run ./hack/bench/promfleet --hosts 10000 --duration 30m
 //
+// The served fleet runs at nice 19 (--fleet-nice): a real fleet's
+// exporters run on their own machines and take none of Prometheus' CPU, so
+// here the fleet gets only what Prometheus leaves. The report's targets up,
+// samples a scrape round and scrape interval p99 show whether it still
+// keeps up. The run is a session of its own whose scheduler autogroup has
+// nice -10 (--autogroup-nice; root), so that other sessions' nice 19 work,
+// which autogroups would otherwise share the machine with as equals, yields
+// to it.
+//
 // With --metric-relabel, Prometheus applies the metric_relabel_configs of
 // deploy/prometheus/prometheus.yml's clockwatch job, as recommended there.
 //
@@ -48,6 +57,8 @@ type options struct {
 	rotate     time.Duration
 	relabel    bool
 	down       time.Duration
+	fleetNice  int
+	groupNice  int
 }
 
 func main() {
@@ -61,10 +72,17 @@ func main() {
 	flag.IntVar(&o.repeat, "repeat", 3, "times each panel query runs; the report gives the median")
 	flag.DurationVar(&o.rotate, "rotate", ntp.DefaultPeerRotate, "how often each simulated agent swaps a quarter of its peers (--peers.rotate-interval), which renews their series")
 	flag.BoolVar(&o.relabel, "metric-relabel", false, "apply the metric_relabel_configs of deploy/prometheus/prometheus.yml's clockwatch job (the series no rule or dashboard reads are dropped)")
+	flag.IntVar(&o.fleetNice, "fleet-nice", 19, "the served fleet's nice value: a real fleet's exporters run on their own machines, so the served fleet gets only the CPU Prometheus leaves (0: it competes with Prometheus as an equal, as in the runs before 7 December 2026's second session)")
+	flag.IntVar(&o.groupNice, "autogroup-nice", -10, "run in a session of its own whose scheduler autogroup has this nice value, so that other sessions' nice 19 work yields to the measured Prometheus as nice 19 means (0: stay in the caller's session)")
 	flag.DurationVar(&o.down, "down", 0, "after the dashboards, stop the served fleet and sample this long with every agent down (0: not at all), to measure the rules when every agent's ClockwatchAgentDown is pending")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.groupNice != 0 {
+		if err := ownAutogroup(o.groupNice); err != nil {
+			fmt.Fprintln(os.Stderr, "promfleet:", err)
+		}
+	}
 	if err := run(ctx, o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "promfleet:", err)
 		os.Exit(1)

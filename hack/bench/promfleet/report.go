@@ -17,9 +17,13 @@ type report struct {
 	Rotate time.Duration `json:"rotate_ns"`
 	// Relabel says whether deploy/prometheus/prometheus.yml's
 	// metric_relabel_configs were applied.
-	Relabel    bool          `json:"metric_relabel"`
-	Duration   time.Duration `json:"duration_ns"`
-	Prometheus string        `json:"prometheus_version"`
+	Relabel bool `json:"metric_relabel"`
+	// FleetNice is the served fleet's nice value, AutogroupNice that of
+	// the run's scheduler autogroup (0: the caller's).
+	FleetNice     int           `json:"fleet_nice"`
+	AutogroupNice int           `json:"autogroup_nice"`
+	Duration      time.Duration `json:"duration_ns"`
+	Prometheus    string        `json:"prometheus_version"`
 	// LoadAverage is the machine's when the report was made: the numbers
 	// are only as quiet as the machine.
 	LoadAverage string       `json:"load_average"`
@@ -46,7 +50,7 @@ type groupStats struct {
 
 func newReport(o options, l *lab, samples []sample, panels []panelQuery, m meshRun, down []sample) report {
 	load, _ := os.ReadFile("/proc/loadavg")
-	r := report{Hosts: o.hosts, Rotate: o.rotate, Relabel: o.relabel, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m, Down: down}
+	r := report{Hosts: o.hosts, Rotate: o.rotate, Relabel: o.relabel, FleetNice: o.fleetNice, AutogroupNice: o.groupNice, Duration: o.duration, Prometheus: l.version, LoadAverage: strings.TrimSpace(string(load)), Samples: samples, Panels: panels, Mesh: m, Down: down}
 	steady := samples[len(samples)/2:]
 	if len(steady) == 0 {
 		return r
@@ -106,7 +110,7 @@ func summarize(name string, samples []sample, value func(sample) float64) groupS
 func (r report) print(out io.Writer) {
 	last := r.Samples[len(r.Samples)-1]
 	peak := slices.MaxFunc(r.Samples, func(a, b sample) int { return cmp.Compare(a.RSS, b.RSS) })
-	fmt.Fprintf(out, "\nPrometheus %s, %d agents (peers rotated every %v) scraped every 15s for %v, metric relabelling %v (load average %s)\n", r.Prometheus, r.Hosts, r.Rotate, r.Duration, r.Relabel, r.LoadAverage)
+	fmt.Fprintf(out, "\nPrometheus %s, %d agents (peers rotated every %v) scraped every 15s for %v, metric relabelling %v, served fleet at nice %d, autogroup nice %d (load average %s)\n", r.Prometheus, r.Hosts, r.Rotate, r.Duration, r.Relabel, r.FleetNice, r.AutogroupNice, r.LoadAverage)
 	lowest, highest := r.loadRange()
 	fmt.Fprintf(out, "memory: RSS %.0f MiB at the end, %.0f MiB at most; Go heap in use %.0f MiB; %.0f head series; %.0f agents up; %.0f samples a scrape round; scrape interval p99 %.1fs; CPU %.2f cores over the second half, the served fleet %.2f; load average %.2f to %.2f while scraping\n",
 		last.RSS/(1<<20), peak.RSS/(1<<20), last.HeapInUse/(1<<20), last.HeadSeries, last.Up, last.Scraped, last.ScrapeP99,
