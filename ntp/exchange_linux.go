@@ -24,7 +24,7 @@ import (
 // (docs/footprint.md).
 func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, deadline time.Time) (Exchange, error) {
 	addr := netip.AddrPortFrom(ip, port)
-	s, err := dialUDP(ip, port)
+	s, err := dialUDP(ctx, ip, port)
 	if err != nil {
 		return Exchange{}, fmt.Errorf("ntp: query %s: %w", addr, err)
 	}
@@ -34,9 +34,13 @@ func exchange(ctx context.Context, ip netip.Addr, port uint16, out outgoing, dea
 		return Exchange{}, fmt.Errorf("ntp: query %s: set read deadline: %w", addr, err)
 	}
 	// Cancelling ctx ends the wait at once; a waiter whose deadline a
-	// cancellation may still move is not used again.
-	stop := context.AfterFunc(ctx, func() { _ = s.w.setDeadline(time.Now()) })
-	defer func() { reusable = stop() }()
+	// cancellation may still move is not used again. (The end of a
+	// polling loop's context ends the waits of the loop's waiter
+	// already, and a context that never ends needs nothing.)
+	if s.w.done != ctx.Done() {
+		stop := context.AfterFunc(ctx, func() { _ = s.w.file.SetReadDeadline(time.Now()) })
+		defer func() { reusable = stop() }()
+	}
 
 	t1 := localclock.System()
 	if err := s.send(out.packet); err != nil {

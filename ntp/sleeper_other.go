@@ -9,8 +9,8 @@ import (
 	"github.com/clockwatch/clockwatch/internal/localclock"
 )
 
-// newSleeper returns the sleep of a source's polling loop and what
-// releases it: localclock.Sleep, which needs no release.
-func newSleeper() (sleep func(context.Context, time.Duration) error, release func()) {
-	return localclock.Sleep, func() {}
+// newLoop returns what a source's polling loop runs on: its context,
+// localclock.Sleep and a release with nothing to free.
+func newLoop(ctx context.Context) (loopCtx context.Context, sleep func(context.Context, time.Duration) error, release func()) {
+	return ctx, localclock.Sleep, func() {}
 }

@@ -131,7 +131,7 @@ type Source struct {
 	auth    Authenticator
 	query   func(ctx context.Context, addr netip.AddrPort) (Exchange, error)
 	resolve func(ctx context.Context, host string) (netip.Addr, error)
-	// sleep waits between polls; nil: Run's own sleeper (newSleeper),
+	// sleep waits between polls; nil: Run's own loop's (newLoop),
 	// localclock.Sleep in Burst.
 	sleep func(ctx context.Context, d time.Duration) error
 	rng   *rand.Rand
@@ -228,7 +228,7 @@ func (s *Source) Run(ctx context.Context, report func(estimator.Observation)) {
 	sleep := s.sleep
 	if sleep == nil {
 		var release func()
-		sleep, release = newSleeper()
+		ctx, sleep, release = newLoop(ctx)
 		defer release()
 	}
 	var addr netip.AddrPort

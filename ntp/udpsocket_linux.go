@@ -3,6 +3,7 @@
 package ntp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -35,8 +36,9 @@ type udpSocket struct {
 }
 
 // dialUDP opens a socket to ip:port from a new random port, with kernel
-// timestamps enabled before the first packet.
-func dialUDP(ip netip.Addr, port uint16) (*udpSocket, error) {
+// timestamps enabled before the first packet; it waits in the waiter of
+// ctx's polling loop, or in a pooled one.
+func dialUDP(ctx context.Context, ip netip.Addr, port uint16) (*udpSocket, error) {
 	family := unix.AF_INET6
 	if ip.Is4() {
 		family = unix.AF_INET
@@ -51,9 +53,11 @@ func dialUDP(ip netip.Addr, port uint16) (*udpSocket, error) {
 		rawClose(fd)
 		return nil, fmt.Errorf("connect: %w (check the route to the server)", err)
 	}
-	if s.w, err = idleWaiters.get(); err != nil {
-		rawClose(fd)
-		return nil, err
+	if s.w = loopWaiter(ctx); s.w == nil {
+		if s.w, err = idleWaiters.get(); err != nil {
+			rawClose(fd)
+			return nil, err
+		}
 	}
 	if err := s.w.watch(fd); err != nil {
 		s.close(true)
@@ -62,16 +66,18 @@ func dialUDP(ip netip.Addr, port uint16) (*udpSocket, error) {
 	return s, nil
 }
 
-// close closes the socket, which leaves the waiter's set, and keeps the
-// waiter for later queries if reusable: when nothing may still move its
+// close closes the socket, which leaves the waiter's set. A pooled waiter
+// is kept for later queries if reusable: when nothing may still move its
 // deadline. A kept waiter's deadline is cleared, so that its timer does
-// not wake the agent after the query.
+// not wake the agent after the query. A loop's waiter stays with its loop.
 func (s *udpSocket) close(reusable bool) {
 	rawClose(s.fd)
-	if reusable {
+	switch {
+	case s.w.timer >= 0:
+	case reusable:
 		_ = s.w.setDeadline(time.Time{})
 		idleWaiters.put(s.w)
-	} else {
+	default:
 		s.w.close()
 	}
 }

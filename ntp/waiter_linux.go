@@ -18,17 +18,30 @@ import (
 // costs system calls that wake the runtime's monitor thread, see
 // rawsys_linux.go): the socket is added to the waiter's own epoll
 // instance, which the runtime's poller watches for good. A waiter serves
-// one query at a time and lends it its buffers; idle ones are kept for the
-// next queries, so a query allocates neither.
+// one query at a time and lends it its buffers, so a query allocates
+// neither. Idle waiters are pooled for one-off queries; a source's polling
+// loop owns one with a timer (loopWaiter, sleeper_linux.go).
 type waiter struct {
-	epfd   int
-	file   *os.File // epfd, as the runtime's poller watches it
-	rc     syscall.RawConn
-	events [1]unix.EpollEvent
-	// poll is pollOnce, for rc.Read; ready and pollErr are its results.
-	poll    func(uintptr) bool
-	ready   uint32
-	pollErr error
+	epfd int
+	file *os.File // epfd, as the runtime's poller watches it
+	rc   syscall.RawConn
+	// timer is the timerfd in the epoll set of a polling loop's waiter,
+	// which times its sleeps and its queries' deadlines; -1 in a pooled
+	// waiter, whose deadline is the runtime's.
+	timer int
+	// done is the end of the context of a loop's waiter, which ends its
+	// every wait; nil in a pooled waiter.
+	done   <-chan struct{}
+	events [2]unix.EpollEvent
+	// pollSocket and pollTimer are check, for rc.Read, until the socket
+	// or the timer is ready and until the timer is; ready, expired and
+	// pollErr are their results.
+	pollSocket, pollTimer func(uintptr) bool
+	ready                 uint32
+	expired               bool
+	pollErr               error
+	// count takes the timer's expiry count.
+	count [8]byte
 	// buf and oob receive a datagram and its control messages.
 	buf [1500]byte
 	oob [timestamp.ControlSizeBytes]byte
@@ -49,8 +62,9 @@ func newWaiter() (*waiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	w := &waiter{epfd: epfd, file: f, rc: rc}
-	w.poll = w.pollOnce
+	w := &waiter{epfd: epfd, file: f, rc: rc, timer: -1}
+	w.pollSocket = func(uintptr) bool { return w.check() || w.ready != 0 || w.expired }
+	w.pollTimer = func(uintptr) bool { return w.check() || w.expired }
 	return w, nil
 }
 
@@ -73,9 +87,21 @@ func (w *waiter) watch(fd int) error {
 	return unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
 }
 
-// setDeadline bounds the waits from now on; a deadline in the past ends
-// a wait at once.
-func (w *waiter) setDeadline(t time.Time) error { return w.file.SetReadDeadline(t) }
+// setDeadline bounds the waits for a socket from now on, on the runtime's
+// deadline (a deadline in the past ends a wait at once) or, in a loop's
+// waiter, on its timer: a runtime timer, even one stopped, wakes the
+// runtime's monitor thread when its time comes (docs/footprint.md). A
+// loop's waiter keeps its timer armed after the query (the loop's sleep
+// re-arms it): the zero time leaves it.
+func (w *waiter) setDeadline(t time.Time) error {
+	if w.timer < 0 {
+		return w.file.SetReadDeadline(t)
+	}
+	if t.IsZero() {
+		return nil
+	}
+	return w.arm(time.Until(t))
+}
 
 // wait parks until the watched socket has a datagram or an error
 // (EPOLLERR: a queued transmit timestamp or an ICMP error) and returns
@@ -83,29 +109,43 @@ func (w *waiter) setDeadline(t time.Time) error { return w.file.SetReadDeadline(
 // passes first.
 func (w *waiter) wait() (uint32, error) {
 	w.ready, w.pollErr = 0, nil
-	err := w.rc.Read(w.poll)
+	err := w.rc.Read(w.pollSocket)
 	if err == nil {
 		err = w.pollErr
+	}
+	if err == nil && w.ready == 0 {
+		err = os.ErrDeadlineExceeded
 	}
 	return w.ready, err
 }
 
-// pollOnce is wait's check: it reports
-// whether the watched socket is ready, in ready, or polling failed, in
+// check takes the ready events of the waiter's epoll set without waiting:
+// the socket's into ready, the timer's expiry (read, so that the timer is
+// no longer ready) into expired; it reports whether polling failed, in
 // pollErr.
-func (w *waiter) pollOnce(uintptr) bool {
+func (w *waiter) check() bool {
 	n, err := rawEpollPoll(w.epfd, w.events[:])
-	if n > 0 {
-		w.ready = w.events[0].Events
+	for _, ev := range w.events[:max(n, 0)] {
+		if int(ev.Fd) == w.timer {
+			w.expired = true
+			_, _ = rawRead(w.timer, w.count[:])
+		} else {
+			w.ready |= ev.Events
+		}
 	}
 	if err != nil && err != unix.EINTR {
 		w.pollErr = fmt.Errorf("epoll: %w", err)
 	}
-	return n > 0 || w.pollErr != nil
+	return w.pollErr != nil
 }
 
-// close releases the epoll instance.
-func (w *waiter) close() { _ = w.file.Close() }
+// close releases the epoll instance and the timer.
+func (w *waiter) close() {
+	if w.timer >= 0 {
+		rawClose(w.timer)
+	}
+	_ = w.file.Close()
+}
 
 // maxIdleWaiters is how many idle waiters are kept: as many as queries
 // usually overlap.
