@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clockwatch/clockwatch/estimator"
+	"github.com/clockwatch/clockwatch/internal/fdtimer"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -72,7 +73,10 @@ func (a *Agent) Healthy() error { return a.health.Check(a.Current()) }
 func (a *Agent) Run(ctx context.Context) {
 	a.setSources(ctx, SourceSet{Sources: a.sources.Initial})
 	every := a.publishInterval()
-	idle := time.NewTimer(every)
+	// The wait restarts with every report: on a timerfd, which the
+	// runtime's monitor thread does not wake for, as it would for a
+	// runtime timer reset at every poll (internal/fdtimer).
+	idle := fdtimer.New(every)
 	defer idle.Stop()
 	for {
 		select {
