@@ -9,7 +9,6 @@ import (
 
 	"github.com/clockwatch/clockwatch/estimator"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // API serves the agent's HTTP endpoints: the landing page, /metrics,
@@ -36,7 +35,7 @@ func (a *API) Handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.page)
 	mux.HandleFunc("GET /page/{file}", a.pageAsset)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelError)}))
+	mux.Handle("GET /metrics", metricsHandler(a.Gatherer, a.Logger))
 	mux.HandleFunc("GET /api/v1/status", a.status)
 	mux.HandleFunc("GET /api/v1/history", a.history)
 	mux.HandleFunc("GET /healthz", a.healthz)
