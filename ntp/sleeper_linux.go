@@ -85,12 +85,12 @@ func (w *waiter) arm(d time.Duration) error {
 }
 
 // sleep waits d on the loop waiter's timer, or until ctx ends (ctx's
-// error).
+// error). The timer is armed by the wait's first check (pollTimer): the
+// runtime's poller forgets what was ready before a wait starts, so an
+// expiry from then on wakes the wait, and the check need not look for
+// one that came before, which saves a system call a poll.
 func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
-	if err := w.arm(d); err != nil {
-		return err
-	}
-	w.pollErr = nil
+	w.sleepFor, w.pollErr = max(d, 0), nil
 	err := w.rc.Read(w.pollTimer)
 	if ctx.Err() != nil {
 		return ctx.Err()

@@ -35,8 +35,10 @@ type waiter struct {
 	events [2]unix.EpollEvent
 	// pollSocket and pollTimer are check, for rc.Read, until the socket
 	// or the timer is ready and until the timer is; ready, expired and
-	// pollErr are their results.
+	// pollErr are their results. pollTimer first arms the timer for
+	// sleepFor (sleep, sleeper_linux.go).
 	pollSocket, pollTimer func(uintptr) bool
+	sleepFor              time.Duration
 	ready                 uint32
 	expired               bool
 	pollErr               error
@@ -62,9 +64,17 @@ func newWaiter() (*waiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	w := &waiter{epfd: epfd, file: f, rc: rc, timer: -1}
+	w := &waiter{epfd: epfd, file: f, rc: rc, timer: -1, sleepFor: -1}
 	w.pollSocket = func(uintptr) bool { return w.check() || w.ready != 0 || w.expired }
-	w.pollTimer = func(uintptr) bool { return w.check() || w.expired }
+	w.pollTimer = func(uintptr) bool {
+		if w.sleepFor >= 0 {
+			d := w.sleepFor
+			w.sleepFor = -1
+			w.pollErr = w.arm(d)
+			return w.pollErr != nil
+		}
+		return w.check() || w.expired
+	}
 	return w, nil
 }
 
