@@ -37,7 +37,8 @@ func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsec
 // clockwatch's scores over the reference's, summed over the seeds: the
 // median and p95 errors, the mean bound, the steady-state mean bound over
 // the physical limit (for both clients), the same three in holdover where
-// the scenario has an outage, and both clients' coverage.
+// the scenario has an outage and the p95 and largest error in the recovery
+// after it, and both clients' coverage.
 func BenchmarkAgainstChronyLike(b *testing.B) {
 	for _, sc := range testCatalogue() {
 		b.Run(sc.Name, func(b *testing.B) {
@@ -65,6 +66,10 @@ func BenchmarkAgainstChronyLike(b *testing.B) {
 				b.ReportMetric(r.outageMedian, "outage-median/ref")
 				b.ReportMetric(r.outageP95, "outage-p95/ref")
 				b.ReportMetric(r.outageBound, "outage-bound/ref")
+			}
+			if cw.Recovery.Scored > 0 {
+				b.ReportMetric(r.recoveryP95, "recovery-p95/ref")
+				b.ReportMetric(r.recoveryMax, "recovery-max/ref")
 			}
 			b.ReportMetric(100*float64(cwCovered)/float64(cwScored), "coverage%")
 			b.ReportMetric(100*float64(refCovered)/float64(refScored), "ref-coverage%")

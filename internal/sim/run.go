@@ -98,7 +98,7 @@ func runClients(clients []Client, sc Scenario, seed uint64, watch func(Point)) (
 		newestSent: -1,
 	}
 	for range clients {
-		r.scores = append(r.scores, newScorer(sc.truthSteps(), steadyPolls*sc.Poll))
+		r.scores = append(r.scores, newScorer(sc.truthSteps(), steadyPolls*sc.Poll, sc.recoveries()))
 	}
 	infos := make([]estimator.SourceInfo, len(sc.Servers))
 	for i, s := range sc.Servers {

@@ -123,3 +123,20 @@ func (sc Scenario) Limit(t time.Duration) time.Duration {
 
 // inOutage reports whether every server is silent at true time t.
 func (sc Scenario) inOutage(t time.Duration) bool { return silent(sc.Outages, t) }
+
+// recoveryPolls is how many polls after an outage every server has had
+// the chance to answer: the recovery is scored from then on.
+const recoveryPolls = 2
+
+// recoveries returns, per outage, the span in which a client recovers from
+// it: from recoveryPolls polls after its end for as long as it lasted.
+// What the drift did while every server was silent (a thermal step) shows
+// here: how soon a client follows the new drift.
+func (sc Scenario) recoveries() []Window {
+	var out []Window
+	for _, o := range sc.Outages {
+		from := o.To + recoveryPolls*sc.Poll
+		out = append(out, Window{From: from, To: o.To + (o.To - o.From)})
+	}
+	return out
+}

@@ -70,9 +70,10 @@ type Score struct {
 	// took to count it; -1 if it never did.
 	StepLatencies []time.Duration
 	// Steady summarizes the synchronized estimates outside outages once
-	// the first steadyPolls polls are over, and Outage the estimates while
-	// every server is silent (holdover).
-	Steady, Outage Summary
+	// the first steadyPolls polls are over, Outage the estimates while
+	// every server is silent (holdover), and Recovery those after an
+	// outage (see Scenario.recoveries).
+	Steady, Outage, Recovery Summary
 }
 
 // Summary is the error and bound of some of the scored estimates.
@@ -134,16 +135,19 @@ func (s Score) String() string {
 const steadyPolls = 32
 
 type scorer struct {
-	score               Score
-	all, steady, outage summer
-	widthSum            float64
-	jumps               []time.Duration
-	steadyFrom          time.Duration
-	lastSteps           uint64
+	score                         Score
+	all, steady, outage, recovery summer
+	widthSum                      float64
+	jumps                         []time.Duration
+	steadyFrom                    time.Duration
+	recoveries                    []Window
+	lastSteps                     uint64
 }
 
-func newScorer(jumps []time.Duration, steadyFrom time.Duration) *scorer {
-	sc := &scorer{score: Score{FirstCovered: -1}, jumps: jumps, steadyFrom: steadyFrom}
+// newScorer scores a run in which the truth jumps at jumps, steady from
+// steadyFrom on, and recovering from outages in recoveries.
+func newScorer(jumps []time.Duration, steadyFrom time.Duration, recoveries []Window) *scorer {
+	sc := &scorer{score: Score{FirstCovered: -1}, jumps: jumps, steadyFrom: steadyFrom, recoveries: recoveries}
 	sc.score.StepLatencies = make([]time.Duration, len(jumps))
 	for i := range sc.score.StepLatencies {
 		sc.score.StepLatencies[i] = -1
@@ -180,6 +184,8 @@ func (sc *scorer) add(p Point) {
 	switch {
 	case p.Outage:
 		sc.outage.add(p)
+	case slices.ContainsFunc(sc.recoveries, func(w Window) bool { return w.contains(p.At) }):
+		sc.recovery.add(p)
 	case p.Estimate.Status == estimator.StatusSynchronized && p.At >= sc.steadyFrom:
 		sc.steady.add(p)
 	}
@@ -203,7 +209,7 @@ func (sc *scorer) noteSteps(p Point) {
 // result finishes the score.
 func (sc *scorer) result() Score {
 	s := sc.score
-	s.Steady, s.Outage = sc.steady.result(), sc.outage.result()
+	s.Steady, s.Outage, s.Recovery = sc.steady.result(), sc.outage.result(), sc.recovery.result()
 	all := sc.all.result()
 	if all.Scored == 0 {
 		return s

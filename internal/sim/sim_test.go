@@ -124,7 +124,7 @@ func TestQuantile(t *testing.T) {
 }
 
 func TestScorer(t *testing.T) {
-	sc := newScorer([]time.Duration{10 * time.Second}, 0)
+	sc := newScorer([]time.Duration{10 * time.Second}, 0, nil)
 	est := func(off, bound time.Duration, steps uint64) estimator.Estimate {
 		return estimator.Estimate{Offset: off, ErrorBound: bound, Steps: steps, Synchronized: true,
 			OffsetMin: off - bound, OffsetMax: off + bound/2}
