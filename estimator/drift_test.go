@@ -118,3 +118,39 @@ func TestDriftAgreesWithinTheWander(t *testing.T) {
 		t.Errorf("agreeing %v: want the four close fits, not the far one", agreeing)
 	}
 }
+
+// TestAfterGap: a sample that comes after a silence of gapPolls recent
+// spacings or more refits the drift at once, and a source silent that
+// long by another's newest sample is quiet (its fit is what the drift
+// was before).
+func TestAfterGap(t *testing.T) {
+	every := func(n int, step int64) []record {
+		rs := make([]record, n)
+		for i := range rs {
+			rs[i].at = int64(i) * step
+		}
+		return rs
+	}
+	poll := int64(64 * time.Second)
+	tests := []struct {
+		name    string
+		samples []record
+		gap     int64 // added before the newest sample
+		want    bool
+	}{
+		{"too few", every(2, poll), 100 * poll, false},
+		{"regular", every(20, poll), 0, false},
+		{"a lost poll", every(20, poll), poll, false},
+		{"a 15-minute outage", every(20, poll), int64(15 * time.Minute), true},
+	}
+	for _, tc := range tests {
+		tc.samples[len(tc.samples)-1].at += tc.gap
+		if got := afterGap(tc.samples); got != tc.want {
+			t.Errorf("%s: afterGap = %v, want %v", tc.name, got, tc.want)
+		}
+		src := &sourceState{samples: tc.samples[:len(tc.samples)-1]}
+		if got := src.quietAt(tc.samples[len(tc.samples)-1].at); got != tc.want && len(src.samples) > 2 {
+			t.Errorf("%s: quietAt = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -229,27 +229,76 @@ func (s *sourceState) reset() {
 const refitShare = 1.0 / 16
 
 // add appends a sample, drops the oldest beyond maxSamples or maxAge (the
-// newest always stays) and refits the noise model and, when due, the drift.
+// newest always stays) and refits the noise model and the drift when due,
+// and the drift alone after a silence (afterGap) or while the samples'
+// straight run is short.
 func (s *sourceState) add(smp Sample, r record, maxSamples int, maxAge time.Duration) {
 	s.last = smp
 	s.samples = append(s.samples, r)
 	s.samples = thin(s.samples, maxSamples, int64(maxAge))
 	s.unfitted++
-	refit := float64(s.unfitted) >= refitShare*float64(len(s.samples))
-	s.buf.xs = s.noise.fit(s.samples, refit, s.buf.xs)
+	due := float64(s.unfitted) >= refitShare*float64(len(s.samples))
+	s.buf.xs = s.noise.fit(s.samples, due, s.buf.xs)
 	for i := range s.samples {
 		s.samples[i].scale = s.noise.scale(s.samples[i])
 	}
-	if refit {
+	switch {
+	case due:
 		s.refit()
+	case s.drift.used < len(s.samples)/2 || afterGap(s.samples):
+		// The drift may have changed: refit it now, the noise model
+		// when due.
+		unfitted := s.unfitted
+		s.refit()
+		s.unfitted = unfitted
 	}
 }
 
 // refit fits the drift to the samples: the intervals' feasible slopes and
-// the one-way envelopes.
+// the one-way envelopes. The envelopes are fitted on the samples of the
+// intervals' straight run only: where no straight line passes through
+// the older samples' intervals and the newer ones', the drift changed
+// (or the clock stepped) in between, and an envelope over both would
+// keep the old drift long after (its points drop below the envelope in
+// one direction, which takes dropRun points to show).
 func (s *sourceState) refit() {
 	s.drift, s.unfitted = fitDrift(s.samples, &s.buf), 0
-	s.oneWay.fit(s.samples, &s.owBuf)
+	s.oneWay.fit(s.samples[len(s.samples)-max(s.drift.used, 1):], &s.owBuf)
+}
+
+// gapPolls is how many of a source's recent sample spacings make a
+// silence long enough for the drift to have changed unseen (see afterGap
+// and quietAt).
+const gapPolls = 4
+
+// spacing is the mean time between the samples before the newest, over
+// up to recentSamples of them; ok is false when there are too few.
+func spacing(samples []record) (int64, bool) {
+	n := len(samples)
+	k := min(recentSamples, n-1)
+	if k < 2 {
+		return 0, false
+	}
+	return (samples[n-2].at - samples[n-1-k].at) / int64(k-1), true
+}
+
+// afterGap reports whether the newest sample came after a silence of
+// gapPolls times the recent spacing of the samples or more: the drift
+// may have changed meanwhile, and a fit that waits for refitShare of the
+// window to be new keeps the old one for several polls.
+func afterGap(samples []record) bool {
+	n := len(samples)
+	gap, ok := spacing(samples)
+	return ok && samples[n-1].at-samples[n-2].at > gapPolls*gap
+}
+
+// quietAt reports whether the source has been silent at local time at
+// (since the anchor) for gapPolls of its recent sample spacings or more:
+// its drift fit says what the drift was before the silence.
+func (s *sourceState) quietAt(at int64) bool {
+	n := len(s.samples)
+	gap, ok := spacing(s.samples)
+	return ok && at-s.samples[n-1].at > gapPolls*gap
 }
 
 // recentSamples is how many of the newest samples thin always keeps.

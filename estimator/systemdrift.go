@@ -84,10 +84,17 @@ func (e *Estimator) measuredDrift() driftMeasure {
 	}
 	var fits []driftFit
 	var fitted []*sourceState
+	newest := e.newestSample()
 	for _, src := range e.list {
 		src.driftOutlier, src.apart = false, false
 		if src.drift.used >= 2 && src.timeKeeper() {
-			fits = append(fits, src.drift)
+			f := src.drift
+			if src.quietAt(newest) {
+				// What the drift was before the silence: now it is
+				// within the wander allowance of that.
+				f.feasible = widen(f.feasible, e.cfg.Wander).intersect(unknownDrift)
+			}
+			fits = append(fits, f)
 			fitted = append(fitted, src)
 		}
 	}
@@ -109,6 +116,18 @@ func (e *Estimator) measuredDrift() driftMeasure {
 	}
 	e.measured.driftMeasure, e.measured.valid = m, true
 	return m
+}
+
+// newestSample returns the local time (since the anchor) of the newest
+// sample of any source.
+func (e *Estimator) newestSample() int64 {
+	newest := int64(math.MinInt64)
+	for _, src := range e.list {
+		if n := len(src.samples); n > 0 {
+			newest = max(newest, src.samples[n-1].at)
+		}
+	}
+	return newest
 }
 
 // wandered returns the fits with their feasible drifts widened by the

@@ -69,11 +69,14 @@ func TestNewScenarios(t *testing.T) {
 		},
 		{
 			name: ThermalStep,
-			gate: limits{median: 0.8, p95: 0.94, bound: 1.5, steady: 2.07, outageMedian: 1, outageP95: 1, outageBound: 1.06},
+			gate: limits{median: 0.8, p95: 0.94, bound: 1.5, steady: 2.07, outageMedian: 1, outageP95: 1, outageBound: 1.06, recoveryP95: 0.35, recoveryMax: 0.3},
 			why: "errors: across the outage the 2 ppm step makes every client's extrapolation err alike (physics); " +
 				"bounds: as for outage-64s with the 2.5 ppm allowance such a clock needs, 80 µs for a sample half a " +
 				"poll old, and after the outage the step breaks every source's straight run of samples, so the " +
-				"drift is proven again from the new samples alone for minutes",
+				"drift is proven again from the new samples alone for minutes; recovery: the sources that answer " +
+				"first after the silence set the drift at once (their fits are refitted after the gap, the silent " +
+				"ones' widened by the allowance, and the envelopes keep to the straight run), where the drift " +
+				"before the step was kept for 3 polls and came back for 2 minutes 7 minutes later",
 		},
 	}
 	for _, tc := range tests {
