@@ -20,7 +20,7 @@ import (
 // instance, which the runtime's poller watches for good. A waiter serves
 // one query at a time and lends it its buffers, so a query allocates
 // neither. Idle waiters are pooled for one-off queries; a source's polling
-// loop owns one with a timer (loopWaiter, sleeper_linux.go).
+// loop owns one with a timer (loopWaiter, loop_linux.go).
 type waiter struct {
 	epfd int
 	file *os.File // epfd, as the runtime's poller watches it
@@ -36,7 +36,7 @@ type waiter struct {
 	// pollSocket and pollTimer are check, for rc.Read, until the socket
 	// or the timer is ready and until the timer is; ready, expired and
 	// pollErr are their results. pollTimer first arms the timer for
-	// sleepFor (sleep, sleeper_linux.go).
+	// sleepFor (sleep, loop_linux.go).
 	pollSocket, pollTimer func(uintptr) bool
 	sleepFor              time.Duration
 	ready                 uint32
