@@ -62,7 +62,7 @@ func TestFaultsTogether(t *testing.T) {
 }
 
 // TestEveryFaultAtOnce runs every fault of the issue at once on 1,000
-// agents, seed 2, the start of the simulated day in docs/fleet.md: no
+// agents, seed 2, the faults of the simulated day in docs/fleet.md: no
 // healthy host is named, and every faulty host is named within 5 rounds
 // but those behind the bad upstream server inside the rerouted racks.
 // Their clocks step 2 ms at the very moment every path out of their rack
