@@ -6,9 +6,10 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
 	"testing"
 	"time"
+
+	"github.com/clockwatch/clockwatch/internal/testlab"
 )
 
 // TestQueryKernelTimestamps: on Linux a loopback query is stamped by the
@@ -75,39 +76,11 @@ func TestQueriesCloseTheirSockets(t *testing.T) {
 		}
 	}
 	query()
-	before := openDescriptors(t)
+	before := testlab.OpenDescriptors(t, "")
 	for range 20 {
 		query()
 	}
-	if after := openDescriptors(t); after != before {
+	if after := testlab.OpenDescriptors(t, ""); after != before {
 		t.Errorf("%d descriptors open after 40 more queries, %d before", after, before)
-	}
-}
-
-// openDescriptors counts the process's open file descriptors.
-func openDescriptors(t *testing.T) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count descriptors: %v", err)
-	}
-	return len(fds)
-}
-
-// BenchmarkQueryLoopback measures one query and its sample against a
-// Responder on loopback: the agent's work per poll, and what it
-// allocates.
-func BenchmarkQueryLoopback(b *testing.B) {
-	addr := startResponder(b, &Responder{})
-	c := &Client{Timeout: time.Second}
-	b.ReportAllocs()
-	for b.Loop() {
-		x, err := c.Query(context.Background(), addr)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := x.Sample("lo"); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
