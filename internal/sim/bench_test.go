@@ -36,7 +36,9 @@ func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsec
 // the seeds of the gates beside the chrony-like reference and reports
 // clockwatch's scores over the reference's, summed over the seeds: the
 // median and p95 errors, the mean bound, the steady-state mean bound over
-// the physical limit (for both clients), the same three in holdover where
+// the physical limit (for both clients), clockwatch's steady-state mean
+// bound over the floor (Point.Floor) and the floor and its half width over
+// the limit, the same three in holdover where
 // the scenario has an outage and the p95 and largest error in the recovery
 // after it, and both clients' coverage.
 func BenchmarkAgainstChronyLike(b *testing.B) {
@@ -62,6 +64,9 @@ func BenchmarkAgainstChronyLike(b *testing.B) {
 			b.ReportMetric(r.bound, "bound/ref")
 			b.ReportMetric(r.steady, "bound/limit")
 			b.ReportMetric(ref.Steady.LimitRatio(), "ref-bound/limit")
+			b.ReportMetric(cw.Steady.FloorRatio(), "bound/floor")
+			b.ReportMetric(float64(cw.Steady.MeanFloor)/float64(cw.Steady.MeanLimit), "floor/limit")
+			b.ReportMetric(float64(cw.Steady.MeanFloorHalfWidth)/float64(cw.Steady.MeanLimit), "half-floor/limit")
 			if cw.Outage.Scored > 0 {
 				b.ReportMetric(r.outageMedian, "outage-median/ref")
 				b.ReportMetric(r.outageP95, "outage-p95/ref")

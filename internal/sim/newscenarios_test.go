@@ -120,10 +120,12 @@ func addScores(a, b Score) Score {
 	return a
 }
 
-// addSummaries sums two summaries' counts, errors, bounds and limits.
+// addSummaries sums two summaries' counts, errors, bounds, limits and
+// floors.
 func addSummaries(a, b Summary) Summary {
 	a.Scored += b.Scored
 	a.Median, a.P95, a.Max, a.MeanBound, a.MeanLimit = a.Median+b.Median, a.P95+b.P95, a.Max+b.Max, a.MeanBound+b.MeanBound, a.MeanLimit+b.MeanLimit
+	a.MeanFloor, a.MeanFloorHalfWidth = a.MeanFloor+b.MeanFloor, a.MeanFloorHalfWidth+b.MeanFloorHalfWidth
 	return a
 }
 

@@ -40,7 +40,11 @@ type run struct {
 	events  Queue[event]
 	// scores[i] scores clients[i]; watch sees the first client's points.
 	scores []*scorer
-	watch  func(Point)
+	// jumps are the instants the truth jumps at; floor follows what the
+	// honest exchanges prove (Point.Floor).
+	jumps []time.Duration
+	floor *floor
+	watch func(Point)
 	// newestSent is the latest start of an exchange that produced a sample.
 	newestSent time.Duration
 	// fresh is set when an estimate was scored since the last tick of the
@@ -96,9 +100,11 @@ func runClients(clients []Client, sc Scenario, seed uint64, watch func(Point)) (
 		},
 		watch:      watch,
 		newestSent: -1,
+		jumps:      sc.truthSteps(),
+		floor:      newFloor(sc.wander()),
 	}
 	for range clients {
-		r.scores = append(r.scores, newScorer(sc.truthSteps(), steadyPolls*sc.Poll, sc.recoveries()))
+		r.scores = append(r.scores, newScorer(r.jumps, steadyPolls*sc.Poll, sc.recoveries()))
 	}
 	infos := make([]estimator.SourceInfo, len(sc.Servers))
 	for i, s := range sc.Servers {
@@ -149,6 +155,7 @@ func (r *run) loop() error {
 func (r *run) launch(at time.Duration, e event) {
 	rng := r.rngs[e.server]
 	x := r.w.poll(&r.sc.Servers[e.server], at, rng)
+	x.server = e.server
 	r.events.Push(x.ready, event{server: e.server, result: &x})
 	next, burst := r.sc.nextPoll(at, e.burst, rng)
 	r.events.Push(next, event{server: e.server, burst: burst})
@@ -163,10 +170,25 @@ func (r *run) deliver(x exchange) error {
 	}
 	if x.obs.Result == estimator.ResultOK {
 		r.newestSent = max(r.newestSent, x.sent)
+		r.countFloor(x)
 	}
 	r.evaluate(x.ready)
 	r.fresh = true
 	return nil
+}
+
+// countFloor counts a delivered sample in the floor if its server was
+// honest when it answered: its interval at the exchange's true midpoint,
+// against the true offset then.
+func (r *run) countFloor(x exchange) {
+	at := x.sent + (x.ready-x.sent)/2
+	if !r.sc.Servers[x.server].honestAt(at) {
+		return
+	}
+	smp := x.obs.Sample
+	truth := r.w.local.offsetAt(at) - float64(stepsUntil(r.sc.ReferenceSteps, at))
+	half := float64(smp.ErrorBound())
+	r.floor.add(at, latestJump(r.jumps, at), truth, float64(smp.Offset)-half, float64(smp.Offset)+half)
 }
 
 // evaluate scores the estimate at true time t.
@@ -180,6 +202,7 @@ func (r *run) evaluate(t time.Duration) {
 		Limit:  r.sc.Limit(t),
 		Outage: r.sc.inOutage(t),
 	}
+	p.Floor, p.FloorWidth = r.floor.at(t, latestJump(r.jumps, t))
 	for i, c := range r.clients {
 		p.Estimate = c.Estimate(now)
 		r.scores[i].add(p)
@@ -197,11 +220,6 @@ func (r *run) blind(t time.Duration) bool { return blind(r.scores[0].jumps, r.ne
 // before t, after newestSent, the start of the newest exchange that
 // delivered a sample: no client can know of it yet.
 func blind(jumps []time.Duration, newestSent, t time.Duration) bool {
-	latest := time.Duration(-1)
-	for _, at := range jumps {
-		if at <= t {
-			latest = max(latest, at)
-		}
-	}
+	latest := latestJump(jumps, t)
 	return latest >= 0 && newestSent < latest
 }

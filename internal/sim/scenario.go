@@ -121,6 +121,15 @@ func (sc Scenario) Limit(t time.Duration) time.Duration {
 	return (out + in) / 2
 }
 
+// wander is the estimator's wander allowance in this scenario, as a
+// ratio (estimator.Config.Wander, 1 ppm by default).
+func (sc Scenario) wander() float64 {
+	if sc.Config.Wander > 0 {
+		return min(sc.Config.Wander, estimator.MaxFrequencyTolerance)
+	}
+	return 1e-6
+}
+
 // inOutage reports whether every server is silent at true time t.
 func (sc Scenario) inOutage(t time.Duration) bool { return silent(sc.Outages, t) }
 

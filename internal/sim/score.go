@@ -23,6 +23,12 @@ type Point struct {
 	Blind bool
 	// Limit is the physical limit at At (Scenario.Limit).
 	Limit time.Duration
+	// Floor is the bound a client whose offset were true would need at
+	// At, knowing the drift exactly, with the samples delivered so far
+	// and the estimator's wander allowance; FloorWidth is the width of
+	// the region they prove, half of which is the narrowest bound any
+	// client could prove (see floor). Zero before the first sample.
+	Floor, FloorWidth time.Duration
 	// Outage is set while every server is silent.
 	Outage bool
 }
@@ -85,22 +91,33 @@ type Summary struct {
 	// MeanBound is their mean error bound, and MeanLimit the mean
 	// physical limit at their instants.
 	MeanBound, MeanLimit time.Duration
+	// MeanFloor and MeanFloorHalfWidth are the means of their Point.Floor
+	// and half their Point.FloorWidth.
+	MeanFloor, MeanFloorHalfWidth time.Duration
 }
 
 // LimitRatio is the mean bound over the mean physical limit: how far the
 // bound is from the narrowest one any client can prove.
 func (s Summary) LimitRatio() float64 { return float64(s.MeanBound) / float64(s.MeanLimit) }
 
+// FloorRatio is the mean bound over the mean floor (Point.Floor): how far
+// the bound is from the one a client whose offset were true would need
+// under the same wander allowance.
+func (s Summary) FloorRatio() float64 { return float64(s.MeanBound) / float64(s.MeanFloor) }
+
 // summer accumulates a Summary.
 type summer struct {
-	errs               []float64
-	boundSum, limitSum float64
+	errs                    []float64
+	boundSum, limitSum      float64
+	floorSum, floorWidthSum float64
 }
 
 func (m *summer) add(p Point) {
 	m.errs = append(m.errs, math.Abs(float64(p.Error())))
 	m.boundSum += float64(p.Estimate.ErrorBound)
 	m.limitSum += float64(p.Limit)
+	m.floorSum += float64(p.Floor)
+	m.floorWidthSum += float64(p.FloorWidth)
 }
 
 func (m *summer) result() Summary {
@@ -112,6 +129,7 @@ func (m *summer) result() Summary {
 	return Summary{
 		Scored: n, Median: time.Duration(quantile(m.errs, 0.5)), P95: time.Duration(quantile(m.errs, 0.95)), Max: time.Duration(m.errs[n-1]),
 		MeanBound: time.Duration(m.boundSum / float64(n)), MeanLimit: time.Duration(m.limitSum / float64(n)),
+		MeanFloor: time.Duration(m.floorSum / float64(n)), MeanFloorHalfWidth: time.Duration(m.floorWidthSum / 2 / float64(n)),
 	}
 }
 

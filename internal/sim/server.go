@@ -93,7 +93,9 @@ func (s *Server) honestAt(t time.Duration) bool { return s.errorAt(t) == 0 && s.
 // exchange is one poll of a server: the observation it gives the estimator
 // and when that observation is available.
 type exchange struct {
-	ready time.Duration
+	// server is the index of the server polled.
+	server int
+	ready  time.Duration
 	// sent is the true time of the request, t1.
 	sent time.Duration
 	obs  estimator.Observation
