@@ -3,6 +3,7 @@ package estimator
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -288,6 +289,15 @@ func TestHiddenFalsetickers(t *testing.T) {
 			e.list[1].followedStep = tc.followedStep
 			if got := e.hidden([]int{0, 1}, now); got != tc.want {
 				t.Errorf("hidden %d, want %d", got, tc.want)
+			}
+			// The sources on probation are the ones not trusted alone;
+			// with falsetickers configured, probation changes nothing.
+			want := []bool{true, tc.want == 0}
+			if tc.falsetickers > 0 {
+				want = nil
+			}
+			if got := e.trusted([]int{0, 1}, now); !slices.Equal(got, want) {
+				t.Errorf("trusted %v, want %v", got, want)
 			}
 		})
 	}

@@ -82,7 +82,13 @@
 //     moved or apart, see 3): then, or always with
 //     Config.MaxFalsetickers, it allows for that many sources that are
 //     wrong while they overlap the others, so such a source cannot
-//     squeeze the region past the truth. The selected sources' points are
+//     squeeze the region past the truth. When probation alone is what
+//     allows for one, every interval shares a point (so that with none on
+//     probation every source would be trusted) and the sources not on
+//     probation are a majority of the live ones, the region is also held
+//     to those sources' common interval: the source on probation costs
+//     the bound only its own interval, not the best one on each side.
+//     The selected sources' points are
 //     combined with weights from their bounds under the proven drift (so
 //     the envelopes' assumption does not decide which source the offset
 //     follows) and clamped into the region.

@@ -288,6 +288,61 @@ func TestAgree(t *testing.T) {
 	}
 }
 
+// TestProbationLeavesOutItsSource: while a source is on probation (new,
+// suspect, moved or apart), every interval shares a point and the trusted
+// sources are a majority, the region is the intersection of the trusted
+// ones' intervals (and of the region that allows for any one hidden
+// falseticker), not the second-best interval on each side: the probation
+// source is not trusted alone, the others are trusted as they are when
+// none is on probation.
+func TestProbationLeavesOutItsSource(t *testing.T) {
+	// The truth is 0. d, on probation, is the tightest below; c, trusted,
+	// the tightest above.
+	a, b, c, d := interval{-100, 100}, interval{-90, 120}, interval{-120, 70}, interval{-50, 110}
+	yes, no := true, false
+	tests := []struct {
+		name    string
+		ivs     []interval
+		live    int
+		hidden  int
+		trusted []bool
+		want    interval
+	}{
+		{"nobody on probation", []interval{a, b, c, d}, 4, 0, []bool{yes, yes, yes, yes}, interval{-50, 70}},
+		{"one on probation", []interval{a, b, c, d}, 4, 1, []bool{yes, yes, yes, no}, interval{-90, 70}},
+		// Two of four trusted are no majority: whichever may be wrong,
+		// the second-best on each side bounds.
+		{"half on probation", []interval{a, b, c, d}, 4, 1, []bool{yes, no, yes, no}, interval{-90, 100}},
+		// Config.MaxFalsetickers > 0: any source may be wrong anyway.
+		{"falsetickers configured", []interval{a, b, c, d}, 4, 1, nil, interval{-90, 100}},
+		// Sources that have not answered count in the majority.
+		{"trusted minority of the live", []interval{a, c, d}, 5, 1, []bool{yes, yes, no}, interval{-100, 100}},
+		// A falseticker that shows is the one agree allows for: the
+		// honest four bound together, as before.
+		{"with a far liar", []interval{a, b, c, d, {5000, 5300}}, 5, 1, []bool{yes, yes, yes, no, yes}, interval{-50, 70}},
+		// A trusted liar that disagrees with the source on probation
+		// alone: either may be the one that is wrong, so neither is left
+		// out. (The trusted intervals meet at [50, 100], past the truth.)
+		{"a trusted liar disagrees with it", []interval{{-100, 100}, {-90, 120}, {-120, 110}, {50, 300}, {-50, 40}}, 5, 1,
+			[]bool{yes, yes, yes, yes, no}, interval{-50, 100}},
+		// Intervals that share no point: the region that allows for any
+		// one stays.
+		{"trusted disagree", []interval{{0, 10}, {20, 30}, {5, 25}, {5, 25}}, 4, 1, []bool{yes, yes, yes, no}, interval{5, 25}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			views := make([]view, len(tc.ivs))
+			for i, iv := range tc.ivs {
+				views[i] = view{iv: iv, point: iv.mid(), reach: iv}
+			}
+			c := choose(views, tc.live, tc.hidden, tc.trusted, false)
+			if !c.majority || c.bounds != tc.want {
+				t.Errorf("bounds %v (majority %v), want %v", c.bounds, c.majority, tc.want)
+			}
+		})
+	}
+}
+
 func TestEstimateAt(t *testing.T) {
 	e := Estimate{Time: epoch, Offset: time.Millisecond, ErrorBound: time.Millisecond, Drift: 10e-6, DriftBound: 1e-6,
 		OffsetMin: 0, OffsetMax: 1500 * time.Microsecond}

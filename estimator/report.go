@@ -27,7 +27,7 @@ func (e *Estimator) Estimate(now time.Time) Estimate {
 		}
 	}
 	transition := e.transition != nil && !e.transition.settledAt(now, e.list, e.cfg.StaleAfter)
-	c := choose(keeperViews, e.live(), e.hidden(keepers, now), transition)
+	c := choose(keeperViews, e.live(), e.hidden(keepers, now), e.trusted(keepers, now), transition)
 	selected := make([]bool, len(e.list))
 	if c.known {
 		out.Offset, out.ErrorBound = toDuration(c.point), toBound(c.bounds.radiusFrom(c.point))
@@ -79,12 +79,33 @@ const suspectFor = 10 * time.Minute
 // with the other sources').
 func (e *Estimator) hidden(keepers []int, now time.Time) int {
 	for _, i := range keepers {
-		src := e.list[i]
-		if (len(src.samples) < probationSamples && !src.followedStep) || now.Before(src.suspectUntil) || now.Before(src.movedUntil) || src.apart {
+		if e.list[i].onProbation(now) {
 			return max(e.cfg.MaxFalsetickers, 1)
 		}
 	}
 	return e.cfg.MaxFalsetickers
+}
+
+// onProbation reports whether the bound does not trust the source alone at
+// now: it is new, suspect, moved (an envelope rose) or apart (its
+// envelopes disagree with each other or with the other sources').
+func (s *sourceState) onProbation(now time.Time) bool {
+	return (len(s.samples) < probationSamples && !s.followedStep) || now.Before(s.suspectUntil) || now.Before(s.movedUntil) || s.apart
+}
+
+// trusted marks the keepers (indexes into e.list) the bound trusts as it
+// trusts every source while none is on probation: those not on probation.
+// It is nil when Config.MaxFalsetickers allows for hidden falsetickers
+// anyway, since then probation changes nothing (see choose).
+func (e *Estimator) trusted(keepers []int, now time.Time) []bool {
+	if e.cfg.MaxFalsetickers > 0 {
+		return nil
+	}
+	trusted := make([]bool, len(keepers))
+	for k, i := range keepers {
+		trusted[k] = !e.list[i].onProbation(now)
+	}
+	return trusted
 }
 
 // newestSelected returns the time of the newest sample of a selected source.

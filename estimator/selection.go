@@ -1,5 +1,7 @@
 package estimator
 
+import "math"
+
 // choice is the combined knowledge of the sources at an instant.
 type choice struct {
 	// known is false when too few sources answered for the bound to mean
@@ -19,13 +21,16 @@ type choice struct {
 
 // choose selects and combines the views of the sources that define time.
 // live is how many such sources could have answered; hidden is how many
-// falsetickers the bound allows for when none shows (see agree). Normally the bound is
+// falsetickers the bound allows for when none shows (see agree), and
+// trusted (nil, or one per view) marks the sources not on probation: when
+// a source on probation is what raised hidden, the region may also be
+// held to the views of the trusted ones (see trustedRegion). Normally the bound is
 // the region a majority agrees on; while sources disagree after a step
 // (transition) it is the hull of every view, so that it holds whichever
 // side is right. Without a majority the hull is still a bound when more
 // than half of the live sources answered (one of them must be honest);
 // otherwise nothing is known.
-func choose(views []view, live, hidden int, transition bool) choice {
+func choose(views []view, live, hidden int, trusted []bool, transition bool) choice {
 	if len(views) == 0 {
 		return choice{}
 	}
@@ -36,6 +41,9 @@ func choose(views []view, live, hidden int, transition bool) choice {
 	a := agree(ivs, live, hidden)
 	c := choice{known: true, majority: a.ok, selected: a.truechimers}
 	if a.ok {
+		if hidden > 0 && trusted != nil {
+			a.region = trustedRegion(ivs, a.region, trusted, live)
+		}
 		c.bounds, c.lo, c.hi = a.region, lowLimit(views, a.region.lo), highLimit(views, a.region.hi)
 		c.point = combine(views, a.truechimers)
 	}
@@ -111,4 +119,36 @@ func driftChoice(fits []driftFit, hidden int) (region interval, rate float64, ag
 		}
 	}
 	return a.region, a.region.clamp(swr / sw), a.truechimers, true
+}
+
+// trustedRegion narrows region, which agree allowed for a hidden
+// falseticker in, to the intersection of the trusted sources' intervals,
+// when every interval that answered shares a point and the trusted
+// sources are a majority of the n live sources (n as agree counts them).
+// The falseticker a hidden one allows for is a source on probation: new,
+// suspect, moved or apart. Were none on probation, the region would be
+// the intersection of every interval (agree with no falseticker to allow
+// for: NTP's rule, Config.MaxFalsetickers 0), which relies on every
+// source; the narrowed one relies on the same sources but the ones on
+// probation, so the truth lies in it whenever it lies in that one, and in
+// region besides. A source on probation is still not trusted alone, but
+// it no longer costs the bound the best trusted source on each side (the
+// second-best bound agree's count leaves). Where the intervals do not all
+// share a point, region already allows for a falseticker it cannot name,
+// which may be a trusted source (one that disagrees with the source on
+// probation only): region stays. So it does where the trusted sources
+// are a minority (two sources whose envelopes disagree do not say which
+// is wrong).
+func trustedRegion(ivs []interval, region interval, trusted []bool, n int) interval {
+	all, common, count := interval{math.Inf(-1), math.Inf(1)}, interval{math.Inf(-1), math.Inf(1)}, 0
+	for i, iv := range ivs {
+		all = all.intersect(iv)
+		if trusted[i] {
+			common, count = common.intersect(iv), count+1
+		}
+	}
+	if all.empty() || 2*count <= max(n, len(ivs)) {
+		return region
+	}
+	return region.intersect(common)
 }
