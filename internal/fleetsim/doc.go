@@ -46,7 +46,11 @@
 // step (--bad-racks: a bad PTP grandmaster); one upstream server lies and
 // the hosts that follow it step with it (--bad-upstream); racks' uplinks
 // detour one way (--route-change-racks, --detour); agents stop
-// (--peers-down). A host is faulty from its fault on; a detection counts
+// (--peers-down). With --fault-stagger N each of them (each host, each
+// rack, the upstream server) begins in the middle of its own round instead,
+// drawn from the seed between --fault-round and N rounds later, as
+// independent faults do: a route change and a clock step then rarely fall
+// in the same poll interval. A host is faulty from its fault on; a detection counts
 // the rounds from when the host was 1 ms off to the first scrape that
 // named it, and a host named while healthy is a false positive. The
 // agents' own rule is scored the same way, for comparison.

@@ -26,26 +26,27 @@ func (f hostFault) faultyAt(t time.Duration) bool { return f.kind != "" && t >= 
 
 // injectFaults makes the scenario's faults happen: it steps and drifts
 // clocks, sends racks' uplinks on detours, makes one upstream server lie
-// and stops agents, all from the fault's start. Single faulty and stopped
-// hosts are drawn outside the rerouted racks.
+// and stops agents, each from its fault's start (faultStarts). Single
+// faulty and stopped hosts are drawn outside the rerouted racks.
 func (w *world) injectFaults(rng *rand.Rand) {
-	f, start := w.sc.Faults, w.sc.faultStart()
+	f, start := w.sc.Faults, w.sc.faultStarts()
 	racks := rng.Perm(w.net.racks(w.sc.Hosts))
 	for _, r := range racks[:f.Racks] {
-		by := signed(rng, f.RackOffset)
+		by, at := signed(rng, f.RackOffset), start()
 		for h := r * w.net.RackSize; h < min((r+1)*w.net.RackSize, w.sc.Hosts); h++ {
-			w.step(h, "rack", by, start)
+			w.step(h, "rack", by, at)
 		}
 	}
+	w.net.detour = f.Detour
 	for _, r := range racks[f.Racks : f.Racks+f.RouteRacks] {
-		w.net.detoured[r] = true
+		w.net.detoured[r], w.net.detourFrom[r] = true, start()
 	}
-	w.net.detour, w.net.detourFrom = f.Detour, start
 	if f.Upstream != 0 {
-		w.upstreams[0] = upstream{err: f.Upstream, errFrom: start}
+		at := start()
+		w.upstreams[0] = upstream{err: f.Upstream, errFrom: at}
 		for h, u := range w.follows {
 			if u == 0 && w.faults[h].kind == "" {
-				w.step(h, "upstream", f.Upstream, start)
+				w.step(h, "upstream", f.Upstream, at)
 			}
 		}
 	}
@@ -58,13 +59,13 @@ func (w *world) injectFaults(rng *rand.Rand) {
 			// detour: no measurement can prove a clock there off by less.
 		case single > 0:
 			single--
-			w.step(h, "offset", signed(rng, f.Offset), start)
+			w.step(h, "offset", signed(rng, f.Offset), start())
 		case drifting > 0:
 			drifting--
-			w.driftAway(h, signed(rng, f.Drift), start)
+			w.driftAway(h, signed(rng, f.Drift), start())
 		case down > 0:
 			down--
-			w.agents[h].downFrom = start
+			w.agents[h].downFrom = start()
 		}
 	}
 }

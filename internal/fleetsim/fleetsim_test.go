@@ -189,6 +189,8 @@ func TestCommandLineRefusesBadInput(t *testing.T) {
 	}{
 		{[]string{"--hosts", "1"}, "--hosts 1 is outside"},
 		{[]string{"--rounds", "10", "--fault-round", "11"}, "--fault-round 11"},
+		{[]string{"--rounds", "10", "--fault-round", "8", "--fault-stagger", "3"}, "--fault-stagger 3"},
+		{[]string{"--fault-stagger", "-1"}, "--fault-stagger -1"},
 		{[]string{"--peers-down", "0.7"}, "--peers-down 0.7"},
 		{[]string{"--hosts", "100", "--bad-racks", "9"}, "the fleet has 3"},
 		{[]string{"extra"}, `unexpected argument "extra"`},

@@ -72,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (sc Scenario, serve string, pro
 	fs.DurationVar(&sc.Rotate, "rotate", sc.Rotate, "how often each agent swaps a quarter of its peers (--peers.rotate-interval)")
 	fs.DurationVar(&sc.Threshold, "threshold", sc.Threshold, "the agents' --peers.max-offset and the inference's threshold")
 	fs.IntVar(&f.Round, "fault-round", f.Round, "the round in whose middle every fault begins")
+	fs.IntVar(&f.Stagger, "fault-stagger", f.Stagger, "begin each faulty, drifting or stopped host, each bad or rerouted rack and the bad upstream server in the middle of its own round, drawn from --fault-round to --fault-round plus this (0: every fault at once)")
 	fs.IntVar(&f.Hosts, "faulty-hosts", f.Hosts, "hosts whose clock steps by --fault-offset, ahead or behind")
 	fs.DurationVar(&f.Offset, "fault-offset", f.Offset, "how far the faulty hosts step")
 	fs.IntVar(&f.DriftingHosts, "drifting-hosts", f.DriftingHosts, "hosts whose clock starts drifting by --fault-drift")

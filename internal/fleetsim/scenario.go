@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/clockwatch/clockwatch/mesh"
@@ -37,10 +38,17 @@ type Scenario struct {
 	Faults    Faults
 }
 
-// Faults are what goes wrong, all from the start of round Faults.Round.
+// Faults are what goes wrong, from the middle of round Faults.Round, or
+// each from its own round up to Stagger rounds later.
 type Faults struct {
 	// Round is the poll round at whose middle the faults begin.
 	Round int
+	// Stagger spreads the faults' starts: each single faulty, drifting or
+	// stopped host, each bad or rerouted rack, and the bad upstream server
+	// begins in the middle of its own round, drawn from Round to
+	// Round+Stagger from the seed (Scenario.faultStarts). Zero starts
+	// every fault at once, at Round.
+	Stagger int
 	// Hosts single hosts step by Offset, ahead or behind at random.
 	Hosts  int
 	Offset time.Duration
@@ -90,6 +98,8 @@ func (sc Scenario) Validate() error {
 		return errors.New("fleetsim: --threshold must be positive")
 	case f.Round < 1 || f.Round > sc.Rounds:
 		return fmt.Errorf("fleetsim: --fault-round %d is outside 1..--rounds (%d)", f.Round, sc.Rounds)
+	case f.Stagger < 0 || f.Round+f.Stagger > sc.Rounds:
+		return fmt.Errorf("fleetsim: --fault-stagger %d must be at least 0 and end by --rounds (%d) from --fault-round %d", f.Stagger, sc.Rounds, f.Round)
 	case f.Hosts < 0 || f.DriftingHosts < 0 || f.Racks < 0 || f.RouteRacks < 0:
 		return errors.New("fleetsim: fault counts must not be negative")
 	case f.Hosts+f.DriftingHosts > sc.Hosts/2:
@@ -106,4 +116,22 @@ func (sc Scenario) Validate() error {
 // that a round's scrape never coincides with them.
 func (sc Scenario) faultStart() time.Duration {
 	return time.Duration(sc.Faults.Round)*sc.Poll + sc.Poll/2
+}
+
+// staggerStream is the seed's stream of the faults' rounds: drawn apart
+// from every other draw, so a stagger moves when the faults begin and
+// nothing else, and no stagger draws nothing.
+const staggerStream = 1 << 62
+
+// faultStarts returns a function that gives, at each call, when the next
+// fault begins: faultStart, or with Faults.Stagger the middle of a round
+// drawn from Round to Round+Stagger.
+func (sc Scenario) faultStarts() func() time.Duration {
+	if sc.Faults.Stagger == 0 {
+		return sc.faultStart
+	}
+	rng := rand.New(rand.NewPCG(sc.Seed, staggerStream))
+	return func() time.Duration {
+		return sc.faultStart() + time.Duration(rng.IntN(sc.Faults.Stagger+1))*sc.Poll
+	}
 }

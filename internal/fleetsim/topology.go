@@ -70,10 +70,11 @@ type network struct {
 	hostUp, hostDown []time.Duration
 	// up and down are each rack's uplink to each spine, one way.
 	up, down [][]time.Duration
-	// detours are the racks whose uplinks detour, by how much, from when.
+	// detour is how much the uplinks of the detoured racks detour, each
+	// rack's from its detourFrom.
 	detour     time.Duration
-	detourFrom time.Duration
 	detoured   []bool
+	detourFrom []time.Duration
 }
 
 func newNetwork(t Topology, hosts int, rng *rand.Rand) *network {
@@ -82,7 +83,7 @@ func newNetwork(t Topology, hosts int, rng *rand.Rand) *network {
 		n.hostUp[i], n.hostDown[i] = between(rng, hostLinkMin, hostLinkMax), between(rng, hostLinkMin, hostLinkMax)
 	}
 	racks := t.racks(hosts)
-	n.up, n.down, n.detoured = make([][]time.Duration, racks), make([][]time.Duration, racks), make([]bool, racks)
+	n.up, n.down, n.detoured, n.detourFrom = make([][]time.Duration, racks), make([][]time.Duration, racks), make([]bool, racks), make([]time.Duration, racks)
 	for r := range racks {
 		for range t.Spines {
 			n.up[r] = append(n.up[r], between(rng, uplinkMin, uplinkMax))
@@ -116,7 +117,7 @@ func mix(x uint64) uint64 {
 // uplink is the one-way delay up from rack r to spine s at true time t,
 // with its detour.
 func (n *network) uplink(r, s int, t time.Duration) time.Duration {
-	if n.detoured[r] && t >= n.detourFrom {
+	if n.detoured[r] && t >= n.detourFrom[r] {
 		return n.up[r][s] + n.detour
 	}
 	return n.up[r][s]
