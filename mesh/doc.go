@@ -59,4 +59,15 @@
 // Asymmetry that every path of a host shares (its uplink) cannot be told
 // from an offset by any method; it is caught only as far as its round
 // trip allows: such a host shows as Host.Suspect, off but not provably.
+//
+// # Route changes
+//
+// A rack whose uplink detours moves every path out of it by half the
+// detour, which one round of measurements cannot tell from its hosts'
+// clocks stepping when both begin at the same moment. A route change also
+// moves the paths' round trips, and a step does not: History, fed one
+// round after another (clockwatch-mesh infer --every, the fleet
+// simulator), remembers each path's round trip and takes a route change's
+// share off the path's offsets, so that a host that steps in another
+// poll interval than its rack's route change is named.
 package mesh

@@ -25,6 +25,11 @@ type Edge struct {
 	// To's clock (clockwatch_last_step_timestamp_seconds); zero when none
 	// or unknown. A measurement taken before it no longer describes To.
 	ToStep time.Time
+	// Delay is the measurement's round trip
+	// (clockwatch_source_delay_seconds of the peer); zero when unknown.
+	// Infer does not read it; History follows each path's round trip with
+	// it to tell a route change from a clock step.
+	Delay time.Duration
 }
 
 // Defaults of Config.
@@ -51,6 +56,10 @@ type Config struct {
 	// PathThreshold is the residual beyond which a measurement's path is
 	// listed in Result.Paths (default DefaultPathThreshold).
 	PathThreshold time.Duration
+	// RouteChange is the least move of a path's round trip that History
+	// takes for a route change (default: Threshold). Infer does not read
+	// it.
+	RouteChange time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -65,6 +74,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PathThreshold <= 0 {
 		c.PathThreshold = DefaultPathThreshold
+	}
+	if c.RouteChange <= 0 {
+		c.RouteChange = c.Threshold
 	}
 	return c
 }
@@ -116,6 +128,10 @@ type Result struct {
 	// themselves and contradict the older ones. Ordered by hosts, then
 	// values.
 	Stale []Edge
+	// Reroutes are the measurements whose path's route changed and that
+	// History.Infer corrected for it, as measured, by hosts; Infer alone
+	// leaves it empty.
+	Reroutes []Reroute
 }
 
 // Named returns the names of the named hosts.

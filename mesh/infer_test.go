@@ -33,6 +33,13 @@ func hostName(i int) string { return fmt.Sprintf("host-%05d", i) }
 // paths of 50-250 µs with exponential queueing.
 func (f *fleet) measure(k int, seed uint64) []Edge {
 	rng := rand.New(rand.NewPCG(seed, 1))
+	return f.sample(k, rng, rng)
+}
+
+// sample has every host measure k others drawn from peers, the paths'
+// queueing drawn from jitter.
+func (f *fleet) sample(k int, peers, jitter *rand.Rand) []Edge {
+	rng := peers
 	var edges []Edge
 	n := len(f.offsets)
 	for i := range n {
@@ -40,7 +47,7 @@ func (f *fleet) measure(k int, seed uint64) []Edge {
 			if j == i || len(edges) > 0 && edges[len(edges)-1].From == hostName(i) && countFrom(edges, i) == k {
 				continue
 			}
-			edges = append(edges, f.exchange(i, j, rng))
+			edges = append(edges, f.exchange(i, j, jitter))
 		}
 	}
 	return edges
@@ -73,7 +80,7 @@ func (f *fleet) exchange(i, j int, rng *rand.Rand) Edge {
 	t1 := f.offsets[i]
 	t2 := out + f.offsets[j]
 	t4 := out + back + f.offsets[i]
-	return Edge{From: hostName(i), To: hostName(j), Offset: ((t1 - t2) + (t4 - t2)) / 2, Error: (out + back) / 2}
+	return Edge{From: hostName(i), To: hostName(j), Offset: ((t1 - t2) + (t4 - t2)) / 2, Error: (out + back) / 2, Delay: out + back}
 }
 
 func TestInfer(t *testing.T) {

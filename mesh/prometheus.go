@@ -51,7 +51,9 @@ type PrometheusQuery struct {
 // the hosts named by HostLabel, each with when it was taken (the peer's
 // clockwatch_source_last_sample_timestamp_seconds) and the last step the
 // measured host's agent counted (clockwatch_last_step_timestamp_seconds),
-// which Infer needs to leave out measurements taken before a step. A
+// which Infer needs to leave out measurements taken before a step, and
+// the measurement's round trip (clockwatch_source_delay_seconds), which
+// History follows to tell a route change from a clock step. A
 // measurement whose error is not finite is left out: an agent exports +Inf
 // for one that is not current.
 func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]Edge, error) {
@@ -110,7 +112,7 @@ func QueryPrometheus(ctx context.Context, api promv1.API, q PrometheusQuery) ([]
 		}
 		to := hostAt(p.peer)
 		edges = append(edges, Edge{From: p.host, To: to, Offset: seconds(offset), Error: seconds(e),
-			Taken: unixTime(taken[p]), ToStep: unixTime(lastSteps[pair{host: to}])})
+			Taken: unixTime(taken[p]), ToStep: unixTime(lastSteps[pair{host: to}]), Delay: seconds(delays[p])})
 	}
 	return edges, nil
 }

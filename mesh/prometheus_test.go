@@ -61,6 +61,7 @@ func TestQueryPrometheus(t *testing.T) {
 			sample("198.18.0.1:9896", "peer", "198.18.0.3:9123", "0.0002"),
 			sample("198.18.0.2:9896", "peer", "198.18.0.4:9123", "0.0001")),
 		"clockwatch_source_delay_seconds": vector(
+			sample("198.18.0.1:9896", "source", "198.18.0.2:9123", "0.00018"),
 			sample("198.18.0.2:9896", "source", "198.18.0.1:9123", "0.0003"),
 			sample("198.18.0.3:9896", "source", "198.18.0.2:9123", "0.0003")),
 		"clockwatch_responder_address_info": vector(),
@@ -85,12 +86,12 @@ func TestQueryPrometheus(t *testing.T) {
 	at := func(s float64) time.Time { return time.Unix(0, int64(s*1e9)).UTC() }
 	want := []mesh.Edge{
 		{From: "198.18.0.1", To: "198.18.0.2", Offset: 2 * time.Millisecond, Error: 100 * time.Microsecond,
-			Taken: at(1767225590.5), ToStep: at(1767225500.75)},
+			Taken: at(1767225590.5), ToStep: at(1767225500.75), Delay: 180 * time.Microsecond},
 		{From: "198.18.0.1", To: "198.18.0.3", Offset: -time.Millisecond, Error: 200 * time.Microsecond, Taken: at(1767225591.25)},
-		{From: "198.18.0.2", To: "198.18.0.1", Offset: -2 * time.Millisecond, Error: 150 * time.Microsecond, Taken: at(1767225592)},
+		{From: "198.18.0.2", To: "198.18.0.1", Offset: -2 * time.Millisecond, Error: 150 * time.Microsecond, Taken: at(1767225592), Delay: 300 * time.Microsecond},
 	}
 	if !slices.Equal(edges, want) {
-		t.Errorf("edges %+v, want %+v: reachable peers with a finite offset, the error from the delay when missing, when each was taken and the measured host's last step", edges, want)
+		t.Errorf("edges %+v, want %+v: reachable peers with a finite offset, the error from the delay when missing, when each was taken, the measured host's last step and the round trip", edges, want)
 	}
 	wantQueries := []string{
 		`clockwatch_peer_offset_seconds{job="clockwatch"}`,

@@ -26,7 +26,7 @@ type inferFlags struct {
 }
 
 // inferHelp introduces `clockwatch-mesh infer`.
-const inferHelp = `Read the pairwise offsets the agents export (clockwatch_peer_offset_seconds and clockwatch_peer_offset_error_seconds of every reachable peer, with when each was taken and each agent's last step) from Prometheus, leave out the measurements taken before one of their hosts stepped, solve for every host's offset from the fleet's median host, and name the hosts that are provably off: most of their measurements, corrected by the other hosts' own offsets, put them beyond --threshold by more than their error. Hosts off by more than the threshold without proof (their paths are too slow or asymmetric) are listed as suspects; measurements whose residual is large, as asymmetric paths.
+const inferHelp = `Read the pairwise offsets the agents export (clockwatch_peer_offset_seconds and clockwatch_peer_offset_error_seconds of every reachable peer, with when each was taken and each agent's last step) from Prometheus, leave out the measurements taken before one of their hosts stepped, solve for every host's offset from the fleet's median host, and name the hosts that are provably off: most of their measurements, corrected by the other hosts' own offsets, put them beyond --threshold by more than their error. Hosts off by more than the threshold without proof (their paths are too slow or asymmetric) are listed as suspects; measurements whose residual is large, as asymmetric paths. With --every, each inference remembers each path's round trip from the ones before: a path whose round trip moves and stays (a route change) has its offset's move put on the route, not on the clocks, so a host that steps after its rack's route changed is still named.
 
 A host is named by --prometheus.host-label without its port (the node's name on Kubernetes); a peer is the host whose agent exports its address in clockwatch_responder_address_info, or else its address without the port.`
 
@@ -54,8 +54,9 @@ func runInfer(ctx context.Context, env *cli.Env, f *inferFlags) error {
 		return fmt.Errorf("--prometheus.url %q: %w", f.prometheusURL, err)
 	}
 	api := promv1.NewAPI(client)
+	history := mesh.NewHistory()
 	for {
-		if err := inferOnce(ctx, api, f, env.Stdout); err != nil {
+		if err := inferOnce(ctx, api, f, history, env.Stdout); err != nil {
 			if f.every <= 0 || ctx.Err() != nil {
 				return err
 			}
@@ -72,8 +73,10 @@ func runInfer(ctx context.Context, env *cli.Env, f *inferFlags) error {
 	}
 }
 
-// inferOnce reads the measurements, infers, and writes the verdict.
-func inferOnce(ctx context.Context, api promv1.API, f *inferFlags, out io.Writer) error {
+// inferOnce reads the measurements, infers with the history of the
+// inferences before (route changes told from clock steps), and writes the
+// verdict.
+func inferOnce(ctx context.Context, api promv1.API, f *inferFlags, history *mesh.History, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	at := time.Now()
@@ -84,7 +87,7 @@ func inferOnce(ctx context.Context, api promv1.API, f *inferFlags, out io.Writer
 	if len(edges) == 0 {
 		return errors.New("prometheus has no peer offsets: are the agents measuring peers (--peer, --peers.dns, --peers.srv) and does --prometheus.selector match them?")
 	}
-	r := mesh.Infer(edges, mesh.Config{Threshold: f.threshold, MinEdges: f.minEdges})
+	r := history.Infer(edges, mesh.Config{Threshold: f.threshold, MinEdges: f.minEdges})
 	v := newVerdict(at, len(edges), r, f.paths)
 	if f.textfile != "" {
 		if err := writeTextfile(f.textfile, v); err != nil {

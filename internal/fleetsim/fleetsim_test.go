@@ -99,6 +99,66 @@ func TestEveryFaultAtOnce(t *testing.T) {
 		r.Detected, r.Faulty, r.MaxDetectionRounds, reroutedNamed, rerouted)
 }
 
+// TestEveryFaultStaggered runs every fault of the issue on 1,000 agents
+// as in TestEveryFaultAtOnce, each from its own round within 8 rounds of
+// round 6 (--fault-stagger 8), as independent faults begin: every faulty
+// host is named within 5 rounds of its own fault's start, the hosts behind
+// the bad upstream server inside the rerouted racks too, and no healthy
+// host is ever named. A rack's route change shows in the round trips of
+// its paths, the hosts' later (or earlier) step does not, and
+// mesh.History, which remembers each path's round trip from round to
+// round, puts each move of the offsets where it belongs. On these seeds no
+// rerouted rack's detour begins in the same round as the bad upstream
+// server's error, the coincidence that no inference can resolve: on seed 1
+// one rack is rerouted 7 rounds before the upstream server goes bad and
+// the other 2 rounds after; on seeds 2 and 5 both before (5 rounds; 3 and
+// 4), and on seed 5 the bad rack steps at the very moment one of them is
+// rerouted, so the paths between those two racks move by a step and a
+// detour at once.
+func TestEveryFaultStaggered(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 5} {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			t.Parallel()
+			sc := DefaultScenario()
+			sc.Hosts, sc.Seed, sc.Rounds = 1000, seed, 20
+			sc.Faults = Faults{Round: 6, Stagger: 8, Hosts: 5, Offset: time.Millisecond, DriftingHosts: 5, Drift: 50e-6, Racks: 1,
+				RackOffset: 2 * time.Millisecond, Upstream: 2 * time.Millisecond, RouteRacks: 2, Detour: 2 * time.Millisecond, PeersDown: 0.1}
+			w := newWorld(sc)
+			r := w.run()
+			if r.Faulty == 0 || r.Detected != r.Faulty || r.MaxDetectionRounds > 5 || r.FalsePositives != 0 {
+				t.Errorf("%+v: want every faulty host named within 5 rounds of its fault, none healthy", r)
+			}
+			step := w.upstreams[0].errFrom
+			rerouted, most := 0, 0
+			for h, f := range w.faults {
+				if f.kind == "upstream" && w.net.detoured[w.net.rack(h)] {
+					rerouted++
+					most = max(most, w.score.mesh.rounds[h])
+					if w.net.detourFrom[w.net.rack(h)] == step {
+						t.Errorf("host %d: its rack's detour and its step begin together: the seed no longer shows the staggered case", h)
+					}
+				}
+			}
+			if rerouted == 0 {
+				t.Error("no host behind the bad upstream in a rerouted rack: the seed no longer shows the case")
+			}
+			t.Logf("named %d of %d faulty hosts within %d rounds of their faults, %d healthy; the %d behind the bad upstream (from %v) in racks rerouted from %v within %d",
+				r.Detected, r.Faulty, r.MaxDetectionRounds, r.FalsePositives, rerouted, step, reroutes(w), most)
+		})
+	}
+}
+
+// reroutes lists when each rerouted rack's detour begins.
+func reroutes(w *world) []time.Duration {
+	var out []time.Duration
+	for r, d := range w.net.detoured {
+		if d {
+			out = append(out, w.net.detourFrom[r])
+		}
+	}
+	return out
+}
+
 // checkNamed runs 1,000 agents for rounds on seed with the faults set from
 // the middle of round 6: every faulty host must be named within 5 rounds
 // and no healthy host.

@@ -15,8 +15,10 @@ import (
 
 // round scrapes every running agent at true time at, as Prometheus
 // would, judges each by its own outlier rule, and infers the mesh from the
-// pairwise offsets they export, when each was taken, and each measured
-// host's last step.
+// pairwise offsets they export, their round trips, when each was taken,
+// and each measured host's last step, with the history of the rounds
+// before (mesh.History), as clockwatch-mesh does when it infers every
+// interval.
 func (w *world) round(at time.Duration) {
 	last := at == time.Duration(w.sc.Rounds)*w.sc.Poll
 	scraped := w.scrapeAll(at)
@@ -44,14 +46,15 @@ func (w *world) round(at time.Duration) {
 		for _, p := range scraped[h].view.Peers {
 			if p.Current {
 				to := hostOf(netip.MustParseAddrPort(p.Name))
-				edges = append(edges, mesh.Edge{From: w.names[h], To: p.Name, Offset: p.Pairwise, Error: p.Error, Taken: p.LastSample, ToStep: scraped[to].estimate.LastStep.At})
+				edges = append(edges, mesh.Edge{From: w.names[h], To: p.Name, Offset: p.Pairwise, Error: p.Error, Taken: p.LastSample,
+					ToStep: scraped[to].estimate.LastStep.At, Delay: p.Delay})
 			}
 		}
 	}
 	w.edges = edges
 	w.inferring = make(chan []string, 1)
 	go func(named chan<- []string) {
-		named <- mesh.Infer(edges, mesh.Config{Threshold: w.sc.Threshold}).Named()
+		named <- w.history.Infer(edges, mesh.Config{Threshold: w.sc.Threshold}).Named()
 	}(w.inferring)
 	w.inferredAt = at
 	w.score.rounds++

@@ -68,6 +68,9 @@ type world struct {
 	// named, while it runs; nil when none runs.
 	inferring  chan []string
 	inferredAt time.Duration
+	// history carries each path's route from one round's inference to
+	// the next; only the running inference uses it.
+	history *mesh.History
 	// scrapes and edges are the last round's, kept to be written over.
 	scrapes []scrape
 	edges   []mesh.Edge
@@ -85,6 +88,7 @@ func newWorld(sc Scenario) *world {
 		ring: make([]netip.AddrPort, 2*n), follows: make([]int, n), upstreams: make([]upstream, sc.Topology.Upstreams),
 		upstreamResponder: &ntp.Responder{Stratum: 1},
 		pollConfig:        ntp.PollConfig{Interval: sc.Poll},
+		history:           mesh.NewHistory(),
 	}
 	estimatorConfig := cwagent.Config{PollInterval: sc.Poll, HoldoverMax: holdoverMax, Peers: peers}.EstimatorConfig()
 	for h := range n {
