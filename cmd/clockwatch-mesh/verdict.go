@@ -18,7 +18,11 @@ type verdict struct {
 	Measurements int       `json:"measurements"`
 	// Stale counts the measurements left out: taken before one of their
 	// hosts stepped (mesh.Result.Stale).
-	Stale    int        `json:"stale_measurements"`
+	Stale int `json:"stale_measurements"`
+	// Rerouted counts the measurements corrected for their path's route
+	// changes (mesh.Result.Reroutes; with --every, from the second
+	// inference on).
+	Rerouted int        `json:"rerouted_measurements"`
 	Named    []hostJSON `json:"named"`
 	Suspects []hostJSON `json:"suspects"`
 	Paths    []pathJSON `json:"asymmetric_paths"`
@@ -47,7 +51,7 @@ type pathJSON struct {
 // newVerdict sums up r, the named hosts and suspects largest offset first,
 // and at most paths paths.
 func newVerdict(at time.Time, measurements int, r mesh.Result, paths int) verdict {
-	v := verdict{Time: at, Hosts: len(r.Hosts), Measurements: measurements, Stale: len(r.Stale), Named: []hostJSON{}, Suspects: []hostJSON{}, Paths: []pathJSON{}}
+	v := verdict{Time: at, Hosts: len(r.Hosts), Measurements: measurements, Stale: len(r.Stale), Rerouted: len(r.Reroutes), Named: []hostJSON{}, Suspects: []hostJSON{}, Paths: []pathJSON{}}
 	for _, h := range r.Hosts {
 		j := hostJSON{Host: h.Name, Offset: h.Offset.Seconds(), Spread: h.Spread.Seconds(), Edges: h.Edges, Ahead: h.Ahead, Behind: h.Behind}
 		switch {
