@@ -50,6 +50,8 @@ var envelopeVersion = map[string][3]gate{
 	WalkingServer:         {{1176, 130638}, {1197, 130527}, {1181, 130183}},
 	LongOutage:            {{6000, 373403}, {4510, 354042}, {6070, 370400}},
 	ThermalStep:           {{7458, 487593}, {7449, 466291}, {7467, 476917}},
+	// Added later, at b08d1f1: the estimator of that commit.
+	StableOutage: {{3457, 371756}, {4598, 353777}, {4509, 366528}},
 }
 
 // floorGates are the most each scenario's steady-state mean bound may be
@@ -75,6 +77,7 @@ var floorGates = map[string]float64{
 	WalkingServer:         1.035,
 	LongOutage:            1.02,
 	ThermalStep:           1.005,
+	StableOutage:          1.0,
 }
 
 // baseMedians returns the medians a scenario's must not be worse than:

@@ -78,6 +78,15 @@ func TestNewScenarios(t *testing.T) {
 				"ones' widened by the allowance, and the envelopes keep to the straight run), where the drift " +
 				"before the step was kept for 3 polls and came back for 2 minutes 7 minutes later",
 		},
+		{
+			name: StableOutage,
+			gate: limits{median: 1.8, p95: 1.95, bound: 1.65, steady: 1.67, outageMedian: 3.45, outageP95: 3, outageBound: 1.11, recoveryP95: 2.65, recoveryMax: 2.8},
+			why: "errors: A KNOWN MISS, the side-by-side bench's outage-64s (1.77x chronyd's median there, 3.0x in the " +
+				"outage): the clock does not wander, and a sample's weight counts its age by half the drift bound, the " +
+				"wander allowance included, which at 64 s polls leaves a few samples of each source in the point " +
+				"estimate; the reference's regression averages up to 64. The weight that fits depends on how stable " +
+				"the clock is, which the estimator does not measure yet (docs/accuracy.md); bounds: as for outage-64s",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
