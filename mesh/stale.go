@@ -58,7 +58,10 @@ func (g *graph) moves() bool {
 	for i, ls := range g.links {
 		order = order[:0]
 		for _, l := range ls {
-			if !g.leftOut[l.edge] && l.taken != 0 {
+			// A link older than its other host's move describes that
+			// host as it was, which its solved offset no longer is: it
+			// says nothing of when this host moved.
+			if !g.leftOut[l.edge] && l.taken != 0 && l.when >= g.movedAt[l.other] {
 				order = append(order, l)
 			}
 		}
