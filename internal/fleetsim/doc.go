@@ -36,8 +36,9 @@
 //
 // After every poll interval (a round) each agent is scraped, as
 // Prometheus scrapes it: its estimate, its own outlier rule (ntp.PeerView)
-// and the pairwise offsets and errors it exports; mesh.Infer names the
-// hosts that are off from those alone.
+// and the pairwise offsets, errors and round trips it exports; mesh.Infer,
+// through a mesh.History that carries each path's round trip from one
+// round to the next, names the hosts that are off from those alone.
 //
 // # Faults
 //
