@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/clockwatch/clockwatch/mesh"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -164,5 +166,17 @@ func TestInferFailures(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// TestVerdictCountsReroutedMeasurements checks rerouted_measurements counts
+// the measurements mesh.History corrected for a route change.
+func TestVerdictCountsReroutedMeasurements(t *testing.T) {
+	r := mesh.Result{Reroutes: []mesh.Reroute{{Shift: time.Millisecond}, {Shift: -time.Millisecond}}}
+	if v := newVerdict(time.Unix(0, 0), 4, r, 0); v.Rerouted != 2 {
+		t.Errorf("rerouted_measurements %d, want 2", v.Rerouted)
+	}
+	if v := newVerdict(time.Unix(0, 0), 4, mesh.Result{}, 0); v.Rerouted != 0 {
+		t.Errorf("rerouted_measurements %d with no reroute, want 0", v.Rerouted)
 	}
 }
