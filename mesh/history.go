@@ -37,6 +37,14 @@ import (
 // measurement on the old route and its first on the new one; the median
 // holds none.
 //
+// Agents rotate their peers, so most paths of a rerouted rack are in time
+// measured first on the detour, with nothing to compare. A path measured
+// first after one of its hosts' route changed starts on the changed route,
+// the host's median share taken off it, as if it had been measured before
+// (terms.seed): this assumes that a host whose paths changed route alike
+// changed its own, its uplink, which every path out of it then takes; a
+// path whose round trip is shorter than the change added has not.
+//
 // This assumes that the rerouted host's own clock did not step between
 // those two measurements; where it did, the share taken is the step's as
 // much as the route's, which can hide that host's step (as the coincidence
@@ -57,6 +65,10 @@ type History struct {
 	round int
 	// named are the hosts the last inference named (History.Infer).
 	named map[string]bool
+	// terms are the hosts whose own route had changed at the last
+	// round: a path of theirs measured for the first time starts on the
+	// changed route (terms.seed).
+	terms terms
 }
 
 // NewHistory returns a History that has seen nothing.
@@ -151,7 +163,7 @@ func (h *History) correct(edges []Edge, routeChange time.Duration) ([]Edge, []Re
 		key := route{e.From, e.To}
 		p := h.paths[key]
 		if p == nil {
-			p = &path{origin: e.Delay, level: e.Delay, last: sample{e.Offset, e.Delay}, taken: e.Taken, corrected: true}
+			p = h.terms.seed(e)
 			h.paths[key] = p
 		} else if e.Taken.IsZero() || !e.Taken.Equal(p.taken) {
 			p.taken = e.Taken
@@ -161,6 +173,7 @@ func (h *History) correct(edges []Edge, routeChange time.Duration) ([]Edge, []Re
 		paths[k] = p
 	}
 	terms := hostTerms(edges, paths, h.named, routeChange)
+	h.terms = terms
 	var reroutes []Reroute
 	for k, e := range edges {
 		p := paths[k]
@@ -190,9 +203,10 @@ func (h *History) correct(edges []Edge, routeChange time.Duration) ([]Edge, []Re
 // host sees them (x_host − x_other).
 type terms map[string]term
 
-// term is one host's route change: the median share of its paths, and how
-// far they scatter around it.
-type term struct{ share, spread time.Duration }
+// term is one host's route change: the median share of its paths, how
+// far they scatter around it, and the median round trip the change added
+// to them.
+type term struct{ share, spread, added time.Duration }
 
 // hostTerms finds the hosts most of whose paths measured this round are
 // on another route than their first, and the median share of those of
@@ -204,7 +218,7 @@ type term struct{ share, spread time.Duration }
 func hostTerms(edges []Edge, paths []*path, named map[string]bool, routeChange time.Duration) terms {
 	type tally struct {
 		paths, rerouted int
-		shares          []float64
+		shares, added   []float64
 		others          []string
 	}
 	tallies := map[string]*tally{}
@@ -221,6 +235,7 @@ func hostTerms(edges []Edge, paths []*path, named map[string]bool, routeChange t
 		t.rerouted++
 		if !named[other] {
 			t.shares = append(t.shares, float64(share))
+			t.added = append(t.added, float64(p.level-p.origin))
 			if !slices.Contains(t.others, other) {
 				t.others = append(t.others, other)
 			}
@@ -241,7 +256,7 @@ func hostTerms(edges []Edge, paths []*path, named map[string]bool, routeChange t
 		for k := range t.shares {
 			t.shares[k] = math.Abs(t.shares[k] - m)
 		}
-		out[host] = term{share: toDuration(m), spread: toDuration(median(t.shares))}
+		out[host] = term{share: toDuration(m), spread: toDuration(median(t.shares)), added: toDuration(median(t.added))}
 	}
 	return out
 }
@@ -259,6 +274,35 @@ func (ts terms) expect(from, to string) (share, spread time.Duration, ok bool) {
 	return share, spread, ok
 }
 
+// seed starts the path of measurement e, its first: on the route it is
+// measured on, or, where the last round found the route of one of its
+// hosts changed, on that changed route, as though it had been measured
+// before the change. A rack's route change moves every path out of the
+// rack, including those its hosts measure for the first time after it
+// (peers rotate); unless they start on the changed route, they carry the
+// detour uncorrected with an error as wide as it, and a rerouted host's
+// paths, some corrected and some not, put it between the two. A host's
+// change is taken to be on the path when the path's round trip is at
+// least what the change added: a path shorter than a detour cannot have
+// taken it (a path within the rack does not cross its uplink).
+func (ts terms) seed(e Edge) *path {
+	p := &path{origin: e.Delay, level: e.Delay, last: sample{e.Offset, e.Delay}, taken: e.Taken, corrected: true}
+	take := func(t term, sign time.Duration) {
+		if p.origin-t.added >= 0 && t.added != 0 {
+			p.origin -= t.added
+			p.shift += sign * t.share
+			p.slack += t.spread
+		}
+	}
+	if t, ok := ts[e.From]; ok {
+		take(t, 1)
+	}
+	if t, ok := ts[e.To]; ok {
+		take(t, -1)
+	}
+	return p
+}
+
 // rerouted reports whether the path is on another route than its first.
 func (p *path) rerouted(routeChange time.Duration) bool {
 	return (p.level - p.origin).Abs() >= routeChange
@@ -266,14 +310,18 @@ func (p *path) rerouted(routeChange time.Duration) bool {
 
 // observe takes a new measurement s of the path: on its route's round trip
 // it is the newest there; off it by routeChange or more it waits for the
-// next; two in a row off it, on the same side, change the route.
+// next; two in a row off it, on the same side and within routeChange of
+// each other, change the route. Two that differ by more are two route
+// changes in a row (two racks' uplinks detouring between measurements of
+// the path between them): the second waits for its own confirmation, and
+// its share is read against the last measurement on the route before.
 func (p *path) observe(s sample, routeChange time.Duration) {
 	above, below := s.delay >= p.level+routeChange, s.delay <= p.level-routeChange
 	if !above && !below {
 		p.level, p.last, p.pending, p.corrected = min(p.level, s.delay), s, nil, true
 		return
 	}
-	if p.pending == nil || (p.pending.delay > p.level) != above {
+	if p.pending == nil || (p.pending.delay > p.level) != above || (s.delay-p.pending.delay).Abs() >= routeChange {
 		p.pending, p.corrected = &s, false
 		return
 	}

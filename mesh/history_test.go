@@ -142,6 +142,7 @@ func TestHistoryCorrect(t *testing.T) {
 		{"a spike is no detour", [][2]time.Duration{{10, 100}, {12, 110}, {600, 1400}, {11, 104}}, 11 * us, 53 * us},
 		{"the share is at most half the detour", [][2]time.Duration{{10, 100}, {12, 110}, {3012, 2110}, {3010, 2105}}, 2000 * us, 60 * us},
 		{"the first route again", [][2]time.Duration{{10, 100}, {12, 110}, {1012, 2110}, {1010, 2105}, {14, 102}, {9, 101}}, 9 * us, 51 * us},
+		{"two detours between measurements", [][2]time.Duration{{10, 100}, {12, 110}, {1012, 2110}, {12, 4110}, {10, 4105}, {11, 4108}}, 11 * us, 60 * us},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,5 +169,141 @@ func TestHistoryForgets(t *testing.T) {
 	}
 	if _, ok := h.paths[route{"a", "b"}]; ok || len(h.paths) != 1 {
 		t.Errorf("paths %v: want only a to c", h.paths)
+	}
+}
+
+// TestHistorySeedsNewPaths: once most of a host's paths changed route
+// alike, a path of it measured for the first time afterwards starts on
+// the changed route, as though measured before the change, unless its
+// round trip is shorter than the change added (a path within its rack).
+func TestHistorySeedsNewPaths(t *testing.T) {
+	us := time.Microsecond
+	edge := func(to string, offset, delay time.Duration) Edge {
+		return Edge{From: "a", To: to, Offset: offset * us, Error: delay * us / 2, Delay: delay * us}
+	}
+	h := NewHistory()
+	old := []string{"b", "c", "d", "e"}
+	for _, s := range [][2]time.Duration{{10, 100}, {12, 110}, {-988, 2110}, {-990, 2105}} {
+		var edges []Edge
+		for _, to := range old {
+			edges = append(edges, edge(to, s[0], s[1]))
+		}
+		h.Correct(edges, 0)
+	}
+	tests := []struct {
+		name              string
+		edge              Edge
+		offset, errorUpTo time.Duration
+	}{
+		{"out of the rack", edge("f", -985, 2120), 15 * us, 70 * us},
+		{"within the rack", edge("g", 7, 60), 7 * us, 30 * us},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			edges := []Edge{edge("b", -989, 2108), tc.edge}
+			got := h.Correct(edges, 0)[1]
+			if got.Offset != tc.offset || got.Error > tc.errorUpTo {
+				t.Errorf("corrected to %v ± %v, want %v ± at most %v", got.Offset, got.Error, tc.offset, tc.errorUpTo)
+			}
+		})
+	}
+}
+
+// TestHistoryThroughRotatingPeers runs the staggered faults of a fleet
+// whose agents rotate their peers, as ntp.PeerSample does (a quarter of
+// each host's 8 peers replaced every rotateEvery rounds, each host at its
+// own round): racks 1 and 10 (hosts 40-79, 400-439) have their uplinks
+// detour 2 ms at rounds 2 and 4, and every fourth host steps 2 ms at round
+// 30. By then every path out of the two racks was first measured on the
+// detour; a history that
+// corrected only the paths it saw change route would hold each rerouted
+// host between its corrected paths and its uncorrected ones, and healthy
+// hosts measuring it would look off. Every stepped host is named within 2
+// rounds of its step, and no healthy host ever.
+func TestHistoryThroughRotatingPeers(t *testing.T) {
+	const n, k, rounds, stepAt, rotateEvery, poll = 1000, 8, 34, 30, 6, 16 * time.Second
+	epoch := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	detours := map[int][]int{2: seq(40, 80), 4: seq(400, 440)}
+	bad := step(0, n, 4)
+	f := newFleet(n)
+	peers := newRotation(n, k, rand.New(rand.NewPCG(3, 1)))
+	h := NewHistory()
+	named := map[int]int{}
+	for round := range rounds {
+		for _, i := range detours[round] {
+			f.group[i], f.uplink[i] = round, 2*time.Millisecond
+		}
+		if round == stepAt {
+			for _, i := range bad {
+				f.offsets[i] = 2 * time.Millisecond
+			}
+		}
+		jitter := rand.New(rand.NewPCG(3, uint64(round)+2))
+		var edges []Edge
+		for i := range n {
+			for _, j := range peers.members[i] {
+				e := f.exchange(i, j, jitter)
+				at := time.Duration(round)*poll + time.Duration(jitter.Int64N(int64(poll)))
+				e.Taken = epoch.Add(at + f.offsets[i])
+				edges = append(edges, e)
+			}
+		}
+		for _, name := range h.Infer(edges, Config{}).Named() {
+			i := hostIndex(t, name)
+			if round < stepAt || !slices.Contains(bad, i) {
+				t.Errorf("round %d: healthy host %s named", round, name)
+			}
+			if _, ok := named[i]; !ok {
+				named[i] = round
+			}
+		}
+		peers.rotate(func(i int) bool { return (round+i)%rotateEvery == 0 })
+	}
+	for _, i := range bad {
+		if r, ok := named[i]; !ok || r > stepAt+2 {
+			t.Errorf("%s named at round %d (named: %v), want by round %d", hostName(i), r, ok, stepAt+2)
+		}
+	}
+}
+
+// rotation is every host's sample of peers, rotated as ntp.PeerSample
+// rotates.
+type rotation struct {
+	members [][]int
+	rng     *rand.Rand
+}
+
+func newRotation(n, k int, rng *rand.Rand) *rotation {
+	r := &rotation{members: make([][]int, n), rng: rng}
+	for i := range n {
+		for len(r.members[i]) < k {
+			r.members[i] = r.add(i, r.members[i])
+		}
+	}
+	return r
+}
+
+// add appends to a host's peers one more, not the host itself nor one it
+// has.
+func (r *rotation) add(i int, peers []int) []int {
+	for {
+		j := r.rng.IntN(len(r.members))
+		if j != i && !slices.Contains(peers, j) {
+			return append(peers, j)
+		}
+	}
+}
+
+// rotate replaces a quarter of the peers of every host due, the oldest.
+func (r *rotation) rotate(due func(host int) bool) {
+	for i, peers := range r.members {
+		if !due(i) {
+			continue
+		}
+		kept := slices.Clone(peers[len(peers)/4:])
+		for len(kept) < len(peers) {
+			kept = r.add(i, kept)
+		}
+		r.members[i] = kept
 	}
 }
