@@ -172,7 +172,7 @@ func (h *History) correct(edges []Edge, routeChange time.Duration) ([]Edge, []Re
 		p.seen = h.round
 		paths[k] = p
 	}
-	terms := hostTerms(edges, paths, h.named, routeChange)
+	terms := hostTerms(edges, paths, h.named, h.terms, routeChange)
 	h.terms = terms
 	var reroutes []Reroute
 	for k, e := range edges {
@@ -214,8 +214,11 @@ type term struct{ share, spread, added time.Duration }
 // not name. A path's own share can hold a step of the host at its other
 // end that fell between its last measurement on the old route and its
 // first on the new one; the median of the host's paths to hosts not off
-// holds none of that.
-func hostTerms(edges []Edge, paths []*path, named map[string]bool, routeChange time.Duration) terms {
+// holds none of that. A host whose paths are still mostly rerouted but
+// lead to fewer hosts not named keeps its term of the round before, prev:
+// its route did not change back, only the peers it could be read from
+// are off.
+func hostTerms(edges []Edge, paths []*path, named map[string]bool, prev terms, routeChange time.Duration) terms {
 	type tally struct {
 		paths, rerouted int
 		shares, added   []float64
@@ -249,7 +252,13 @@ func hostTerms(edges []Edge, paths []*path, named map[string]bool, routeChange t
 	}
 	out := terms{}
 	for host, t := range tallies {
-		if 2*t.rerouted <= t.paths || len(t.others) < movedAgreeing {
+		if 2*t.rerouted <= t.paths {
+			continue
+		}
+		if len(t.others) < movedAgreeing {
+			if p, ok := prev[host]; ok {
+				out[host] = p
+			}
 			continue
 		}
 		m := median(t.shares)

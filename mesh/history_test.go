@@ -307,3 +307,33 @@ func (r *rotation) rotate(due func(host int) bool) {
 		r.members[i] = kept
 	}
 }
+
+// TestHistoryKeepsATermWhenItsPeersAreNamed: a host whose paths are still
+// rerouted keeps its route's share when most of the hosts it measures are
+// named (behind a bad upstream server), and so its new paths still start
+// on the changed route.
+func TestHistoryKeepsATermWhenItsPeersAreNamed(t *testing.T) {
+	us := time.Microsecond
+	edge := func(to string, offset, delay time.Duration) Edge {
+		return Edge{From: "a", To: to, Offset: offset * us, Error: delay * us / 2, Delay: delay * us}
+	}
+	h := NewHistory()
+	old := []string{"b", "c", "d", "e"}
+	for _, s := range [][2]time.Duration{{10, 100}, {12, 110}, {-988, 2110}, {-990, 2105}} {
+		var edges []Edge
+		for _, to := range old {
+			edges = append(edges, edge(to, s[0], s[1]))
+		}
+		h.Correct(edges, 0)
+	}
+	h.named = map[string]bool{"b": true, "c": true, "d": true}
+	var edges []Edge
+	for _, to := range old {
+		edges = append(edges, edge(to, -989, 2108))
+	}
+	h.Correct(edges, 0)
+	got := h.Correct(append(edges, edge("f", -985, 2120)), 0)[len(edges)]
+	if want := 15 * us; got.Offset != want || got.Error > 70*us {
+		t.Errorf("new path corrected to %v ± %v, want %v ± at most 70µs", got.Offset, got.Error, want)
+	}
+}
