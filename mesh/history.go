@@ -2,7 +2,6 @@ package mesh
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"time"
 )
@@ -195,121 +194,6 @@ func (h *History) correct(edges []Edge, routeChange time.Duration) ([]Edge, []Re
 	}
 	slices.SortFunc(reroutes, func(a, b Reroute) int { return cmp.Or(compareEdges(a.Edge, b.Edge), cmp.Compare(a.Shift, b.Shift)) })
 	return out, reroutes
-}
-
-// terms are the hosts whose own route changed: most of their paths
-// changed route (a rack's uplink, which every path out of the rack
-// takes), and by how much that moved the offsets of their paths, as the
-// host sees them (x_host − x_other).
-type terms map[string]term
-
-// term is one host's route change: the median share of its paths, how
-// far they scatter around it, and the median round trip the change added
-// to them.
-type term struct{ share, spread, added time.Duration }
-
-// hostTerms finds the hosts most of whose paths measured this round are
-// on another route than their first, and the median share of those of
-// them to movedAgreeing or more other hosts that the last inference did
-// not name. A path's own share can hold a step of the host at its other
-// end that fell between its last measurement on the old route and its
-// first on the new one; the median of the host's paths to hosts not off
-// holds none of that. A host whose paths are still mostly rerouted but
-// lead to fewer hosts not named keeps its term of the round before, prev:
-// its route did not change back, only the peers it could be read from
-// are off.
-func hostTerms(edges []Edge, paths []*path, named map[string]bool, prev terms, routeChange time.Duration) terms {
-	type tally struct {
-		paths, rerouted int
-		shares, added   []float64
-		others          []string
-	}
-	tallies := map[string]*tally{}
-	note := func(host, other string, p *path, share time.Duration) {
-		t := tallies[host]
-		if t == nil {
-			t = &tally{}
-			tallies[host] = t
-		}
-		t.paths++
-		if !p.rerouted(routeChange) {
-			return
-		}
-		t.rerouted++
-		if !named[other] {
-			t.shares = append(t.shares, float64(share))
-			t.added = append(t.added, float64(p.level-p.origin))
-			if !slices.Contains(t.others, other) {
-				t.others = append(t.others, other)
-			}
-		}
-	}
-	for k, e := range edges {
-		if p := paths[k]; p != nil && p.corrected {
-			note(e.From, e.To, p, p.shift)
-			note(e.To, e.From, p, -p.shift)
-		}
-	}
-	out := terms{}
-	for host, t := range tallies {
-		if 2*t.rerouted <= t.paths {
-			continue
-		}
-		if len(t.others) < movedAgreeing {
-			if p, ok := prev[host]; ok {
-				out[host] = p
-			}
-			continue
-		}
-		m := median(t.shares)
-		for k := range t.shares {
-			t.shares[k] = math.Abs(t.shares[k] - m)
-		}
-		out[host] = term{share: toDuration(m), spread: toDuration(median(t.shares)), added: toDuration(median(t.added))}
-	}
-	return out
-}
-
-// expect returns the share of the route changes of the path from one host
-// to another that their terms explain, how far it may be off, and whether
-// either host has a term.
-func (ts terms) expect(from, to string) (share, spread time.Duration, ok bool) {
-	if t, has := ts[from]; has {
-		share, spread, ok = share+t.share, spread+t.spread, true
-	}
-	if t, has := ts[to]; has {
-		share, spread, ok = share-t.share, spread+t.spread, true
-	}
-	return share, spread, ok
-}
-
-// seed starts the path of measurement e, its first: on the route it is
-// measured on, or, where the last round found the route of one of its
-// hosts changed, on that changed route, as though it had been measured
-// before the change. A rack's route change moves every path out of the
-// rack, including those its hosts measure for the first time after it
-// (peers rotate); unless they start on the changed route, they carry the
-// detour uncorrected with an error as wide as it, and a rerouted host's
-// paths, some corrected and some not, put it between the two. A host's
-// change is taken to be on the path when the path's round trip is at
-// least what the change added: a path shorter than a detour cannot have
-// taken it (a path within the rack does not cross its uplink).
-func (ts terms) seed(e Edge) *path {
-	p := &path{origin: e.Delay, level: e.Delay, last: sample{e.Offset, e.Delay}, taken: e.Taken, corrected: true}
-	take := func(t term, sign time.Duration) {
-		if p.origin-t.added >= 0 && t.added != 0 {
-			p.origin -= t.added
-			p.shift += sign * t.share
-			p.slack += t.spread
-		}
-	}
-	if t, ok := ts[e.From]; ok {
-		take(t, 1)
-	}
-	if t, ok := ts[e.To]; ok {
-		take(t, -1)
-	}
-	return p
 }
 
 // rerouted reports whether the path is on another route than its first.

@@ -337,3 +337,54 @@ func TestHistoryKeepsATermWhenItsPeersAreNamed(t *testing.T) {
 		t.Errorf("new path corrected to %v ± %v, want %v ± at most 70µs", got.Offset, got.Error, want)
 	}
 }
+
+// TestHistoryTermsOfTheHostsWhoseRouteChanged: a healthy host most of
+// whose peers are in a rerouted rack has most of its paths rerouted, but
+// its own route did not change: the rack's hosts' routes explain them
+// (rack hosts r1-r5 measure o1-o4 and are measured by h; h and o1-o4
+// measure g1-g6 too). Its paths into the rack are corrected by the rack's
+// share, its others not at all.
+func TestHistoryTermsOfTheHostsWhoseRouteChanged(t *testing.T) {
+	us := time.Microsecond
+	rack := []string{"r1", "r2", "r3", "r4", "r5"}
+	measure := func(detour bool) []Edge {
+		var edges []Edge
+		add := func(from, to string, fromRack bool) {
+			offset, delay := 10*us, 100*us
+			if detour && fromRack {
+				offset, delay = offset-1000*us, delay+2000*us
+			}
+			if detour && !fromRack && slices.Contains(rack, to) {
+				offset, delay = offset+1000*us, delay+2000*us
+			}
+			edges = append(edges, Edge{From: from, To: to, Offset: offset, Error: delay / 2, Delay: delay})
+		}
+		for _, r := range rack {
+			add("h", r, false)
+			for _, o := range []string{"o1", "o2", "o3", "o4"} {
+				add(r, o, true)
+			}
+		}
+		for _, g := range []string{"g1", "g2", "g3"} {
+			add("h", g, false)
+		}
+		for _, o := range []string{"o1", "o2", "o3", "o4"} {
+			for _, g := range []string{"g1", "g2", "g3", "g4", "g5", "g6"} {
+				add(o, g, false)
+			}
+		}
+		return edges
+	}
+	h := NewHistory()
+	for _, detour := range []bool{false, false, true, true, true} {
+		h.Correct(measure(detour), 0)
+	}
+	if tm, ok := h.terms["h"]; ok {
+		t.Errorf("healthy host h has a term %+v; want none", tm)
+	}
+	for _, e := range h.Correct(measure(true), 0) {
+		if e.Offset != 10*us {
+			t.Errorf("%s to %s corrected to %v, want 10µs", e.From, e.To, e.Offset)
+		}
+	}
+}
