@@ -69,5 +69,8 @@
 // round after another (clockwatch-mesh infer --every, the fleet
 // simulator), remembers each path's round trip and takes a route change's
 // share off the path's offsets, so that a host that steps in another
-// poll interval than its rack's route change is named.
+// poll interval than its rack's route change is named. It solves which
+// hosts' own routes changed (a rack's uplink) from the paths that did, and
+// starts a path first measured after such a change on the changed route,
+// since agents rotate their peers and a rack's paths are in time all new.
 package mesh

@@ -27,11 +27,14 @@ import (
 // first route, and a host that steps after its rack was rerouted shows
 // its step on those paths as any host does.
 //
-// A rack's route change moves every path out of the rack alike, so a
-// host most of whose paths changed route has a route of its own changed:
-// its paths' share is the median of those to hosts the last inference did
-// not name, and a path of it whose own share is off that by more than half
-// of Config.RouteChange takes the median instead. A path's own share holds
+// A rack's route change moves every path out of the rack alike: the host
+// has a route of its own changed (its term). A path's route changes are
+// those of its two hosts, so the hosts' terms are solved for jointly, each
+// the median of its paths' shares once the other hosts' terms are taken
+// off, over paths to hosts the last inference did not name (hostTerms): a
+// healthy host whose peers are in a rerouted rack has most of its paths
+// rerouted but no term. A path whose own share is off its hosts' terms by
+// more than half of Config.RouteChange takes theirs instead. A path's own share holds
 // the step of a host at its other end that fell between its last
 // measurement on the old route and its first on the new one; the median
 // holds none.
