@@ -71,7 +71,15 @@
 //     tightens the bound for every source for a while.
 //  5. A source's point estimate weighs its samples by the queueing they
 //     suffered (delay beyond the source's minimum) and by their age, so a
-//     heavy-tailed burst of delay barely moves it.
+//     heavy-tailed burst of delay barely moves it. Age counts only beyond
+//     the source's memory: its straight run of samples when the clock is
+//     steady, else none. The clock is steady while the residuals of the
+//     sources' straight runs (48 samples or more each) around the drift
+//     line, pooled in time order, pass a runs test of randomness, as
+//     single residuals and as block means (chronyd keeps the longest
+//     regression window whose residuals pass one). This weighs the point
+//     only: every bound still moves each sample with the whole wander
+//     allowance.
 //  6. Sources are selected by interval intersection with a majority rule
 //     (Marzullo's algorithm as NTP uses it); sources that have not answered
 //     yet count against the majority, so a falseticker that answers first

@@ -19,6 +19,12 @@ type drift struct {
 	// wander allowance: it holds iv, and weighs the samples and the
 	// sources by what they could be off were the envelopes wrong.
 	proven interval
+	// steady is set when the residuals of the sources' samples around
+	// the line of slope rate run in no streaks (steadyRuns): the clock
+	// kept to that line as far as the samples show, so within a source's
+	// straight run a sample's age costs its weight in the point nothing
+	// (sourceState.memory). It weighs the point only, never a bound.
+	steady bool
 }
 
 // drift returns the system drift: the agreement of the sources' drift
@@ -51,6 +57,7 @@ func (e *Estimator) drift(now time.Time) drift {
 	}
 	return drift{
 		iv: widen(region, e.cfg.Wander), proven: widen(proven, e.cfg.Wander), rate: rate, model: model,
+		steady: e.steadyRuns(rate),
 	}
 }
 
@@ -115,6 +122,7 @@ func (e *Estimator) measuredDrift() driftMeasure {
 		e.envelopeDrift(&m)
 	}
 	e.measured.driftMeasure, e.measured.valid = m, true
+	e.steadiness.valid = false
 	return m
 }
 

@@ -66,9 +66,9 @@ func (p projection) limit(r *record, upper bool) limit {
 }
 
 // ageShare is the share of the drift bound by which a sample's weight
-// counts its age: the bound is a worst case (it includes the wander
-// allowance), and weighing by all of it would throw away good older samples.
-// Tuned on the simulator's catalogue.
+// counts its age beyond the source's memory: the bound is a worst case
+// (it includes the wander allowance), and weighing by all of it would
+// throw away good older samples. Tuned on the simulator's catalogue.
 const ageShare = 0.5
 
 // viewCache is a source's view at its newest sample for one drift. Later
@@ -85,8 +85,8 @@ type viewCache struct {
 // viewAt moves the source's samples to local time now (since the
 // estimator's anchor) with the drift d, intersects their intervals, and
 // takes a point estimate weighted towards samples that queued little and
-// are recent. ok is false when the source has no samples or they
-// disagree.
+// are recent (age counting only beyond the source's memory). ok is false
+// when the source has no samples or they disagree.
 //
 // Every sample moves with the drift and its uncertainty widened by the
 // wander allowance over its whole age (see drift).
@@ -110,6 +110,7 @@ func (s *sourceState) viewAt(now int64, d drift) (view, bool) {
 func (s *sourceState) project(p projection, d drift) view {
 	now, wander := p.now, newProjection(p.now, d.proven, d.rate)
 	ageCost := max(d.rate-d.iv.lo, d.iv.hi-d.rate) * ageShare
+	memory := s.memory(d)
 	ends := slices.Grow(s.ends[:0], 2*len(s.samples))[:2*len(s.samples)]
 	iv, reach := interval{math.Inf(-1), math.Inf(1)}, interval{math.Inf(-1), math.Inf(1)}
 	var sw, swp float64
@@ -120,7 +121,7 @@ func (s *sourceState) project(p projection, d drift) view {
 		iv.lo, iv.hi = max(iv.lo, ends[2*i]), min(iv.hi, ends[2*i+1])
 		_, under, over = wander.move(r)
 		reach.lo, reach.hi = max(reach.lo, centre-r.half()-under), min(reach.hi, centre+r.half()+over)
-		w := weight(r.scale + ageCost*math.Abs(float64(now-r.at)))
+		w := weight(r.scale + ageCost*max(math.Abs(float64(now-r.at))-memory, 0))
 		sw += w
 		swp += w * centre
 	}

@@ -80,12 +80,14 @@ func TestNewScenarios(t *testing.T) {
 		},
 		{
 			name: StableOutage,
-			gate: limits{median: 1.8, p95: 1.95, bound: 1.65, steady: 1.67, outageMedian: 3.45, outageP95: 3, outageBound: 1.11, recoveryP95: 2.65, recoveryMax: 2.8},
-			why: "errors: A KNOWN MISS, the side-by-side bench's outage-64s (1.77x chronyd's median there, 3.0x in the " +
-				"outage): the clock does not wander, and a sample's weight counts its age by half the drift bound, the " +
-				"wander allowance included, which at 64 s polls leaves a few samples of each source in the point " +
-				"estimate; the reference's regression averages up to 64. The weight that fits depends on how stable " +
-				"the clock is, which the estimator does not measure yet (docs/accuracy.md); bounds: as for outage-64s",
+			gate: limits{median: 0.63, p95: 1.55, bound: 1.66, steady: 1.69, outageMedian: 0.5, outageP95: 0.46, outageBound: 1.12, recoveryP95: 0.28, recoveryMax: 0.29},
+			why: "p95: A KNOWN MISS, the side-by-side bench's outage-64s: the clock does not wander, and a sample's weight " +
+				"counts its age by half the drift bound, the wander allowance included, until the sources' straight runs " +
+				"hold 48 samples each and their pooled residuals pass the runs test (steadyRuns); at 64 s polls that is " +
+				"about the first 50 minutes, where the reference's regression already averages up to 48 samples. Before, the " +
+				"test cannot tell this clock from one that walks by 1e-9 per √s, and a memory granted there costs " +
+				"outage-64s 7 % of its median (docs/accuracy.md); bounds: as for outage-64s, and the point that " +
+				"follows the longer memory sits a little further off the region's centre (bound 1.64 before)",
 		},
 	}
 	for _, tc := range tests {
