@@ -172,35 +172,46 @@ func TestHistoryForgets(t *testing.T) {
 	}
 }
 
+// fromA is host a's measurement of host to: offset and round trip in µs,
+// the error half the round trip.
+func fromA(to string, offset, delay time.Duration) Edge {
+	us := time.Microsecond
+	return Edge{From: "a", To: to, Offset: offset * us, Error: delay * us / 2, Delay: delay * us}
+}
+
+// reroutedHost returns a History in which host a's paths to its peers, old,
+// changed route alike: 2 ms longer round trips and offsets 1 ms lower.
+func reroutedHost() (*History, []string) {
+	h := NewHistory()
+	old := []string{"b", "c", "d", "e"}
+	for _, s := range [][2]time.Duration{{10, 100}, {12, 110}, {-988, 2110}, {-990, 2105}} {
+		var edges []Edge
+		for _, to := range old {
+			edges = append(edges, fromA(to, s[0], s[1]))
+		}
+		h.Correct(edges, 0)
+	}
+	return h, old
+}
+
 // TestHistorySeedsNewPaths: once most of a host's paths changed route
 // alike, a path of it measured for the first time afterwards starts on
 // the changed route, as though measured before the change, unless its
 // round trip is shorter than the change added (a path within its rack).
 func TestHistorySeedsNewPaths(t *testing.T) {
 	us := time.Microsecond
-	edge := func(to string, offset, delay time.Duration) Edge {
-		return Edge{From: "a", To: to, Offset: offset * us, Error: delay * us / 2, Delay: delay * us}
-	}
-	h := NewHistory()
-	old := []string{"b", "c", "d", "e"}
-	for _, s := range [][2]time.Duration{{10, 100}, {12, 110}, {-988, 2110}, {-990, 2105}} {
-		var edges []Edge
-		for _, to := range old {
-			edges = append(edges, edge(to, s[0], s[1]))
-		}
-		h.Correct(edges, 0)
-	}
+	h, _ := reroutedHost()
 	tests := []struct {
 		name              string
 		edge              Edge
 		offset, errorUpTo time.Duration
 	}{
-		{"out of the rack", edge("f", -985, 2120), 15 * us, 70 * us},
-		{"within the rack", edge("g", 7, 60), 7 * us, 30 * us},
+		{"out of the rack", fromA("f", -985, 2120), 15 * us, 70 * us},
+		{"within the rack", fromA("g", 7, 60), 7 * us, 30 * us},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			edges := []Edge{edge("b", -989, 2108), tc.edge}
+			edges := []Edge{fromA("b", -989, 2108), tc.edge}
 			got := h.Correct(edges, 0)[1]
 			if got.Offset != tc.offset || got.Error > tc.errorUpTo {
 				t.Errorf("corrected to %v ± %v, want %v ± at most %v", got.Offset, got.Error, tc.offset, tc.errorUpTo)
@@ -314,25 +325,14 @@ func (r *rotation) rotate(due func(host int) bool) {
 // on the changed route.
 func TestHistoryKeepsATermWhenItsPeersAreNamed(t *testing.T) {
 	us := time.Microsecond
-	edge := func(to string, offset, delay time.Duration) Edge {
-		return Edge{From: "a", To: to, Offset: offset * us, Error: delay * us / 2, Delay: delay * us}
-	}
-	h := NewHistory()
-	old := []string{"b", "c", "d", "e"}
-	for _, s := range [][2]time.Duration{{10, 100}, {12, 110}, {-988, 2110}, {-990, 2105}} {
-		var edges []Edge
-		for _, to := range old {
-			edges = append(edges, edge(to, s[0], s[1]))
-		}
-		h.Correct(edges, 0)
-	}
+	h, old := reroutedHost()
 	h.named = map[string]bool{"b": true, "c": true, "d": true}
 	var edges []Edge
 	for _, to := range old {
-		edges = append(edges, edge(to, -989, 2108))
+		edges = append(edges, fromA(to, -989, 2108))
 	}
 	h.Correct(edges, 0)
-	got := h.Correct(append(edges, edge("f", -985, 2120)), 0)[len(edges)]
+	got := h.Correct(append(edges, fromA("f", -985, 2120)), 0)[len(edges)]
 	if want := 15 * us; got.Offset != want || got.Error > 70*us {
 		t.Errorf("new path corrected to %v ± %v, want %v ± at most 70µs", got.Offset, got.Error, want)
 	}
