@@ -76,3 +76,30 @@ func TestSignRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestFewRunsStopsOnlyPastTheLevel: the test that stops summing once past
+// its level decides as the whole lower tail does.
+func TestFewRunsStopsOnlyPastTheLevel(t *testing.T) {
+	for _, level := range []float64{0.2, 0.05, 0.2 / 7} {
+		for pos := 1; pos <= 40; pos += 3 {
+			for neg := 1; neg <= 40; neg += 5 {
+				for r := 1; r <= pos+neg; r++ {
+					if got, want := fewRuns(r, pos, neg, level), runsAtMost(r, pos, neg) <= level; got != want {
+						t.Errorf("%d runs of %d and %d signs at %v: too few %v, want %v", r, pos, neg, level, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestLogFactorialBeyondTheTable: past the table, the log-factorial is
+// still exact enough for the runs test.
+func TestLogFactorialBeyondTheTable(t *testing.T) {
+	for _, n := range []int{0, 1, 10, logFactorialsKept - 1, logFactorialsKept, 3 * logFactorialsKept} {
+		want, _ := math.Lgamma(float64(n + 1))
+		if got := logFactorial(n); math.Abs(got-want) > 1e-9*math.Max(1, want) {
+			t.Errorf("ln %d! = %v, want %v", n, got, want)
+		}
+	}
+}

@@ -53,9 +53,10 @@ func (e *Estimator) steadyRuns(rate float64) bool {
 	}
 	res := c.buf[:0]
 	for _, src := range e.list {
+		older := len(res)
 		res = src.residuals(rate, res)
+		res = mergeInTime(res, older, &c.merge)
 	}
-	slices.SortFunc(res, func(a, b residual) int { return cmp.Compare(a.at, b.at) })
 	c.buf, c.valid, c.rate = res, true, rate
 	c.steady = len(res) > 0 && randomAtEveryScale(res, &c.blocks)
 	return c.steady
@@ -67,9 +68,34 @@ type steadyCache struct {
 	valid  bool
 	rate   float64
 	steady bool
-	// buf and blocks are reused.
-	buf    []residual
-	blocks []float64
+	// buf, merge and blocks are reused.
+	buf, merge []residual
+	blocks     []float64
+}
+
+// mergeInTime puts res in time order, given that res[:older] already is:
+// res[older:] (one source's residuals, in time order unless its samples
+// came out of order) is merged in, the older residuals first among equal
+// times. scratch is reused.
+func mergeInTime(res []residual, older int, scratch *[]residual) []residual {
+	byTime := func(a, b residual) int { return cmp.Compare(a.at, b.at) }
+	newer := res[older:]
+	if !slices.IsSortedFunc(newer, byTime) {
+		slices.SortStableFunc(newer, byTime)
+	}
+	left := append((*scratch)[:0], res[:older]...)
+	*scratch = left
+	i, j, k := 0, 0, 0
+	for i < len(left) && j < len(newer) {
+		if newer[j].at < left[i].at {
+			res[k], j = newer[j], j+1
+		} else {
+			res[k], i = left[i], i+1
+		}
+		k++
+	}
+	copy(res[k:], left[i:])
+	return res
 }
 
 // steadyRun returns the source's straight run of samples when it takes
