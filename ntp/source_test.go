@@ -56,8 +56,8 @@ func TestSourceBurstThenSpreadInterval(t *testing.T) {
 		t.Fatalf("%d observations, want 12", len(obs))
 	}
 	for i, w := range waits[:3] {
-		if w != 250*time.Millisecond {
-			t.Errorf("burst wait %d = %v, want 250ms", i, w)
+		if w != 2*time.Second {
+			t.Errorf("burst wait %d = %v, want 2s", i, w)
 		}
 	}
 	distinct := map[time.Duration]bool{}
@@ -86,7 +86,7 @@ func TestPollConfigWait(t *testing.T) {
 		burst, failures, rate int
 		atLeast, atMost       time.Duration
 	}{
-		{"in the burst", 3, 0, 1, 250 * time.Millisecond, 250 * time.Millisecond},
+		{"in the burst", 3, 0, 1, 2 * time.Second, 2 * time.Second},
 		{"last of the burst", 1, 0, 1, 14400 * time.Millisecond, 17600 * time.Millisecond},
 		{"steady", 0, 0, 1, 14400 * time.Millisecond, 17600 * time.Millisecond},
 		{"rate 0 counts as 1", 0, 0, 0, 14400 * time.Millisecond, 17600 * time.Millisecond},
@@ -103,6 +103,28 @@ func TestPollConfigWait(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBurstSpacing: the start-up burst spans 6 s, as chronyd's iburst
+// does, so the drift it measures is good enough to carry over the first
+// interval; at short polls it fits in the first interval.
+func TestBurstSpacing(t *testing.T) {
+	tests := []struct {
+		cfg  PollConfig
+		want time.Duration
+	}{
+		{PollConfig{}, 2 * time.Second},
+		{PollConfig{Interval: 64 * time.Second}, 2 * time.Second},
+		{PollConfig{Interval: 8 * time.Second}, 2 * time.Second},
+		{PollConfig{Interval: time.Second}, 250 * time.Millisecond},
+		{PollConfig{Interval: 64 * time.Second, Spacing: 100 * time.Millisecond}, 100 * time.Millisecond},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range tests {
+		if got := tc.cfg.Wait(DefaultBurst, 0, 1, rng); got != tc.want {
+			t.Errorf("%+v: burst wait %v, want %v", tc.cfg, got, tc.want)
+		}
 	}
 }
 

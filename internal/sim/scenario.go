@@ -25,8 +25,8 @@ type Scenario struct {
 	// is ntp.DefaultPollSpread).
 	Spread float64
 	// Burst is how many start-up queries each server gets, BurstSpacing
-	// apart (default ntp.DefaultBurstSpacing), before regular polling (the
-	// agent sends ntp.DefaultBurst).
+	// apart (default ntp.DefaultBurstSpacing, or Poll/4 when that is
+	// shorter), before regular polling (the agent sends ntp.DefaultBurst).
 	Burst        int
 	BurstSpacing time.Duration
 	// Timeout is how long the client waits for a reply (default 1 s).
@@ -61,7 +61,8 @@ func (sc Scenario) withDefaults() Scenario {
 		sc.EvalEvery = time.Second
 	}
 	if sc.BurstSpacing <= 0 {
-		sc.BurstSpacing = ntp.DefaultBurstSpacing
+		// As the agent's ntp.PollConfig spaces it.
+		sc.BurstSpacing = min(ntp.DefaultBurstSpacing, sc.Poll/4)
 	}
 	return sc
 }
