@@ -39,6 +39,13 @@ const (
 	DefaultBurstSpacing = 2 * time.Second
 )
 
+// BurstSpacing is the default time between the start-up burst's queries
+// at poll interval interval: DefaultBurstSpacing, or interval/4 when that
+// is shorter, so that the burst fits in the first interval.
+func BurstSpacing(interval time.Duration) time.Duration {
+	return min(DefaultBurstSpacing, interval/4)
+}
+
 // PollConfig schedules a Source's queries. Zero fields take the defaults.
 type PollConfig struct {
 	// Interval between queries (default DefaultPollInterval).
@@ -71,7 +78,7 @@ func (c PollConfig) withDefaults() PollConfig {
 		c.Burst = DefaultBurst
 	}
 	if c.Spacing <= 0 {
-		c.Spacing = min(DefaultBurstSpacing, c.Interval/4)
+		c.Spacing = BurstSpacing(c.Interval)
 	}
 	if c.MaxBackoff < c.Interval {
 		c.MaxBackoff = 32 * c.Interval

@@ -25,8 +25,8 @@ type Scenario struct {
 	// is ntp.DefaultPollSpread).
 	Spread float64
 	// Burst is how many start-up queries each server gets, BurstSpacing
-	// apart (default ntp.DefaultBurstSpacing, or Poll/4 when that is
-	// shorter), before regular polling (the agent sends ntp.DefaultBurst).
+	// apart (default ntp.BurstSpacing(Poll), as the agent spaces them),
+	// before regular polling (the agent sends ntp.DefaultBurst).
 	Burst        int
 	BurstSpacing time.Duration
 	// Timeout is how long the client waits for a reply (default 1 s).
@@ -61,8 +61,7 @@ func (sc Scenario) withDefaults() Scenario {
 		sc.EvalEvery = time.Second
 	}
 	if sc.BurstSpacing <= 0 {
-		// As the agent's ntp.PollConfig spaces it.
-		sc.BurstSpacing = min(ntp.DefaultBurstSpacing, sc.Poll/4)
+		sc.BurstSpacing = ntp.BurstSpacing(sc.Poll)
 	}
 	return sc
 }
