@@ -74,12 +74,13 @@
 //     heavy-tailed burst of delay barely moves it. Age counts only beyond
 //     the source's memory: its straight run of samples when the clock is
 //     steady, else none. The clock is steady while the residuals of the
-//     sources' straight runs (48 samples or more each) around the drift
-//     line, pooled in time order, pass a runs test of randomness, as
-//     single residuals and as block means (chronyd keeps the longest
-//     regression window whose residuals pass one). This weighs the point
-//     only: every bound still moves each sample with the whole wander
-//     allowance.
+//     sources' straight runs (16 samples or more each) around the drift
+//     line, pooled in time order, scatter no more as means of blocks of
+//     4, 8, 16, … than the noise neighbouring pairs show says they may
+//     (an F test; chronyd keeps the longest regression window whose
+//     residuals pass a runs test, which needs far more samples to see a
+//     slow walk). This weighs the point only: every bound still moves
+//     each sample with the whole wander allowance.
 //  6. Sources are selected by interval intersection with a majority rule
 //     (Marzullo's algorithm as NTP uses it); sources that have not answered
 //     yet count against the majority, so a falseticker that answers first

@@ -2,29 +2,34 @@ package estimator
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
 // steadySamples is the fewest samples a source's straight run must hold
-// for it to take part in the steadiness test (steadyRuns). Fewer span
-// too little time for the runs of residuals to show how the clock
-// wanders: an ordinary crystal's walk of 1e-9 per √s leaves streaks of
-// 10–30 µs over half an hour of 64 s polls, within the queueing of a
-// LAN's samples, and a memory granted then costs more than it gains.
-const steadySamples = 48
+// for it to take part in the steadiness test (steadyRuns): at 64 s polls
+// about 17 minutes, over which an ordinary crystal's walk of 1e-9 per √s
+// already bends the offset by some microseconds, which the block means of
+// a few sources' residuals show.
+const steadySamples = 16
 
-// runsMinBlocks is the fewest blocks of residuals the runs test judges at
-// one scale.
-const runsMinBlocks = 8
+// steadyMinBlocks is the fewest blocks of residuals the steadiness test
+// judges at one scale.
+const steadyMinBlocks = 8
+
+// steadyFinestBlock is the smallest block of residuals whose means the
+// steadiness test judges; pairs (blocks of 2) measure the noise.
+const steadyFinestBlock = 4
 
 // steadyLevel is the significance of the steadiness test, shared among
-// its scales: a clock that keeps to a straight line fails it at most this
-// often. chronyd's runs test is at 5 %; a stricter test keeps the old
-// memory more often, which costs a stable clock little (its median over
-// the chrony-like reference 0.61× at 5 %, 0.63× at 20 %) and spares a
-// walking one at 1 s polls (walking-server's seed 2: 1.2 % worse at 5 %,
-// level at 20 %).
-const steadyLevel = 0.2
+// its scales: a clock that keeps to a straight line fails it at most about
+// this often. Refused, a steady clock loses the longer memory until its
+// next sample passes; granted, a walking clock's point leans on samples
+// that have drifted off. So the level is high: in the simulator over 12
+// seeds a walking clock's medians (outage-64s, thermal-step) are 2–6 %
+// better at 40 % than at 20 % and 6–7 % better than at 5 %, a stable
+// clock's 1 % worse.
+const steadyLevel = 0.4
 
 // residual is one sample's offset off a source's line, at its local time.
 type residual struct {
@@ -36,16 +41,14 @@ type residual struct {
 // of slope rate as far as the samples show: the residuals of every
 // time-keeping source's straight run of at least steadySamples samples
 // (around the line of slope rate through its samples' weighted mean),
-// pooled in time order, pass the runs test (fewRuns) at every scale: one
-// residual each, then weighted means of blocks of 2, 4, 8, ... while
-// there are runsMinBlocks blocks, each scale at steadyLevel divided by
-// the number of scales, so that a steady clock fails at most as often as
-// one test at steadyLevel would fail it. chronyd keeps the longest register whose regression
-// residuals pass a runs test; the sources are pooled because the clock's
-// wander is common to all of them and their queueing is not, and blocks
-// are judged because a slow walk shows as streaks of blocks long before
-// it shows in the signs of single samples. False when no source takes
-// part. The result is cached for one set of samples and one rate.
+// pooled in time order, scatter no more in blocks than their noise says
+// (steadyAtEveryScale). chronyd keeps the longest register whose
+// regression residuals pass a runs test; a test of the block means'
+// variance sees a slow walk far sooner (a runs test on the same pooled
+// residuals needed about 48 samples a source). The sources are pooled
+// because the clock's wander is common to all of them and their queueing
+// is not. False when no source takes part. The result is cached for one
+// set of samples and one rate.
 func (e *Estimator) steadyRuns(rate float64) bool {
 	c := &e.steadiness
 	if c.valid && c.rate == rate {
@@ -58,7 +61,7 @@ func (e *Estimator) steadyRuns(rate float64) bool {
 		res = mergeInTime(res, older, &c.merge)
 	}
 	c.buf, c.valid, c.rate = res, true, rate
-	c.steady = len(res) > 0 && randomAtEveryScale(res, &c.blocks)
+	c.steady = steadyAtEveryScale(res)
 	return c.steady
 }
 
@@ -68,9 +71,8 @@ type steadyCache struct {
 	valid  bool
 	rate   float64
 	steady bool
-	// buf, merge and blocks are reused.
+	// buf and merge are reused.
 	buf, merge []residual
-	blocks     []float64
 }
 
 // mergeInTime puts res in time order, given that res[:older] already is:
@@ -134,36 +136,79 @@ func (s *sourceState) residuals(rate float64, res []residual) []residual {
 	return res
 }
 
-// randomAtEveryScale runs the runs test on the residuals res (in time
-// order) one by one and in blocks of 2, 4, 8, ... (see steadyRuns);
-// blocks is reused.
-func randomAtEveryScale(res []residual, blocks *[]float64) bool {
+// steadyAtEveryScale reports whether the residuals res (in time order)
+// show no more than noise at any scale: for blocks of steadyFinestBlock,
+// twice that, and so on while there are steadyMinBlocks blocks, the
+// blocks' weighted means, each squared and weighed by its block's total
+// weight, are no larger on average than the noise unit that neighbouring
+// pairs measure, by an F test at steadyLevel shared among the scales.
+// Weights are inverse variances up to one common factor, so under noise
+// alone a block's weighted squared mean and a pair's weighted squared
+// deviations from its mean are that factor times chi-square with one
+// degree of freedom; a pair is hardly moved by a slow wander, while a
+// clock whose frequency walks leaves streaks that make long blocks' means
+// too large. False when there are too few residuals for one scale.
+func steadyAtEveryScale(res []residual) bool {
+	unit, pairs := pairNoise(res)
+	if len(res) < steadyMinBlocks*steadyFinestBlock || !(unit > 0) {
+		return false
+	}
 	scales := 0
-	for b := 1; len(res)/b >= runsMinBlocks; b *= 2 {
+	for b := steadyFinestBlock; len(res)/b >= steadyMinBlocks; b *= 2 {
 		scales++
 	}
-	for b := 1; len(res)/b >= runsMinBlocks; b *= 2 {
-		*blocks = blockMeans(res, b, (*blocks)[:0])
-		runs, pos, neg := signRuns(*blocks)
-		if fewRuns(runs, pos, neg, steadyLevel/float64(scales)) {
+	for b := steadyFinestBlock; len(res)/b >= steadyMinBlocks; b *= 2 {
+		sum, blocks := blockSquares(res, b)
+		if fAbove(sum/float64(blocks)/unit, blocks, pairs) < steadyLevel/float64(scales) {
 			return false
 		}
 	}
 	return true
 }
 
-// blockMeans appends to out the weighted means of the residuals over
-// blocks of b, from the newest back (a partial oldest block is left out).
-func blockMeans(res []residual, b int, out []float64) []float64 {
+// pairNoise is the mean over neighbouring pairs of residuals of their
+// weighted squared deviations from the pair's weighted mean, and the
+// number of pairs: the common factor of the residuals' variances
+// (1/weight each) as their noise alone sets it, with as many degrees of
+// freedom as pairs.
+func pairNoise(res []residual) (unit float64, pairs int) {
+	var sum float64
+	for i := 1; i < len(res); i += 2 {
+		a, b := res[i-1], res[i]
+		wa, wb := weight(a.scale), weight(b.scale)
+		mean := (wa*a.value + wb*b.value) / (wa + wb)
+		sum += wa*(a.value-mean)*(a.value-mean) + wb*(b.value-mean)*(b.value-mean)
+		pairs++
+	}
+	return sum / float64(max(pairs, 1)), pairs
+}
+
+// blockSquares sums over blocks of b residuals, from the newest back (a
+// partial oldest block left out), each block's squared weighted mean
+// times its total weight, and counts the blocks.
+func blockSquares(res []residual, b int) (sum float64, blocks int) {
 	for end := len(res); end >= b; end -= b {
 		var sw, swy float64
 		for _, r := range res[end-b : end] {
 			w := weight(r.scale)
 			sw, swy = sw+w, swy+w*r.value
 		}
-		out = append(out, swy/sw)
+		sum += swy * swy / sw
+		blocks++
 	}
-	return out
+	return sum, blocks
+}
+
+// fAbove is the probability that an F variable with d1 and d2 degrees of
+// freedom exceeds f, by Paulson's normal approximation of its cube root
+// (Wilson and Hilferty's for chi-square, applied to both terms of the
+// ratio), within about 0.005 for the degrees of freedom the steadiness
+// test uses (d1 ≥ 8, d2 ≥ 16).
+func fAbove(f float64, d1, d2 int) float64 {
+	a, b := 2/(9*float64(d1)), 2/(9*float64(d2))
+	c := math.Cbrt(f)
+	z := ((1-b)*c - (1 - a)) / math.Sqrt(b*c*c+a)
+	return math.Erfc(z/math.Sqrt2) / 2
 }
 
 // memory is how far back from its newest sample the source's samples may

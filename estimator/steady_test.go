@@ -9,8 +9,9 @@ import (
 
 // TestSteadyRuns: the clock counts as steady (the point's memory is the
 // sources' straight runs) when four LAN sources' samples scatter only by
-// their queueing around a straight line, not when the line bends by less
-// than the queueing of single samples, nor before the runs hold
+// their queueing around a straight line, already after 20 polls (21
+// minutes at 64 s polls; a runs test needed 48), not when the line bends
+// by less than the queueing of single samples, nor before the runs hold
 // steadySamples samples.
 func TestSteadyRuns(t *testing.T) {
 	tests := []struct {
@@ -20,7 +21,9 @@ func TestSteadyRuns(t *testing.T) {
 		steady bool
 	}{
 		{name: "straight line", polls: 64, steady: true},
+		{name: "straight line over 20 polls", polls: 20, steady: true},
 		{name: "bent by 40µs", polls: 64, wave: 40 * time.Microsecond},
+		{name: "bent by 20µs over half an hour", polls: 30, wave: 20 * time.Microsecond},
 		{name: "too few samples", polls: steadySamples - 2, steady: false},
 	}
 	servers := []server{
@@ -49,6 +52,65 @@ func TestSteadyRuns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSteadyFalseAlarms: residuals of pure noise, each with its own
+// weight, fail the steadiness test about as often as its level says, at
+// every size the estimator pools.
+func TestSteadyFalseAlarms(t *testing.T) {
+	const trials = 2000
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{32, 64, 256} {
+		failed := 0
+		for range trials {
+			res := make([]residual, n)
+			for i := range res {
+				scale := 20e3 + 60e3*rng.Float64()
+				res[i] = residual{at: int64(i), value: scale * rng.NormFloat64(), scale: scale}
+			}
+			if !steadyAtEveryScale(res) {
+				failed++
+			}
+		}
+		if rate := float64(failed) / trials; rate > 1.25*steadyLevel {
+			t.Errorf("%d residuals: %.1f %% of noise-only sets fail, level %.0f %%", n, 100*rate, 100*steadyLevel)
+		}
+	}
+}
+
+// TestFAbove checks the approximation against the F distribution's tail
+// integrated numerically, at its 50 %, 5 % and 1 % points among others.
+func TestFAbove(t *testing.T) {
+	for _, d := range [][2]int{{8, 16}, {8, 32}, {16, 16}, {8, 128}, {32, 128}, {8, 1 << 20}} {
+		for _, f := range []float64{0.5, 1, 1.5, 2, 2.5, 3, 4} {
+			want := fAboveExact(f, d[0], d[1])
+			if got := fAbove(f, d[0], d[1]); math.Abs(got-want) > 0.005 {
+				t.Errorf("fAbove(%v, %d, %d) = %.4f, want %.4f", f, d[0], d[1], got, want)
+			}
+		}
+	}
+}
+
+// fAboveExact integrates the F density from 0 to f (Simpson's rule) and
+// returns the rest.
+func fAboveExact(f float64, d1, d2 int) float64 {
+	a, b := float64(d1)/2, float64(d2)/2
+	la, _ := math.Lgamma(a)
+	lb, _ := math.Lgamma(b)
+	lab, _ := math.Lgamma(a + b)
+	density := func(x float64) float64 {
+		if x <= 0 {
+			return 0
+		}
+		return math.Exp(lab - la - lb + a*math.Log(2*a/(2*b)) + (a-1)*math.Log(x) - (a+b)*math.Log1p(2*a*x/(2*b)))
+	}
+	const steps = 20000
+	h := f / steps
+	sum := density(0) + density(f)
+	for i := 1; i < steps; i++ {
+		sum += float64(2+2*(i%2)) * density(float64(i)*h)
+	}
+	return 1 - sum*h/3
 }
 
 // TestMergeInTime: one source's residuals merge into the time-ordered

@@ -20,7 +20,8 @@ type drift struct {
 	// sources by what they could be off were the envelopes wrong.
 	proven interval
 	// steady is set when the residuals of the sources' samples around
-	// the line of slope rate run in no streaks (steadyRuns): the clock
+	// the line of slope rate scatter no more in blocks than their noise
+	// says (steadyRuns): the clock
 	// kept to that line as far as the samples show, so within a source's
 	// straight run a sample's age costs its weight in the point nothing
 	// (sourceState.memory). It weighs the point only, never a bound.
