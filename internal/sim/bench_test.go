@@ -1,9 +1,29 @@
 package sim
 
 import (
+	"flag"
 	"testing"
 	"time"
 )
+
+// benchSeedCount is the -seeds flag: how many seeds, from 1 on,
+// BenchmarkAgainstChronyLike runs; 0 for the gates' seeds. More seeds
+// judge a change that redraws the polls more fairly than the gates' three
+// (go test -run xxx -bench AgainstChronyLike -benchtime 1x ./internal/sim
+// -args -seeds 12).
+var benchSeedCount = flag.Int("seeds", 0, "seeds 1..N for BenchmarkAgainstChronyLike (0: the gates' seeds)")
+
+// benchSeeds returns the seeds BenchmarkAgainstChronyLike runs.
+func benchSeeds() []uint64 {
+	if *benchSeedCount <= 0 {
+		return seeds
+	}
+	list := make([]uint64, *benchSeedCount)
+	for i := range list {
+		list[i] = uint64(i + 1)
+	}
+	return list
+}
 
 // BenchmarkScenarios runs every scenario of the catalogue for 24 simulated
 // hours and reports the estimator's accuracy: coverage in percent and the
@@ -33,7 +53,7 @@ func BenchmarkScenarios(b *testing.B) {
 func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
 
 // BenchmarkAgainstChronyLike runs every scenario of the test catalogue on
-// the seeds of the gates beside the chrony-like reference and reports
+// the seeds of the gates (or -seeds) beside the chrony-like reference and reports
 // clockwatch's scores over the reference's, summed over the seeds: the
 // median and p95 errors, the mean bound, the steady-state mean bound over
 // the physical limit (for both clients), clockwatch's steady-state mean
@@ -48,7 +68,7 @@ func BenchmarkAgainstChronyLike(b *testing.B) {
 			var cwCovered, refCovered, cwScored, refScored int
 			for b.Loop() {
 				cw, ref, cwCovered, refCovered, cwScored, refScored = Score{}, Score{}, 0, 0, 0, 0
-				for _, seed := range seeds {
+				for _, seed := range benchSeeds() {
 					c, r, err := Compare(sc, seed)
 					if err != nil {
 						b.Fatal(err)
