@@ -91,7 +91,7 @@ type Estimator struct {
 		driftMeasure
 		valid bool
 	}
-	// steadiness caches steadyRuns for the samples measured holds.
+	// steadiness caches clockSteady for the samples measured holds.
 	steadiness steadyCache
 	// kept is the drift interval measured before a step, kept across it
 	// while the new samples are too few to measure the drift as well.

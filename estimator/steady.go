@@ -7,7 +7,7 @@ import (
 )
 
 // steadySamples is the fewest samples a source's straight run must hold
-// for it to take part in the steadiness test (steadyRuns): at 64 s polls
+// for it to take part in the steadiness test (clockSteady): at 64 s polls
 // about 17 minutes, over which an ordinary crystal's walk of 1e-9 per √s
 // already bends the offset by some microseconds, which the block means of
 // a few sources' residuals show.
@@ -37,7 +37,7 @@ type residual struct {
 	value, scale float64
 }
 
-// steadyRuns reports whether the local clock has kept to one straight line
+// clockSteady reports whether the local clock has kept to one straight line
 // of slope rate as far as the samples show: the residuals of every
 // time-keeping source's straight run of at least steadySamples samples
 // (around the line of slope rate through its samples' weighted mean),
@@ -49,7 +49,7 @@ type residual struct {
 // because the clock's wander is common to all of them and their queueing
 // is not. False when no source takes part. The result is cached for one
 // set of samples and one rate.
-func (e *Estimator) steadyRuns(rate float64) bool {
+func (e *Estimator) clockSteady(rate float64) bool {
 	c := &e.steadiness
 	if c.valid && c.rate == rate {
 		return c.steady
@@ -65,7 +65,7 @@ func (e *Estimator) steadyRuns(rate float64) bool {
 	return c.steady
 }
 
-// steadyCache holds steadyRuns's answer for one rate; it is invalid once
+// steadyCache holds clockSteady's answer for one rate; it is invalid once
 // the samples change (measuredDrift).
 type steadyCache struct {
 	valid  bool

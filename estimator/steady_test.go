@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// TestSteadyRuns: the clock counts as steady (the point's memory is the
+// TestClockSteady: the clock counts as steady (the point's memory is the
 // sources' straight runs) when four LAN sources' samples scatter only by
 // their queueing around a straight line, already after 20 polls (21
 // minutes at 64 s polls; a runs test needed 48), not when the line bends
 // by less than the queueing of single samples, nor before the runs hold
 // steadySamples samples.
-func TestSteadyRuns(t *testing.T) {
+func TestClockSteady(t *testing.T) {
 	tests := []struct {
 		name   string
 		polls  int

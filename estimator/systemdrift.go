@@ -21,7 +21,7 @@ type drift struct {
 	proven interval
 	// steady is set when the residuals of the sources' samples around
 	// the line of slope rate scatter no more in blocks than their noise
-	// says (steadyRuns): the clock
+	// says (clockSteady): the clock
 	// kept to that line as far as the samples show, so within a source's
 	// straight run a sample's age costs its weight in the point nothing
 	// (sourceState.memory). It weighs the point only, never a bound.
@@ -58,7 +58,7 @@ func (e *Estimator) drift(now time.Time) drift {
 	}
 	return drift{
 		iv: widen(region, e.cfg.Wander), proven: widen(proven, e.cfg.Wander), rate: rate, model: model,
-		steady: e.steadyRuns(rate),
+		steady: e.clockSteady(rate),
 	}
 }
 

@@ -84,7 +84,7 @@ func TestNewScenarios(t *testing.T) {
 			why: "p95: A KNOWN MISS, the side-by-side bench's outage-64s: the clock does not wander, and a sample's weight " +
 				"counts its age by half the drift bound, the wander allowance included, until the sources' straight runs " +
 				"hold 16 samples each and their pooled residuals' block means scatter no more than neighbouring pairs say " +
-				"(steadyRuns); at 64 s polls that is about the first 17 minutes, where the reference's regression already " +
+				"(clockSteady); at 64 s polls that is about the first 17 minutes, where the reference's regression already " +
 				"averages up to 16 samples. A runs test needed 48 samples, 50 minutes: p95 1.60 and median 0.63 then, " +
 				"over 12 seeds 1.378 and 0.726 against 1.104 and 0.606 now; bounds: as for outage-64s, and the point that " +
 				"follows the longer memory sits a little further off the region's centre",
