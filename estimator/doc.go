@@ -74,9 +74,9 @@
 //     heavy-tailed burst of delay barely moves it. Age counts only beyond
 //     the source's memory: its straight run of samples when the clock is
 //     steady, else none. The clock is steady while the residuals of the
-//     sources' straight runs (16 samples or more each) around the drift
+//     sources' straight runs (4 samples or more each) around the drift
 //     line, pooled in time order, scatter no more as means of blocks of
-//     4, 8, 16, … than the noise neighbouring pairs show says they may
+//     2, 4, 8, … than the noise neighbouring pairs show says they may
 //     (an F test; chronyd keeps the longest regression window whose
 //     residuals pass a runs test, which needs far more samples to see a
 //     slow walk). This weighs the point only: every bound still moves

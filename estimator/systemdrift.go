@@ -21,10 +21,10 @@ type drift struct {
 	proven interval
 	// steady is set when the residuals of the sources' samples around
 	// the line of slope rate scatter no more in blocks than their noise
-	// says (clockSteady): the clock
-	// kept to that line as far as the samples show, so within a source's
-	// straight run a sample's age costs its weight in the point nothing
-	// (sourceState.memory). It weighs the point only, never a bound.
+	// says (clockSteady): the clock kept to that line as far as the
+	// samples show, so within a source's straight run a sample's age
+	// costs its weight in the point nothing (sourceState.memory). It
+	// weighs the point only, never a bound.
 	steady bool
 }
 
