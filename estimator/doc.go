@@ -59,6 +59,12 @@
 //     by the bound), and their drift lies inside the proven interval of 2,
 //     which it then narrows. Otherwise the drift is the proven one
 //     (DriftModelIntervals); Estimate.DriftModel says which holds.
+//     These intervals hold the drift averaged over the samples' span. Where
+//     the steadiness test (5) says plainly that the clock's frequency walks,
+//     the estimate of the drift (what moves the point, and carries it
+//     through a holdover) is the drift of the newest 20 minutes instead: the
+//     sources' least-squares slopes over that span, kept within the wander
+//     allowance of the interval, so no bound changes.
 //  4. Moving a sample's interval to a later instant adds the drift
 //     estimate to its centre and the drift's uncertainty to its ends: the
 //     measured one plus Config.Wander, times the sample's whole age. The

@@ -15,15 +15,15 @@ import (
 // hour, nor before the runs hold steadySamples samples.
 func TestClockSteady(t *testing.T) {
 	tests := []struct {
-		name   string
-		polls  int
-		wave   time.Duration // amplitude of a bend with a period of an hour
-		steady bool
+		name            string
+		polls           int
+		wave            time.Duration // amplitude of a bend with a period of an hour
+		steady, walking bool
 	}{
 		{name: "straight line", polls: 64, steady: true},
 		{name: "straight line over 20 polls", polls: 20, steady: true},
-		{name: "bent by 40µs", polls: 64, wave: 40 * time.Microsecond},
-		{name: "bent by 20µs over half an hour", polls: 30, wave: 20 * time.Microsecond},
+		{name: "bent by 40µs", polls: 64, wave: 40 * time.Microsecond, walking: true},
+		{name: "bent by 20µs over half an hour", polls: 30, wave: 20 * time.Microsecond, walking: true},
 		{name: "too few samples", polls: steadySamples - 2, steady: false},
 	}
 	servers := []server{
@@ -47,8 +47,9 @@ func TestClockSteady(t *testing.T) {
 					}
 				}
 			}
-			if got := e.drift(last).steady; got != tc.steady {
-				t.Errorf("steady %v, want %v", got, tc.steady)
+			steady, walking := e.clockSteady(e.drift(last).rate)
+			if steady != tc.steady || walking != tc.walking {
+				t.Errorf("steady %v, walking %v; want %v, %v", steady, walking, tc.steady, tc.walking)
 			}
 		})
 	}
@@ -68,7 +69,7 @@ func TestSteadyFalseAlarms(t *testing.T) {
 				scale := 20e3 + 60e3*rng.Float64()
 				res[i] = residual{at: int64(i), value: scale * rng.NormFloat64(), scale: scale}
 			}
-			if !steadyAtEveryScale(res) {
+			if !steadyAtEveryScale(res, steadyLevel) {
 				failed++
 			}
 		}

@@ -31,7 +31,10 @@ type drift struct {
 // drift returns the system drift: the agreement of the sources' drift
 // fits, narrowed by the drift kept across a step, widened by the wander
 // allowance. A warm start moves the estimate within that interval, never
-// the interval itself.
+// the interval itself, and so does a clock that walks: the steadiness
+// test at walkingLevel says its frequency has moved within the samples'
+// span, so the estimate is the drift over the newest samples
+// (recentDrift), which the fits over the whole straight run average away.
 func (e *Estimator) drift(now time.Time) drift {
 	m := e.measuredDrift()
 	region, rate, model := m.region, m.rate, m.model
@@ -56,9 +59,16 @@ func (e *Estimator) drift(now time.Time) drift {
 	if m.ok {
 		proven = interval{min(m.proven.lo, region.lo), max(m.proven.hi, region.hi)}
 	}
+	iv := widen(region, e.cfg.Wander)
+	steady, walking := e.clockSteady(rate)
+	if walking && m.recentOK {
+		// The drift now, not the average the region holds: within the
+		// wander allowance of it.
+		rate = iv.clamp(m.recent)
+	}
 	return drift{
-		iv: widen(region, e.cfg.Wander), proven: widen(proven, e.cfg.Wander), rate: rate, model: model,
-		steady: e.clockSteady(rate),
+		iv: iv, proven: widen(proven, e.cfg.Wander), rate: rate, model: model,
+		steady: steady,
 	}
 }
 
@@ -80,6 +90,10 @@ type driftMeasure struct {
 	proven interval
 	// ok is false when nothing is measured or the fits disagree.
 	ok bool
+	// recent is the drift over the newest samples (recentDrift), when
+	// recentOK: the point's drift while the clock walks.
+	recent   float64
+	recentOK bool
 }
 
 // measuredDrift returns what the sources' drift fits agree on, computed
@@ -121,6 +135,7 @@ func (e *Estimator) measuredDrift() driftMeasure {
 	if m.ok {
 		m.model, m.proven = DriftModelIntervals, m.region
 		e.envelopeDrift(&m)
+		m.recent, m.recentOK = e.recentDrift()
 	}
 	e.measured.driftMeasure, e.measured.valid = m, true
 	e.steadiness.valid = false
