@@ -54,14 +54,14 @@ type residual struct {
 // not: the residuals of every time-keeping source's straight run of at
 // least steadySamples samples (around the line of slope rate through its
 // samples' weighted mean), pooled in time order, scatter no more in
-// blocks than their noise says (steadyAtEveryScale) at steadyLevel
-// (steady), or they fail that test even at walkingLevel (walking).
+// blocks than their noise says (steadyEvidence) at steadyLevel (steady), or
+// they fail that test even at walkingLevel (walking).
 // chronyd keeps the longest register whose regression residuals pass a
 // runs test; a test of the block means' variance sees a slow walk far
 // sooner (a runs test on the same pooled residuals needed about 48
 // samples a source, and was not asked before then). The sources are
 // pooled because the clock's wander is common to all of them and their
-// queueing is not. Both are false when no source takes part. The result
+// queueing is not. Both are false when too few samples take part. The result
 // is cached for one set of samples and one rate.
 func (e *Estimator) clockSteady(rate float64) (steady, walking bool) {
 	c := &e.steadiness
@@ -75,8 +75,9 @@ func (e *Estimator) clockSteady(rate float64) (steady, walking bool) {
 		res = mergeInTime(res, older, &c.merge)
 	}
 	c.buf, c.valid, c.rate = res, true, rate
-	c.steady = steadyAtEveryScale(res, steadyLevel)
-	c.walking = len(res) > 0 && !steadyAtEveryScale(res, walkingLevel)
+	evidence, ok := steadyEvidence(res)
+	c.steady = ok && evidence >= steadyLevel
+	c.walking = ok && evidence < walkingLevel
 	return c.steady, c.walking
 }
 
@@ -151,34 +152,35 @@ func (s *sourceState) residuals(rate float64, res []residual) []residual {
 	return res
 }
 
-// steadyAtEveryScale reports whether the residuals res (in time order)
-// show no more than noise at any scale: for blocks of steadyFinestBlock,
-// twice that, and so on while there are steadyMinBlocks blocks, the
-// blocks' weighted means, each squared and weighed by its block's total
-// weight, are no larger on average than the noise unit that neighbouring
-// pairs measure, by an F test at level shared among the scales.
-// Weights are inverse variances up to one common factor, so under noise
-// alone a block's weighted squared mean and a pair's weighted squared
-// deviations from its mean are that factor times chi-square with one
-// degree of freedom; a pair is hardly moved by a slow wander, while a
-// clock whose frequency walks leaves streaks that make long blocks' means
-// too large. False when there are too few residuals for one scale.
-func steadyAtEveryScale(res []residual, level float64) bool {
+// steadyEvidence is the evidence that the residuals res (in time order) show
+// no more than noise at any scale: for blocks of steadyFinestBlock, twice
+// that, and so on while there are steadyMinBlocks blocks, the blocks'
+// weighted means, each squared and weighed by its block's total weight,
+// are compared on average with the noise unit that neighbouring pairs
+// measure by an F test, and the smallest p-value times the number of
+// scales is returned: the residuals pass at a level shared among the
+// scales exactly when it is at least that level. Weights are inverse
+// variances up to one common factor, so under noise alone a block's
+// weighted squared mean and a pair's weighted squared deviations from its
+// mean are that factor times chi-square with one degree of freedom; a
+// pair is hardly moved by a slow wander, while a clock whose frequency
+// walks leaves streaks that make long blocks' means too large. ok is
+// false when there are too few residuals for one scale.
+func steadyEvidence(res []residual) (evidence float64, ok bool) {
 	unit, pairs := pairNoise(res)
 	if len(res) < steadyMinBlocks*steadyFinestBlock || !(unit > 0) {
-		return false
+		return 0, false
 	}
 	scales := 0
 	for b := steadyFinestBlock; len(res)/b >= steadyMinBlocks; b *= 2 {
 		scales++
 	}
+	evidence = math.Inf(1)
 	for b := steadyFinestBlock; len(res)/b >= steadyMinBlocks; b *= 2 {
 		sum, blocks := blockSquares(res, b)
-		if fAbove(sum/float64(blocks)/unit, blocks, pairs) < level/float64(scales) {
-			return false
-		}
+		evidence = min(evidence, fAbove(sum/float64(blocks)/unit, blocks, pairs)*float64(scales))
 	}
-	return true
+	return evidence, true
 }
 
 // pairNoise is the mean over neighbouring pairs of residuals of their

@@ -69,7 +69,7 @@ func TestSteadyFalseAlarms(t *testing.T) {
 				scale := 20e3 + 60e3*rng.Float64()
 				res[i] = residual{at: int64(i), value: scale * rng.NormFloat64(), scale: scale}
 			}
-			if !steadyAtEveryScale(res, steadyLevel) {
+			if evidence, ok := steadyEvidence(res); !ok || evidence < steadyLevel {
 				failed++
 			}
 		}
