@@ -47,7 +47,7 @@ func fitDrift(samples []record, buf *fitBuffers) driftFit {
 	if used < 2 {
 		return driftFit{feasible: unknownDrift, used: used}
 	}
-	rate := weightedSlope(samples[first:], xs[first:])
+	rate := weightedSlope(samples[first:])
 	if math.IsNaN(rate) {
 		rate = feasible.mid()
 	}
@@ -87,29 +87,36 @@ func feasibleRun(samples []record, xs []float64, buf *fitBuffers) (interval, int
 	return feasible, first
 }
 
-// weightedSlope is the least-squares slope of offset over xs, each sample
-// weighted by the inverse square of its noise scale. It is NaN when all
-// samples share one time.
-func weightedSlope(samples []record, xs []float64) float64 {
-	var sw, sx, sy float64
-	for i, r := range samples {
-		w := weight(r.scale)
-		sw += w
-		sx += w * xs[i]
-		sy += w * r.offset
-	}
-	mx, my := sx/sw, sy/sw
-	var sxy, sxx float64
-	for i, r := range samples {
-		w := weight(r.scale)
-		dx := xs[i] - mx
-		sxy += w * dx * (r.offset - my)
-		sxx += w * dx * dx
-	}
-	if sxx == 0 {
+// weightedSlope is the least-squares slope of offset over time of the
+// samples (oldest first), each weighted by the inverse square of its
+// noise scale. It is NaN when all samples share one time.
+func weightedSlope(samples []record) float64 {
+	xx, xy := slopeMoments(samples)
+	if xx == 0 {
 		return math.NaN()
 	}
-	return sxy / sxx
+	return xy / xx
+}
+
+// slopeMoments returns the samples' weighted second moments about their
+// weighted means (weights as in weightedSlope): of time with itself and
+// of time with offset, whose ratio xy/xx is their least-squares slope and
+// xx its precision. Times count from the newest sample, which keeps them
+// small.
+func slopeMoments(samples []record) (xx, xy float64) {
+	newest := samples[len(samples)-1].at
+	var sw, sx, sy float64
+	for _, r := range samples {
+		w := weight(r.scale)
+		sw, sx, sy = sw+w, sx+w*float64(r.at-newest), sy+w*r.offset
+	}
+	mx, my := sx/sw, sy/sw
+	for _, r := range samples {
+		w := weight(r.scale)
+		dx := float64(r.at-newest) - mx
+		xx, xy = xx+w*dx*dx, xy+w*dx*(r.offset-my)
+	}
+	return xx, xy
 }
 
 // weight is the inverse-variance weight of a value with the given scale in

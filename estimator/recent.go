@@ -64,17 +64,7 @@ func recentMoments(run []record) (xx, xy float64, enough bool) {
 	if len(run) < recentMinSamples || float64(newest-run[0].at) < recentSpan/2 {
 		return 0, 0, false
 	}
-	var sw, sx, sy float64
-	for _, r := range run {
-		w := weight(r.scale)
-		sw, sx, sy = sw+w, sx+w*float64(r.at-newest), sy+w*r.offset
-	}
-	mx, my := sx/sw, sy/sw
-	for _, r := range run {
-		w := weight(r.scale)
-		dx := float64(r.at-newest) - mx
-		xx, xy = xx+w*dx*dx, xy+w*dx*(r.offset-my)
-	}
+	xx, xy = slopeMoments(run)
 	return xx, xy, true
 }
 
